@@ -1,0 +1,1 @@
+"""Agency-scoped encrypted stores, matching on blind indexes, disclosures."""

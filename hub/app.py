@@ -1,0 +1,116 @@
+"""create_app(): wiring only."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI
+
+from hub.auth.dependencies import get_principal
+from hub.auth.tokens import TokenVerifier, TrustedIssuer, dev_issuer, load_jwks, public_jwks
+from hub.contacts import endpoints as contacts
+from hub.db import Database, make_engine
+from hub.keys.service import Keyring
+from hub.kit.crypto.providers import KekProvider, LocalFileKekProvider, Pkcs11KekProvider
+from hub.kit.errors import install_error_handlers
+from hub.kit.logging import configure_logging
+from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from hub.kit.ratelimit import RateLimiter
+from hub.policy import decision_point
+from hub.policy.firewall import Firewall
+from hub.settings import Settings, get_settings
+from hub.system import endpoints as system
+
+log = structlog.get_logger()
+
+KEK_FILE = "kek.bin"
+POLICY_WATCH_SECONDS = 2.0
+
+
+def kek_provider_for(settings: Settings) -> KekProvider:
+    if settings.kek_provider == "pkcs11":
+        assert settings.pkcs11_library and settings.pkcs11_token_label  # checked at startup
+        assert settings.pkcs11_user_pin is not None
+        return Pkcs11KekProvider(
+            settings.pkcs11_library,
+            settings.pkcs11_token_label,
+            settings.pkcs11_user_pin.get_secret_value(),
+            settings.pkcs11_key_label,
+        )
+    return LocalFileKekProvider(settings.key_dir / KEK_FILE)
+
+
+def token_verifier_for(settings: Settings) -> TokenVerifier:
+    issuers: list[TrustedIssuer] = []
+    if settings.dev_mode or settings.token_issuer != "mash-hub-dev":
+        issuers.append(dev_issuer(settings.key_dir, settings.token_issuer))
+    if settings.idp_jwks and settings.idp_issuer:
+        issuers.append(TrustedIssuer(settings.idp_issuer, load_jwks(settings.idp_jwks)))
+    return TokenVerifier(
+        issuers,
+        audience=settings.token_audience,
+        agencies=settings.agencies,
+        teams=settings.teams,
+        leeway_seconds=settings.token_leeway_seconds,
+        max_bytes=settings.token_max_bytes,
+        max_ttl_seconds=settings.token_max_ttl_seconds,
+    )
+
+
+def _watch_policy(firewall: Firewall, stop: threading.Event) -> None:
+    while not stop.wait(POLICY_WATCH_SECONDS):
+        firewall.reload_if_changed()
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    settings.check_startup()
+
+    firewall = Firewall(settings.policy_dir)
+    decision_point.install(firewall)
+    stop_watching = threading.Event()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        watcher = threading.Thread(
+            target=_watch_policy, args=(firewall, stop_watching), daemon=True, name="policy-watch"
+        )
+        watcher.start()
+        log.info("hub.started", policy=firewall.digest[:16], dev_mode=settings.dev_mode)
+        yield
+        stop_watching.set()
+
+    app = FastAPI(
+        title="MASH Hub",
+        version="0.1.0",
+        summary="Multi-Agency Safeguarding Hub",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database or Database(make_engine(settings.database_url))
+    app.state.firewall = firewall
+    app.state.keyring = Keyring(kek_provider_for(settings))
+    app.state.token_verifier = token_verifier_for(settings)
+    app.state.public_jwks = (
+        public_jwks(settings.key_dir) if (settings.key_dir / "token-signing.pub.pem").exists() else {"keys": []}
+    )
+    app.state.public_rate_limiter = RateLimiter(per_minute=settings.public_contacts_per_minute)
+
+    install_error_handlers(app)
+
+    # Authenticated by default: everything under /api/v1 needs a verified principal,
+    # except the public referral form, which is mounted on its own and says so.
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(get_principal)])
+    api.include_router(system.router)
+    api.include_router(contacts.router)
+    app.include_router(contacts.public_router, prefix="/api/v1")
+    app.include_router(api)
+    app.include_router(system.health_router)
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,1 @@
+"""Identity: verified JWTs and the Principal of a request."""

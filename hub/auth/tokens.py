@@ -1,0 +1,233 @@
+"""Signed JWTs (ES256): issue in dev, verify always, with no room for algorithm games.
+
+Verification pins one algorithm (ES256), requires ``exp``, ``iat``, ``iss``, ``aud``,
+``sub``, ``role`` and ``jti``, allows a small leeway, caps the token's size and lifetime,
+refuses JWE (five-part tokens) and never accepts an HMAC algorithm, so a public key can
+never be used as a shared secret. Every failure is one 401 with the standard error shape.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jose import jwt
+from jose.exceptions import JOSEError
+
+from hub.auth.principal import Principal, Role
+from hub.kit.crypto.signing import (
+    KeyFileError,
+    es256_public_jwk,
+    generate_es256_pem,
+    read_private_file,
+    write_private_file,
+)
+from hub.kit.errors import Unauthenticated
+
+ALGORITHM = "ES256"
+SIGNING_KEY_FILE = "token-signing.pem"
+SIGNING_PUBLIC_FILE = "token-signing.pub.pem"
+REQUIRED_CLAIMS = ("sub", "role", "iss", "aud", "exp", "iat", "jti")
+
+
+class TokenRefused(Unauthenticated):
+    """The token is not acceptable. The detail says what is wrong, never what it held."""
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    issuer: str
+    # key id -> public key as PEM text or JWK dict, as python-jose accepts.
+    keys: dict[str, Any]
+
+
+def ensure_signing_key(key_dir: Path) -> None:
+    """Generate the hub's development signing key pair if absent (idempotent)."""
+    private_path = key_dir / SIGNING_KEY_FILE
+    if private_path.exists():
+        return
+    private_pem, public_pem = generate_es256_pem()
+    write_private_file(private_path, private_pem)
+    (key_dir / SIGNING_PUBLIC_FILE).write_bytes(public_pem)
+
+
+def key_id_of(public_pem: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(public_pem).hexdigest()[:16]
+
+
+def dev_issuer(key_dir: Path, issuer: str) -> TrustedIssuer:
+    public_pem = (key_dir / SIGNING_PUBLIC_FILE).read_bytes()
+    return TrustedIssuer(issuer, {key_id_of(public_pem): public_pem.decode()})
+
+
+def load_jwks(source: str) -> dict[str, Any]:
+    """Public keys from a JWKS file path or https URL, by key id. Only EC P-256 keys."""
+    if source.startswith("https://"):
+        with urllib.request.urlopen(source, timeout=5) as response:  # noqa: S310 (https only)
+            document = json.loads(response.read(1_000_000))
+    elif source.startswith("http://"):
+        raise KeyFileError("a JWKS URL must use https")
+    else:
+        document = json.loads(Path(source).read_text(encoding="utf-8"))
+    keys: dict[str, Any] = {}
+    for jwk in document.get("keys", []):
+        if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256" or "d" in jwk:
+            continue  # only public P-256 keys can verify ES256
+        if not jwk.get("kid"):
+            continue
+        keys[str(jwk["kid"])] = jwk
+    if not keys:
+        raise KeyFileError("the JWKS holds no public EC P-256 key with a kid")
+    return keys
+
+
+def issue_token(
+    key_dir: Path,
+    *,
+    issuer: str,
+    audience: str,
+    sub: str,
+    role: Role,
+    agency: str | None = None,
+    team: str | None = None,
+    ttl_seconds: int = 3600,
+    now: float | None = None,
+) -> str:
+    """Sign a token with the hub's development key."""
+    private_pem = read_private_file(key_dir / SIGNING_KEY_FILE)
+    public_pem = (key_dir / SIGNING_PUBLIC_FILE).read_bytes()
+    issued_at = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "role": str(role),
+        "iss": issuer,
+        "aud": audience,
+        "iat": issued_at,
+        "exp": issued_at + ttl_seconds,
+        "jti": str(uuid.uuid4()),
+    }
+    if agency:
+        claims["agency"] = agency
+    if team:
+        claims["team"] = team
+    return str(
+        jwt.encode(
+            claims, private_pem.decode(), algorithm=ALGORITHM, headers={"kid": key_id_of(public_pem)}
+        )
+    )
+
+
+class TokenVerifier:
+    """Verifies bearer tokens against the trusted issuers."""
+
+    def __init__(
+        self,
+        issuers: list[TrustedIssuer],
+        *,
+        audience: str,
+        agencies: tuple[str, ...],
+        teams: tuple[str, ...],
+        leeway_seconds: int = 30,
+        max_bytes: int = 8192,
+        max_ttl_seconds: int = 12 * 3600,
+    ) -> None:
+        self._issuers = {trusted.issuer: trusted for trusted in issuers}
+        self._audience = audience
+        self._agencies = frozenset(agencies)
+        self._teams = frozenset(teams)
+        self._leeway = leeway_seconds
+        self._max_bytes = max_bytes
+        self._max_ttl = max_ttl_seconds
+
+    def verify(self, token: str) -> Principal:
+        if len(token) > self._max_bytes:
+            raise TokenRefused("The token is too large.")
+        if token.count(".") != 2:
+            # Five parts would be JWE; anything else is not a JWS at all.
+            raise TokenRefused("The token is not a signed JWT.")
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.get_unverified_claims(token)
+        except JOSEError:
+            raise TokenRefused("The token is malformed.") from None
+        if header.get("alg") != ALGORITHM:
+            raise TokenRefused("The token's algorithm is not accepted.")
+        if any(name in header for name in ("jku", "x5u", "jwk", "crit", "enc")):
+            raise TokenRefused("The token's header is not accepted.")
+        issuer = self._issuers.get(str(unverified.get("iss")))
+        if issuer is None:
+            raise TokenRefused("The token's issuer is not trusted.")
+        key = issuer.keys.get(str(header.get("kid"))) if header.get("kid") else None
+        if key is None:
+            if len(issuer.keys) != 1 or header.get("kid"):
+                raise TokenRefused("The token's signing key is not known.")
+            key = next(iter(issuer.keys.values()))
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=issuer.issuer,
+                options={
+                    "require_exp": True,
+                    "require_iat": True,
+                    "require_aud": True,
+                    "require_iss": True,
+                    "require_sub": True,
+                    "require_jti": True,
+                    "leeway": self._leeway,
+                },
+            )
+        except jwt.ExpiredSignatureError:
+            raise TokenRefused("The token has expired.") from None
+        except jwt.JWTClaimsError:
+            raise TokenRefused("The token's claims are not accepted.") from None
+        except JOSEError:
+            raise TokenRefused("The token's signature is not valid.") from None
+        return self._principal_from(claims)
+
+    def _principal_from(self, claims: dict[str, Any]) -> Principal:
+        for name in REQUIRED_CLAIMS:
+            if claims.get(name) in (None, ""):
+                raise TokenRefused(f"The token has no {name} claim.")
+        now = time.time()
+        if float(claims["iat"]) > now + self._leeway:
+            raise TokenRefused("The token was issued in the future.")
+        if float(claims["exp"]) - float(claims["iat"]) > self._max_ttl:
+            raise TokenRefused("The token's lifetime is longer than allowed.")
+        try:
+            role = Role(str(claims["role"]))
+        except ValueError:
+            raise TokenRefused("The token's role is not known.") from None
+        agency = claims.get("agency")
+        team = claims.get("team")
+        if role is Role.agency_rep:
+            if agency not in self._agencies:
+                raise TokenRefused("An agency representative's token must name a known agency.")
+        elif agency is not None:
+            raise TokenRefused("Only agency representatives carry an agency claim.")
+        if role is Role.operational:
+            if team not in self._teams:
+                raise TokenRefused("An operational token must name a known team.")
+        elif team is not None:
+            raise TokenRefused("Only operational practitioners carry a team claim.")
+        return Principal(
+            sub=str(claims["sub"]),
+            role=role,
+            agency=str(agency) if agency else None,
+            team=str(team) if team else None,
+            token_id=str(claims["jti"]),
+        )
+
+
+def public_jwks(key_dir: Path) -> dict[str, Any]:
+    public_pem = (key_dir / SIGNING_PUBLIC_FILE).read_bytes()
+    return {"keys": [es256_public_jwk(public_pem, key_id_of(public_pem))]}

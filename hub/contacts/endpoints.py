@@ -1,0 +1,63 @@
+"""Contact routes: thin, one service call each."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+
+from hub.auth.dependencies import CurrentPrincipal, PrincipalOrPublic
+from hub.contacts import service
+from hub.contacts.schemas import ContactDetail, ContactIn, ContactReceipt, ContactSummary
+from hub.db import SessionDep
+from hub.kit.errors import STANDARD_ERRORS
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from hub.kit.ratelimit import RateLimiter
+
+# The public referral form: the one deliberate exception to "authenticated by default".
+# Without a token the caller is the anonymous public referrer; with one it is verified.
+public_router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(prefix="/contacts", tags=["contacts"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+@public_router.post(
+    "", status_code=201, response_model=ContactReceipt, responses=STANDARD_ERRORS
+)
+def submit_contact(
+    payload: ContactIn,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalOrPublic,
+    idempotency_key: IdempotencyKey = None,
+) -> ContactReceipt:
+    if principal.is_public:
+        limiter: RateLimiter = request.app.state.public_rate_limiter
+        limiter.check(request.client.host if request.client else "unknown")
+    contact = service.create_contact(
+        session,
+        principal,
+        payload,
+        keyring=request.app.state.keyring,
+        idempotency_key=idempotency_key,
+    )
+    return ContactReceipt(reference=contact.reference, received_at=contact.received_at)
+
+
+@router.get("", response_model=Page[ContactSummary], responses=STANDARD_ERRORS)
+def list_contacts(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+) -> Page[ContactSummary]:
+    return service.list_contacts(session, principal, cursor=cursor, limit=limit)
+
+
+@router.get("/{contact_id}", response_model=ContactDetail, responses=STANDARD_ERRORS)
+def read_contact(
+    contact_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> ContactDetail:
+    return service.read_contact(session, principal, contact_id, keyring=request.app.state.keyring)

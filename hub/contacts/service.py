@@ -1,0 +1,208 @@
+"""The rules for contacts: record at once, seal the personal details, audit every touch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from hub.audit import service as audit
+from hub.auth.principal import Principal
+from hub.contacts import repository
+from hub.contacts.models import Contact, ContactPerson
+from hub.contacts.schemas import (
+    ContactDetail,
+    ContactIn,
+    ContactSummary,
+    PersonIn,
+    PersonOut,
+    ReferrerIn,
+)
+from hub.db import utcnow
+from hub.keys.service import HUB_KEY_ID, Keyring
+from hub.kit.crypto.envelope import SealContext
+from hub.kit.errors import BadRequest, Conflict, NotFound
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from hub.policy.decision_point import allowed_event, require
+from hub.policy.firewall import Resource
+from hub.policy.vocabulary import Action, Kind
+
+log = structlog.get_logger()
+
+# Crockford's base32 without I, L, O, U: references are read out over the phone.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _details_context(contact_id: uuid.UUID) -> SealContext:
+    return SealContext(owner="hub", table="contacts", column="sealed_details", row_id=str(contact_id))
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"MH-{body[:4]}-{body[4:]}"
+
+
+def _idempotency_hash(principal: Principal, key: str) -> str:
+    return hashlib.sha256(f"{principal.sub}\x1f{key}".encode()).hexdigest()
+
+
+def _request_hash(payload: ContactIn) -> str:
+    return hashlib.sha256(payload.model_dump_json().encode()).hexdigest()
+
+
+def create_contact(
+    session: Session,
+    principal: Principal,
+    payload: ContactIn,
+    *,
+    keyring: Keyring,
+    idempotency_key: str | None = None,
+) -> Contact:
+    """Record a contact. The same Idempotency-Key from the same submitter returns the first."""
+    decision = require(principal, Action.create, Resource(Kind.contact))
+    request_hash = _request_hash(payload)
+    idempotency_hash = _idempotency_hash(principal, idempotency_key) if idempotency_key else None
+    if idempotency_hash is not None:
+        existing = repository.by_idempotency_hash(session, idempotency_hash)
+        if existing is not None:
+            if existing.request_hash != request_hash:
+                raise Conflict(
+                    "This Idempotency-Key was already used for a different contact.",
+                    code="idempotency_conflict",
+                )
+            return existing
+
+    reference = new_reference()
+    while repository.reference_taken(session, reference):
+        reference = new_reference()
+    contact = Contact(
+        id=uuid.uuid4(),
+        reference=reference,
+        received_at=utcnow(),
+        channel=str(payload.channel),
+        referrer_kind="public" if principal.is_public else "professional",
+        submitted_by=None if principal.is_public else principal.sub,
+        worries=json.dumps(sorted({str(w) for w in payload.worries})),
+        consent=str(payload.consent.status),
+        status="received",
+        idempotency_hash=idempotency_hash,
+        request_hash=request_hash,
+        sealed_details=b"",
+    )
+    people = [
+        ContactPerson(id=uuid.uuid4(), position=i, person_role=person_role)
+        for i, person_role in enumerate(
+            ["child"] * len(payload.children) + ["adult"] * len(payload.adults)
+        )
+    ]
+    details = {
+        "people": [p.model_dump(mode="json") for p in [*payload.children, *payload.adults]],
+        "concern": payload.concern,
+        "consent_reason": payload.consent.reason,
+        "referrer": payload.referrer.model_dump(mode="json") if payload.referrer else None,
+    }
+    contact.sealed_details = keyring.seal(
+        session, HUB_KEY_ID, json.dumps(details).encode(), _details_context(contact.id)
+    )
+    session.add(contact)
+    for person in people:
+        person.contact_id = contact.id
+        session.add(person)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            Resource(Kind.contact),
+            resource_id=str(contact.id),
+            subject_ids=[str(p.id) for p in people],
+            consent=contact.consent,
+        ),
+    )
+    log.info("contact.received", contact_id=str(contact.id), channel=contact.channel)
+    return contact
+
+
+def summary_of(contact: Contact, people: list[ContactPerson]) -> ContactSummary:
+    return ContactSummary(
+        id=contact.id,
+        reference=contact.reference,
+        received_at=contact.received_at,
+        channel=contact.channel,
+        referrer_kind=contact.referrer_kind,
+        worries=json.loads(contact.worries),
+        consent=contact.consent,
+        status=contact.status,
+        children=sum(1 for p in people if p.person_role == "child"),
+    )
+
+
+def list_contacts(
+    session: Session, principal: Principal, *, cursor: str | None, limit: int = DEFAULT_PAGE_SIZE
+) -> Page[ContactSummary]:
+    decision = require(principal, Action.list, Resource(Kind.contact))
+    after_values = decode_cursor(cursor)
+    after: tuple[datetime, uuid.UUID] | None = None
+    if after_values is not None:
+        try:
+            after = (datetime.fromisoformat(after_values[0]), uuid.UUID(after_values[1]))
+        except (ValueError, IndexError, TypeError):
+            raise BadRequest("The cursor is not valid.", code="bad_cursor") from None
+    contacts = repository.page_of_contacts(session, after=after, limit=limit + 1)
+    more = len(contacts) > limit
+    contacts = contacts[:limit]
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            Resource(Kind.contact),
+            subject_ids=[str(p.id) for c in contacts for p in c.people],
+        ),
+    )
+    next_cursor = (
+        encode_cursor([contacts[-1].received_at.isoformat(), str(contacts[-1].id)])
+        if more and contacts
+        else None
+    )
+    return Page[ContactSummary](
+        items=[summary_of(c, c.people) for c in contacts], next_cursor=next_cursor
+    )
+
+
+def read_contact(
+    session: Session, principal: Principal, contact_id: uuid.UUID, *, keyring: Keyring
+) -> ContactDetail:
+    resource = Resource(Kind.contact, id=str(contact_id))
+    # Permission first, then existence: a caller who may not read contacts learns nothing.
+    decision = require(principal, Action.read, resource)
+    contact = repository.get_contact(session, contact_id)
+    if contact is None:
+        raise NotFound()
+    details: dict[str, Any] = json.loads(
+        keyring.open(session, contact.sealed_details, _details_context(contact.id))
+    )
+    people = [
+        PersonOut(id=person.id, person_role=person.person_role, **PersonIn(**raw).model_dump())
+        for person, raw in zip(contact.people, details["people"], strict=True)
+    ]
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, resource, subject_ids=[str(p.id) for p in contact.people]),
+    )
+    summary = summary_of(contact, contact.people)
+    return ContactDetail(
+        **summary.model_dump(),
+        people=people,
+        concern=details["concern"],
+        consent_reason=details["consent_reason"],
+        referrer=ReferrerIn(**details["referrer"]) if details["referrer"] else None,
+    )

@@ -1,0 +1,39 @@
+"""Every data-key query."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from hub.keys.models import DataKeyRow
+
+
+def versions_of(key_id: str) -> Select[tuple[DataKeyRow]]:
+    return select(DataKeyRow).where(DataKeyRow.key_id == key_id).order_by(DataKeyRow.version)
+
+
+def primary_of(session: Session, key_id: str) -> DataKeyRow | None:
+    return session.execute(
+        versions_of(key_id).where(DataKeyRow.state == "primary")
+    ).scalar_one_or_none()
+
+
+def version_of(session: Session, key_id: str, version: int) -> DataKeyRow | None:
+    return session.execute(
+        select(DataKeyRow).where(DataKeyRow.key_id == key_id, DataKeyRow.version == version)
+    ).scalar_one_or_none()
+
+
+def latest_version(session: Session, key_id: str) -> int:
+    value = session.execute(
+        select(func.max(DataKeyRow.version)).where(DataKeyRow.key_id == key_id)
+    ).scalar_one()
+    return int(value or 0)
+
+
+def count_seals(session: Session, key_id: str, version: int, count: int) -> None:
+    session.execute(
+        update(DataKeyRow)
+        .where(DataKeyRow.key_id == key_id, DataKeyRow.version == version)
+        .values(seal_count=DataKeyRow.seal_count + count)
+    )

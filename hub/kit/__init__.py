@@ -1,0 +1,1 @@
+"""Shared infrastructure: crypto recipes, errors, logging, pagination."""

@@ -1,0 +1,71 @@
+"""Structured JSON logs with a request id on every line.
+
+Log lines carry ids and codes only. Names, dates of birth, addresses, NHS numbers, the
+free text of contacts, tokens and key material never reach a log: call sites pass ids,
+and the ``drop_unsafe_fields`` processor removes any field whose name says it holds
+such data, as a second wall.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+# Field names that would mean personal data or secrets were about to be logged.
+UNSAFE_FIELD_FRAGMENTS = (
+    "name",
+    "birth",
+    "dob",
+    "address",
+    "postcode",
+    "nhs",
+    "text",
+    "summary",
+    "details",
+    "token",
+    "secret",
+    "password",
+    "key_material",
+    "authorization",
+    "email",
+    "phone",
+)
+SAFE_FIELDS = frozenset({"event", "level", "timestamp", "request_id", "logger", "key_id"})
+
+
+def drop_unsafe_fields(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for field in list(event_dict):
+        if field in SAFE_FIELDS:
+            continue
+        lowered = field.lower()
+        if any(fragment in lowered for fragment in UNSAFE_FIELD_FRAGMENTS):
+            event_dict[field] = "[withheld]"
+    return event_dict
+
+
+def configure_logging(*, level: str = "INFO", json: bool = True) -> None:
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            drop_unsafe_fields,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    # Uvicorn's access log prints query strings; the hub logs its own request line instead.
+    logging.getLogger("uvicorn.access").disabled = True

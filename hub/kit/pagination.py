@@ -1,0 +1,37 @@
+"""Keyset pagination: stable order, an opaque cursor, a bounded page size."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from hub.kit.errors import BadRequest
+
+ItemT = TypeVar("ItemT")
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class Page(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None = None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The cursor is not valid.", code="bad_cursor") from None
+    if not isinstance(values, list):
+        raise BadRequest("The cursor is not valid.", code="bad_cursor")
+    return values

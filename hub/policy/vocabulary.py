@@ -1,0 +1,125 @@
+"""The fixed vocabulary the firewall policy is written in.
+
+A policy line naming anything outside these lists is refused at load, so a typo can
+never silently grant or deny.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from hub.auth.principal import Role
+
+
+class Kind(StrEnum):
+    principal = "principal"
+    contact = "contact"
+    contact_outcome = "contact_outcome"
+    enquiry = "enquiry"
+    agency_match = "agency_match"
+    check_request = "check_request"
+    disclosure = "disclosure"
+    agency_record = "agency_record"
+    information_product = "information_product"
+    da_notification = "da_notification"
+    missing_episode = "missing_episode"
+    audit_log = "audit_log"
+    disclosure_register = "disclosure_register"
+    user = "user"
+    agency = "agency"
+    key = "key"
+    policy = "policy"
+
+
+class Action(StrEnum):
+    create = "create"
+    read = "read"
+    list = "list"
+    update = "update"
+    screen = "screen"
+    rerate = "rerate"
+    override_consent = "override_consent"
+    run = "run"
+    respond = "respond"
+    release = "release"
+    import_ = "import"
+    break_glass = "break_glass"
+    authorise = "authorise"
+    disseminate = "disseminate"
+    verify = "verify"
+    export = "export"
+    rotate = "rotate"
+    shred = "shred"
+    reload = "reload"
+
+
+class Reach(StrEnum):
+    any = "any"
+    own = "own"
+
+
+ROLES = tuple(Role)
+KINDS = tuple(Kind)
+ACTIONS = tuple(Action)
+
+
+# What the design says each role must never do. The firewall refuses to load a policy
+# that grants any of these, so a bad edit to policy.csv cannot open the hub up.
+NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
+    # Operational teams never see inside the hub.
+    (Role.operational, Kind.contact, None),
+    (Role.operational, Kind.enquiry, None),
+    (Role.operational, Kind.disclosure, None),
+    (Role.operational, Kind.check_request, None),
+    (Role.operational, Kind.agency_record, None),
+    (Role.operational, Kind.audit_log, None),
+    (Role.operational, Kind.disclosure_register, None),
+    # Referrers never read hub work.
+    (Role.referrer, Kind.contact, (Action.read, Action.list, Action.update)),
+    (Role.referrer, Kind.enquiry, None),
+    (Role.referrer, Kind.disclosure, None),
+    (Role.referrer, Kind.agency_record, None),
+    (Role.referrer, Kind.information_product, None),
+    # Hub staff never read agency stores directly (break-glass is its own action).
+    (Role.mash_admin, Kind.agency_record, None),
+    (Role.mash_social_worker, Kind.agency_record, None),
+    (Role.mash_manager, Kind.agency_record, (Action.read, Action.list, Action.update)),
+    (Role.mash_admin, Kind.disclosure, None),
+    # Nobody alters the audit log.
+    *((role, Kind.audit_log, (Action.update, Action.create)) for role in Role),
+    # Information governance reads; it changes nothing and reads no case content.
+    *(
+        (Role.ig_officer, kind, None)
+        for kind in (
+            Kind.contact,
+            Kind.enquiry,
+            Kind.disclosure,
+            Kind.agency_record,
+            Kind.information_product,
+        )
+    ),
+    # System administrators manage; they never read personal content.
+    *(
+        (Role.sysadmin, kind, None)
+        for kind in (
+            Kind.contact,
+            Kind.enquiry,
+            Kind.disclosure,
+            Kind.agency_record,
+            Kind.information_product,
+            Kind.check_request,
+            Kind.da_notification,
+            Kind.missing_episode,
+            Kind.audit_log,
+        )
+    ),
+)
+
+# Agency representatives only ever reach their own agency's records and inbox.
+OWN_ONLY: tuple[tuple[Role, Kind], ...] = (
+    (Role.agency_rep, Kind.agency_record),
+    (Role.agency_rep, Kind.check_request),
+    (Role.agency_rep, Kind.disclosure),
+    (Role.operational, Kind.information_product),
+    (Role.referrer, Kind.contact_outcome),
+)

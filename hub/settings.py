@@ -1,0 +1,117 @@
+"""One settings object for the whole hub, read from ``HUB_*`` environment variables.
+
+Outside dev mode the hub refuses to start with development keys or default secrets,
+and says which setting is wrong.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_AGENCIES = ("police", "health", "education", "housing", "probation")
+DEFAULT_TEAMS = ("early_help", "duty_a", "duty_b", "duty_c", "duty_d", "ooh", "police_operational")
+DEV_ISSUER = "mash-hub-dev"
+DEFAULT_AUDIENCE = "mash-hub"
+DEFAULT_DATABASE_URL = "sqlite:///var/hub.db"
+DEV_KEYS_MARKER = "DEV-KEYS"
+
+
+class StartupRefused(RuntimeError):
+    """The hub will not start with these settings; the message says why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    dev_mode: bool = False
+    database_url: str = DEFAULT_DATABASE_URL
+    key_dir: Path = Path("keys")
+    policy_dir: Path = Path(__file__).resolve().parent.parent / "policies"
+
+    token_issuer: str = DEV_ISSUER
+    token_audience: str = DEFAULT_AUDIENCE
+    # An external identity provider: its issuer and its public keys (a JWKS file path or URL).
+    idp_issuer: str | None = None
+    idp_jwks: str | None = None
+    token_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    token_max_bytes: int = Field(default=8192, ge=512, le=65536)
+    token_max_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+
+    # Where the key-encryption key lives: a local file under key_dir, or an HSM via PKCS#11.
+    kek_provider: Literal["file", "pkcs11"] = "file"
+    pkcs11_library: str | None = None
+    pkcs11_token_label: str | None = None
+    pkcs11_user_pin: SecretStr | None = None
+    pkcs11_key_label: str = "mash-hub-kek"
+
+    agencies: tuple[str, ...] = DEFAULT_AGENCIES
+    teams: tuple[str, ...] = DEFAULT_TEAMS
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    public_contacts_per_minute: int = Field(default=10, ge=1)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("agencies", "teams", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("agencies", "teams")
+    @classmethod
+    def _codes_are_plain(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Codes feed the firewall's exact-match rules: keep them to one unambiguous alphabet.
+        for code in value:
+            if not code.replace("_", "").isalnum() or not code.islower() or not code.isascii():
+                raise ValueError("codes are lower-case ASCII letters, digits and underscores")
+        if len(set(value)) != len(value):
+            raise ValueError("codes must be unique")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_startup(self) -> None:
+        """Refuse to serve outside dev mode with development keys or default secrets."""
+        if self.dev_mode:
+            return
+        problems: list[str] = []
+        if (self.key_dir / DEV_KEYS_MARKER).exists():
+            problems.append(
+                f"the key directory {self.key_dir} holds development keys "
+                "(generated in dev mode); generate production keys or set HUB_DEV_MODE=true"
+            )
+        if self.token_issuer == DEV_ISSUER and not self.idp_jwks:
+            problems.append(
+                "tokens would come only from the development issuer; "
+                "set HUB_IDP_ISSUER and HUB_IDP_JWKS for your identity provider"
+            )
+        if self.idp_jwks and not self.idp_issuer:
+            problems.append("HUB_IDP_JWKS is set without HUB_IDP_ISSUER")
+        if self.database_url == DEFAULT_DATABASE_URL:
+            problems.append(
+                "the database is the default local SQLite file; set HUB_DATABASE_URL "
+                "(postgresql+psycopg://...) for a real deployment"
+            )
+        if self.kek_provider == "pkcs11" and not (
+            self.pkcs11_library and self.pkcs11_token_label and self.pkcs11_user_pin
+        ):
+            problems.append(
+                "HUB_KEK_PROVIDER=pkcs11 needs HUB_PKCS11_LIBRARY, HUB_PKCS11_TOKEN_LABEL "
+                "and HUB_PKCS11_USER_PIN"
+            )
+        if problems:
+            raise StartupRefused("refusing to start outside dev mode: " + "; ".join(problems))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
