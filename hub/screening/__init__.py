@@ -1,0 +1,1 @@
+"""Screening: thresholds, RAG ratings and the clocks they start."""
