@@ -203,7 +203,8 @@ class LocalFileKekProvider:
 # importing it into the token first would add nothing but a temporary object; and GCM
 # gives the key_id/version binding natively, which CKM_AES_KEY_WRAP_PAD cannot (it has no
 # associated data, and SoftHSM2 mislabels its KWP mechanism). SoftHSM2 2.6 supports
-# CKM_AES_GCM through python-pkcs11's GCMParams; so do the HSMs councils buy.
+# CKM_AES_GCM through python-pkcs11's GCMParams (a failed tag check surfaces as
+# CKR_GENERAL_ERROR); check a production HSM's mechanism list for CKM_AES_GCM.
 #
 # Sessions. PKCS#11 login state belongs to the whole process per token: a second C_Login
 # fails with "already logged in", and C_Logout on any session logs out every session. So
