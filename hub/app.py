@@ -21,7 +21,7 @@ from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from hub.kit.ratelimit import RateLimiter
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
-from hub.settings import Settings, get_settings
+from hub.settings import DEV_ISSUER, Settings, get_settings
 from hub.system import endpoints as system
 
 log = structlog.get_logger()
@@ -32,7 +32,8 @@ POLICY_WATCH_SECONDS = 2.0
 
 def kek_provider_for(settings: Settings) -> KekProvider:
     if settings.kek_provider == "pkcs11":
-        assert settings.pkcs11_library and settings.pkcs11_token_label  # checked at startup
+        assert settings.pkcs11_library
+        assert settings.pkcs11_token_label
         assert settings.pkcs11_user_pin is not None
         return Pkcs11KekProvider(
             settings.pkcs11_library,
@@ -45,7 +46,7 @@ def kek_provider_for(settings: Settings) -> KekProvider:
 
 def token_verifier_for(settings: Settings) -> TokenVerifier:
     issuers: list[TrustedIssuer] = []
-    if settings.dev_mode or settings.token_issuer != "mash-hub-dev":
+    if settings.dev_mode or settings.token_issuer != DEV_ISSUER:
         issuers.append(dev_issuer(settings.key_dir, settings.token_issuer))
     if settings.idp_jwks and settings.idp_issuer:
         issuers.append(TrustedIssuer(settings.idp_issuer, load_jwks(settings.idp_jwks)))
@@ -96,7 +97,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.keyring = Keyring(kek_provider_for(settings))
     app.state.token_verifier = token_verifier_for(settings)
     app.state.public_jwks = (
-        public_jwks(settings.key_dir) if (settings.key_dir / "token-signing.pub.pem").exists() else {"keys": []}
+        public_jwks(settings.key_dir)
+        if (settings.key_dir / "token-signing.pub.pem").exists()
+        else {"keys": []}
     )
     app.state.public_rate_limiter = RateLimiter(per_minute=settings.public_contacts_per_minute)
 

@@ -63,7 +63,9 @@ def init() -> None:
 
     settings = get_settings()
     created = ensure_keys(settings)
-    console.print(f"keys: {', '.join(created) if created else 'already present'} in {settings.key_dir}")
+    console.print(
+        f"keys: {', '.join(created) if created else 'already present'} in {settings.key_dir}"
+    )
     upgrade(settings.database_url)
     console.print("database: migrated to the latest revision")
 
@@ -99,8 +101,10 @@ def token_issue(
 
     settings = get_settings()
     if not settings.dev_mode:
-        raise _fail("tokens are issued here only in dev mode (HUB_DEV_MODE=true); "
-                    "outside it, your identity provider issues them")
+        raise _fail(
+            "tokens are issued here only in dev mode (HUB_DEV_MODE=true); "
+            "outside it, your identity provider issues them"
+        )
     if ttl > settings.token_max_ttl_seconds:
         raise _fail(f"--ttl is longer than the allowed {settings.token_max_ttl_seconds} seconds")
     if role is Role.agency_rep and agency not in settings.agencies:

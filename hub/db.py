@@ -108,7 +108,8 @@ class Database:
         )
 
     def session(self) -> Session:
-        return self.sessionmaker()
+        session: Session = self.sessionmaker()
+        return session
 
 
 def run_in_transaction(session: Session) -> Iterator[Session]:

@@ -25,11 +25,46 @@ from hub.db import Database, make_engine, run_in_transaction
 from hub.keys.service import Keyring
 from hub.settings import Settings
 
-GIVEN = ["Amelia", "Noah", "Olivia", "Leo", "Isla", "Oscar", "Ava", "Arthur", "Mia", "Muhammad",
-         "Freya", "Theo", "Zoë", "Harry", "Lily", "Jacob", "Aisha", "Kacper", "Maja", "Tomás"]
-FAMILY = ["Thornbury", "Ashdown", "Kestrel", "Wrenfield", "Marlow", "Okafor-Lane", "Brightwater",
-          "Penhallow", "Delacourt", "Haverleigh", "Nowicka", "O'Callaghan", "Fenwick", "Sandholm"]
+GIVEN = [
+    "Amelia",
+    "Noah",
+    "Olivia",
+    "Leo",
+    "Isla",
+    "Oscar",
+    "Ava",
+    "Arthur",
+    "Mia",
+    "Muhammad",
+    "Freya",
+    "Theo",
+    "Zoë",
+    "Harry",
+    "Lily",
+    "Jacob",
+    "Aisha",
+    "Kacper",
+    "Maja",
+    "Tomás",
+]
+FAMILY = [
+    "Thornbury",
+    "Ashdown",
+    "Kestrel",
+    "Wrenfield",
+    "Marlow",
+    "Okafor-Lane",
+    "Brightwater",
+    "Penhallow",
+    "Delacourt",
+    "Haverleigh",
+    "Nowicka",
+    "O'Callaghan",
+    "Fenwick",
+    "Sandholm",
+]
 STREETS = ["Larch Row", "Quarry Lane", "Mill Close", "Beacon Walk", "Ferry Road", "Orchard Way"]
+INWARD = "ABDEFGHJLNPQRSTUWXYZ"
 CONCERNS = [
     "Child arrived at school hungry again and in the same clothes as last week.",
     "Police attended a domestic incident at the home overnight; children were present.",
@@ -48,7 +83,7 @@ def _person(rng: random.Random, *, child: bool) -> PersonIn:
         family_name=rng.choice(FAMILY),
         date_of_birth=today - timedelta(days=age_days),
         address=f"{rng.randint(1, 120)} {rng.choice(STREETS)}, Riverton",
-        postcode=f"RT{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+        postcode=f"RT{rng.randint(1, 9)} {rng.randint(1, 9)}{''.join(rng.sample(INWARD, 2))}",
     )
 
 
@@ -78,7 +113,7 @@ def seed_demo(
     database = Database(make_engine(settings.database_url))
     keyring = Keyring(kek_provider_for(settings))
     seeder = Principal(sub="demo-seeder", role=Role.mash_admin)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (repeatable synthetic data, not secrets)
     if if_empty:
         with database.session() as session:
             if session.execute(select(func.count()).select_from(Contact)).scalar_one() > 0:

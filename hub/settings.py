@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_AGENCIES = ("police", "health", "education", "housing", "probation")
 DEFAULT_TEAMS = ("early_help", "duty_a", "duty_b", "duty_c", "duty_d", "ooh", "police_operational")
@@ -49,8 +49,9 @@ class Settings(BaseSettings):
     pkcs11_user_pin: SecretStr | None = None
     pkcs11_key_label: str = "mash-hub-kek"
 
-    agencies: tuple[str, ...] = DEFAULT_AGENCIES
-    teams: tuple[str, ...] = DEFAULT_TEAMS
+    # Comma-separated in the environment: HUB_AGENCIES=police,health,youth_justice
+    agencies: Annotated[tuple[str, ...], NoDecode] = DEFAULT_AGENCIES
+    teams: Annotated[tuple[str, ...], NoDecode] = DEFAULT_TEAMS
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     public_contacts_per_minute: int = Field(default=10, ge=1)

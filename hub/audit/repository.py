@@ -26,7 +26,7 @@ def get_head(session: Session) -> AuditHead | None:
     return session.get(AuditHead, HEAD_ID)
 
 
-def entries_in_order() -> Select[tuple[AuditEntry]]:
+def entries_in_order() -> Select[AuditEntry]:
     return select(AuditEntry).order_by(AuditEntry.seq)
 
 

@@ -148,7 +148,9 @@ def verify_chain(session: Session) -> ChainReport:
         if entry.seq != expected_seq:
             return ChainReport(expected_seq, False, expected_seq, "an entry is missing")
         if entry.prev_hash != prev:
-            return ChainReport(expected_seq, False, entry.seq, "the link to the entry before is broken")
+            return ChainReport(
+                expected_seq, False, entry.seq, "the link to the entry before is broken"
+            )
         if chain_hash(prev, canonical_entry(entry)) != entry.entry_hash:
             return ChainReport(expected_seq, False, entry.seq, "the entry's content was changed")
         prev = entry.entry_hash

@@ -119,7 +119,10 @@ def issue_token(
         claims["team"] = team
     return str(
         jwt.encode(
-            claims, private_pem.decode(), algorithm=ALGORITHM, headers={"kid": key_id_of(public_pem)}
+            claims,
+            private_pem.decode(),
+            algorithm=ALGORITHM,
+            headers={"kid": key_id_of(public_pem)},
         )
     )
 

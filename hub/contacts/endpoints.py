@@ -23,9 +23,7 @@ router = APIRouter(prefix="/contacts", tags=["contacts"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-@public_router.post(
-    "", status_code=201, response_model=ContactReceipt, responses=STANDARD_ERRORS
-)
+@public_router.post("", status_code=201, response_model=ContactReceipt, responses=STANDARD_ERRORS)
 def submit_contact(
     payload: ContactIn,
     request: Request,

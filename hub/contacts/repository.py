@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from hub.contacts.models import Contact
 
 
-def contacts_newest_first() -> Select[tuple[Contact]]:
+def contacts_newest_first() -> Select[Contact]:
     return select(Contact).order_by(Contact.received_at.desc(), Contact.id.desc())
 
 
@@ -45,4 +45,7 @@ def by_idempotency_hash(session: Session, idempotency_hash: str) -> Contact | No
 
 
 def reference_taken(session: Session, reference: str) -> bool:
-    return session.execute(select(Contact.id).where(Contact.reference == reference)).first() is not None
+    return (
+        session.execute(select(Contact.id).where(Contact.reference == reference)).first()
+        is not None
+    )

@@ -65,7 +65,9 @@ class ConsentIn(Strict):
     @model_validator(mode="after")
     def _reason_when_not_obtained(self) -> Self:
         if self.status is ConsentStatus.not_sought and not self.reason:
-            raise ValueError("say why consent was not sought (for example, it would put the child at risk)")
+            raise ValueError(
+                "say why consent was not sought (for example, it would put the child at risk)"
+            )
         return self
 
 

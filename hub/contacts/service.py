@@ -40,7 +40,9 @@ _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def _details_context(contact_id: uuid.UUID) -> SealContext:
-    return SealContext(owner="hub", table="contacts", column="sealed_details", row_id=str(contact_id))
+    return SealContext(
+        owner="hub", table="contacts", column="sealed_details", row_id=str(contact_id)
+    )
 
 
 def new_reference() -> str:

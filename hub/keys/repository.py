@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from hub.keys.models import DataKeyRow
 
 
-def versions_of(key_id: str) -> Select[tuple[DataKeyRow]]:
+def versions_of(key_id: str) -> Select[DataKeyRow]:
     return select(DataKeyRow).where(DataKeyRow.key_id == key_id).order_by(DataKeyRow.version)
 
 

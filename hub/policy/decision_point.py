@@ -24,7 +24,7 @@ _active: Firewall | None = None
 
 def install(firewall: Firewall) -> None:
     """Make ``firewall`` the decision point of this process (done by ``create_app``)."""
-    global _active  # noqa: PLW0603 (the process has exactly one decision point)
+    global _active
     _active = firewall
 
 

@@ -24,7 +24,9 @@ OWN_LABEL = {
 
 def cell(firewall: Firewall, role: Role, kind: Kind, action: Action) -> str:
     table = {(r, k, a, rel): allowed for r, k, a, rel, allowed, _ in firewall.cells()}
-    return cell_from(table[(role, kind, action, Relation.own)], table[(role, kind, action, Relation.other)], role)
+    return cell_from(
+        table[(role, kind, action, Relation.own)], table[(role, kind, action, Relation.other)], role
+    )
 
 
 def cell_from(own: bool, other: bool, role: Role) -> str:

@@ -58,7 +58,12 @@ def assert_refused(response: Any) -> None:
 def test_a_real_token_gives_the_principal(client: TestClient, token_for: TokenFactory) -> None:
     response = me(client, token_for("agency_rep", sub="rep-9", agency="health"))
     assert response.status_code == 200
-    assert response.json() == {"sub": "rep-9", "role": "agency_rep", "agency": "health", "team": None}
+    assert response.json() == {
+        "sub": "rep-9",
+        "role": "agency_rep",
+        "agency": "health",
+        "team": None,
+    }
 
 
 def test_alg_none_is_refused(client: TestClient) -> None:
@@ -140,7 +145,9 @@ def test_an_oversized_token_is_refused(client: TestClient, key_dir: Path) -> Non
 
 def test_wrong_scheme_and_no_header(client: TestClient, token_for: TokenFactory) -> None:
     assert_refused(client.get("/api/v1/me"))
-    assert_refused(client.get("/api/v1/me", headers={"Authorization": f"Basic {token_for('sysadmin')}"}))
+    assert_refused(
+        client.get("/api/v1/me", headers={"Authorization": f"Basic {token_for('sysadmin')}"})
+    )
 
 
 def test_a_bad_token_never_falls_back_to_the_public_form(client: TestClient) -> None:
@@ -168,15 +175,24 @@ def test_external_identity_provider_tokens_verify_from_a_jwks(
     )
     app = create_app(idp_settings)
     claims = good_claims(iss="https://idp.council.example", sub="u-77", role="ig_officer")
-    token = jwt.encode(claims, private_pem.decode(), algorithm="ES256", headers={"kid": "idp-key-1"})
+    token = jwt.encode(
+        claims, private_pem.decode(), algorithm="ES256", headers={"kid": "idp-key-1"}
+    )
     with TestClient(app) as client:
         assert me(client, token).json()["role"] == "ig_officer"
-        unknown_kid = jwt.encode(claims, private_pem.decode(), algorithm="ES256", headers={"kid": "other"})
+        unknown_kid = jwt.encode(
+            claims, private_pem.decode(), algorithm="ES256", headers={"kid": "other"}
+        )
         assert_refused(me(client, unknown_kid))
 
 
 def test_issue_token_round_trips(key_dir: Path, client: TestClient) -> None:
     token = issue_token(
-        key_dir, issuer=DEV_ISSUER, audience="mash-hub", sub="op-4", role=Role.operational, team="ooh"
+        key_dir,
+        issuer=DEV_ISSUER,
+        audience="mash-hub",
+        sub="op-4",
+        role=Role.operational,
+        team="ooh",
     )
     assert me(client, token).json()["team"] == "ooh"

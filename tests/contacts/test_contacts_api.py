@@ -16,7 +16,9 @@ from tests.conftest import AuthHeaders
 def a_contact(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "channel": "web_form",
-        "children": [{"given_name": "Tamsin", "family_name": "Quorley", "date_of_birth": "2016-05-04"}],
+        "children": [
+            {"given_name": "Tamsin", "family_name": "Quorley", "date_of_birth": "2016-05-04"}
+        ],
         "worries": ["neglect"],
         "concern": "The child is often collected late and seems hungry.",
         "consent": {"status": "obtained"},
@@ -154,7 +156,8 @@ def test_invalid_contacts_name_the_field_without_echoing_values(
     body = response.json()
     assert body["error"] == "invalid"
     assert field in body["detail"]
-    assert "Quorley" not in body["detail"] and "witchcraft" not in body["detail"]
+    assert "Quorley" not in body["detail"]
+    assert "witchcraft" not in body["detail"]
     assert audit_rows(database) == []
 
 
@@ -187,7 +190,10 @@ def test_public_form_is_rate_limited(client: TestClient, app: Any) -> None:
 
 def test_paging_is_stable(client: TestClient, auth: AuthHeaders) -> None:
     admin = auth("mash_admin")
-    refs = {client.post("/api/v1/contacts", json=a_contact(), headers=admin).json()["reference"] for _ in range(5)}
+    refs = {
+        client.post("/api/v1/contacts", json=a_contact(), headers=admin).json()["reference"]
+        for _ in range(5)
+    }
     seen: list[str] = []
     cursor = None
     while True:

@@ -64,7 +64,9 @@ def test_every_cell_the_page_leaves_out_is_denied(firewall: Firewall) -> None:
 
 def _concrete_principals() -> list[tuple[Role, str]]:
     principals = [(role, "") for role in Role]
-    principals += [(Role.agency_rep, agency) for agency in (*DEFAULT_AGENCIES, "police1", "police10")]
+    principals += [
+        (Role.agency_rep, agency) for agency in (*DEFAULT_AGENCIES, "police1", "police10")
+    ]
     principals += [(Role.operational, team) for team in DEFAULT_TEAMS]
     principals += [(Role.referrer, "user-1")]
     return principals
@@ -83,7 +85,11 @@ def test_compiled_table_equals_casbin_on_every_concrete_request(firewall: Firewa
                 for action in ACTIONS:
                     expected = enforcer.enforce(str(role), scope, str(kind), owner, str(action))
                     assert firewall.allows(principal, action, resource) == expected, (
-                        role, scope, kind, owner, action,
+                        role,
+                        scope,
+                        kind,
+                        owner,
+                        action,
                     )
                     checked += 1
     assert checked > 30_000
@@ -115,12 +121,14 @@ def test_explain_names_the_rule(firewall: Firewall) -> None:
     assert firewall.explain(rep, Action.read, Resource(Kind.agency_record, owner="health")) == (
         "allowed: agency_rep read agency_record (own) by p, agency_rep, agency_record, read, own"
     )
-    assert firewall.explain(rep, Action.read, Resource(Kind.agency_record, owner="police")).startswith(
-        "denied: agency_rep read agency_record (other) by default deny"
-    )
+    assert firewall.explain(
+        rep, Action.read, Resource(Kind.agency_record, owner="police")
+    ).startswith("denied: agency_rep read agency_record (other) by default deny")
 
 
-def _policy_copy(tmp_path: Path, extra_lines: str = "", model_edit: tuple[str, str] | None = None) -> Path:
+def _policy_copy(
+    tmp_path: Path, extra_lines: str = "", model_edit: tuple[str, str] | None = None
+) -> Path:
     target = tmp_path / "policies"
     shutil.copytree(POLICY_DIR, target)
     if extra_lines:
@@ -190,12 +198,15 @@ def test_reload_swaps_whole_policies_and_keeps_the_old_one_when_the_new_is_unsaf
     stop.set()
     reader.join()
     assert not firewall.allows(admin, Action.create, episodes)
-    assert set(results) <= {True, False} and results
+    assert set(results) <= {True, False}
+    assert results
 
     policy_file.write_text(original + "p, operational, enquiry, read, any\n")
     with pytest.raises(PolicyError):
         firewall.reload()
-    assert not firewall.allows(Principal("u", Role.operational, team="duty_a"), Action.read, Resource(Kind.enquiry))
+    assert not firewall.allows(
+        Principal("u", Role.operational, team="duty_a"), Action.read, Resource(Kind.enquiry)
+    )
     assert not firewall.allows(admin, Action.create, episodes), "the last good policy stays"
 
 
@@ -206,7 +217,9 @@ def test_file_changes_are_picked_up(tmp_path: Path) -> None:
     firewall = Firewall(policy_dir)
     assert not firewall.reload_if_changed()
     policy_file = policy_dir / "policy.csv"
-    policy_file.write_text(policy_file.read_text().replace("p, sysadmin, policy, reload, any\n", ""))
+    policy_file.write_text(
+        policy_file.read_text().replace("p, sysadmin, policy, reload, any\n", "")
+    )
     stat = policy_file.stat()
     os.utime(policy_file, (stat.st_atime, stat.st_mtime + 5))
     assert firewall.reload_if_changed()

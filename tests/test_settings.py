@@ -1,0 +1,56 @@
+"""Outside dev mode the hub refuses dev keys and default secrets, and says why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.settings import DEV_KEYS_MARKER, Settings, StartupRefused
+
+
+def test_dev_mode_starts_with_defaults() -> None:
+    Settings(dev_mode=True).check_startup()
+
+
+def test_production_refuses_dev_keys_default_issuer_and_default_database(tmp_path: Path) -> None:
+    (tmp_path / DEV_KEYS_MARKER).write_text("dev")
+    with pytest.raises(StartupRefused) as refused:
+        Settings(dev_mode=False, key_dir=tmp_path).check_startup()
+    message = str(refused.value)
+    assert "development keys" in message
+    assert "HUB_IDP_ISSUER" in message
+    assert "HUB_DATABASE_URL" in message
+
+
+def test_production_with_real_settings_starts(tmp_path: Path) -> None:
+    Settings(
+        dev_mode=False,
+        key_dir=tmp_path,
+        database_url="postgresql+psycopg://hub@db/mash_hub",
+        idp_issuer="https://idp.council.example",
+        idp_jwks="/etc/hub/jwks.json",
+    ).check_startup()
+
+
+def test_pkcs11_needs_its_settings(tmp_path: Path) -> None:
+    with pytest.raises(StartupRefused, match="HUB_PKCS11_LIBRARY"):
+        Settings(
+            dev_mode=False,
+            key_dir=tmp_path,
+            database_url="postgresql+psycopg://hub@db/mash_hub",
+            idp_issuer="https://idp.council.example",
+            idp_jwks="/etc/hub/jwks.json",
+            kek_provider="pkcs11",
+        ).check_startup()
+
+
+@pytest.mark.parametrize("codes", ["police,Health", "police,police", "pol ice", "police*"])
+def test_agency_codes_are_plain(codes: str) -> None:
+    with pytest.raises(ValueError, match="codes"):
+        Settings(agencies=codes)  # type: ignore[arg-type]
+
+
+def test_agencies_from_a_comma_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_AGENCIES", "police, health, youth_justice")
+    assert Settings().agencies == ("police", "health", "youth_justice")
