@@ -9,12 +9,15 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
 
+from hub.audit import endpoints as audit
+from hub.audit.sequencer import AuditLog
 from hub.auth.dependencies import get_principal
 from hub.auth.tokens import TokenVerifier, TrustedIssuer, dev_issuer, load_jwks, public_jwks
 from hub.contacts import endpoints as contacts
 from hub.db import Database, make_engine
 from hub.keys.service import Keyring
 from hub.kit.crypto.providers import KekProvider, LocalFileKekProvider, Pkcs11KekProvider
+from hub.kit.crypto.signing import CheckpointSigner
 from hub.kit.errors import install_error_handlers
 from hub.kit.logging import configure_logging
 from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -27,6 +30,7 @@ from hub.system import endpoints as system
 log = structlog.get_logger()
 
 KEK_FILE = "kek.bin"
+CHECKPOINT_KEY_FILE = "audit-checkpoint.pem"
 POLICY_WATCH_SECONDS = 2.0
 
 
@@ -66,6 +70,23 @@ def _watch_policy(firewall: Firewall, stop: threading.Event) -> None:
         firewall.reload_if_changed()
 
 
+def _run_sequencer(audit_log: AuditLog, interval: float, stop: threading.Event) -> None:
+    while not stop.wait(interval):
+        try:
+            audit_log.sequence()
+        except Exception as error:
+            log.error("audit.sequencer_failed", error_type=type(error).__name__)
+
+
+def audit_log_for(settings: Settings, database: Database) -> AuditLog:
+    return AuditLog(
+        database,
+        CheckpointSigner.load(settings.key_dir / CHECKPOINT_KEY_FILE),
+        checkpoint_every_entries=settings.audit_checkpoint_every_entries,
+        checkpoint_every_seconds=settings.audit_checkpoint_every_seconds,
+    )
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
@@ -73,17 +94,30 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     firewall = Firewall(settings.policy_dir)
     decision_point.install(firewall)
-    stop_watching = threading.Event()
+    database = database or Database(make_engine(settings.database_url))
+    audit_log = audit_log_for(settings, database)
+    stop_background = threading.Event()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        watcher = threading.Thread(
-            target=_watch_policy, args=(firewall, stop_watching), daemon=True, name="policy-watch"
-        )
-        watcher.start()
+        workers = [
+            threading.Thread(
+                target=_watch_policy, args=(firewall, stop_background), daemon=True, name="policy"
+            ),
+            threading.Thread(
+                target=_run_sequencer,
+                args=(audit_log, settings.audit_sequence_interval_seconds, stop_background),
+                daemon=True,
+                name="audit-sequencer",
+            ),
+        ]
+        for worker in workers:
+            worker.start()
         log.info("hub.started", policy=firewall.digest[:16], dev_mode=settings.dev_mode)
         yield
-        stop_watching.set()
+        stop_background.set()
+        for worker in workers:
+            worker.join(timeout=5)
 
     app = FastAPI(
         title="MASH Hub",
@@ -92,7 +126,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.database = database or Database(make_engine(settings.database_url))
+    app.state.database = database
+    app.state.audit_log = audit_log
     app.state.firewall = firewall
     app.state.keyring = Keyring(kek_provider_for(settings))
     app.state.token_verifier = token_verifier_for(settings)
@@ -110,6 +145,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(get_principal)])
     api.include_router(system.router)
     api.include_router(contacts.router)
+    api.include_router(audit.router)
     app.include_router(contacts.public_router, prefix="/api/v1")
     app.include_router(api)
     app.include_router(system.health_router)

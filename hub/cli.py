@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.audit.sequencer import AuditLog
 from hub.auth.principal import Role
 from hub.settings import DEV_KEYS_MARKER, Settings, StartupRefused, get_settings
 
@@ -21,8 +22,12 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Development tokens (dev mode only).", no_args_is_help=True)
 policy_app = typer.Typer(help="The Casbin firewall.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+db_app = typer.Typer(help="Database roles and migrations.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
 
 console = Console()
 errors = Console(stderr=True)
@@ -35,9 +40,10 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def ensure_keys(settings: Settings) -> list[str]:
     """Create whatever local keys are missing; return the names of those created."""
-    from hub.app import KEK_FILE
+    from hub.app import CHECKPOINT_KEY_FILE, KEK_FILE
     from hub.auth.tokens import SIGNING_KEY_FILE, ensure_signing_key
     from hub.kit.crypto.providers import LocalFileKekProvider
+    from hub.kit.crypto.signing import CheckpointSigner
 
     created: list[str] = []
     key_dir = settings.key_dir
@@ -48,6 +54,9 @@ def ensure_keys(settings: Settings) -> list[str]:
     if not (key_dir / SIGNING_KEY_FILE).exists():
         ensure_signing_key(key_dir)
         created.append(SIGNING_KEY_FILE)
+    if not (key_dir / CHECKPOINT_KEY_FILE).exists():
+        CheckpointSigner.generate().save(key_dir / CHECKPOINT_KEY_FILE)
+        created.append(CHECKPOINT_KEY_FILE)
     if created and settings.dev_mode:
         (key_dir / DEV_KEYS_MARKER).write_text(
             "Keys in this directory were generated in dev mode. The hub refuses to start\n"
@@ -66,7 +75,7 @@ def init() -> None:
     console.print(
         f"keys: {', '.join(created) if created else 'already present'} in {settings.key_dir}"
     )
-    upgrade(settings.database_url)
+    upgrade(settings.migration_database_url or settings.database_url)
     console.print("database: migrated to the latest revision")
 
 
@@ -169,6 +178,161 @@ def demo(
         raise _fail("demo data is only seeded in dev mode (HUB_DEV_MODE=true)")
     seeded = seed_demo(settings, contacts=contacts, if_empty=if_empty, seed=seed, console=console)
     console.print(f"demo: {seeded} contacts seeded" if seeded else "demo: hub already has data")
+
+
+def _audit_log(settings: Settings) -> AuditLog:
+    from hub.app import audit_log_for
+    from hub.db import Database, make_engine
+
+    return audit_log_for(settings, Database(make_engine(settings.database_url)))
+
+
+@audit_app.command("verify")
+def audit_verify(
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Verify an export folder instead: needs no database and no private key."),
+    ] = None,
+) -> None:
+    """Recompute the tree, check every signed checkpoint; exit 1 naming the first bad entry."""
+    from hub.audit.evidence import ExportError, database_checkpoints, database_leaves, load_export
+    from hub.audit.repository import count_unsequenced
+    from hub.audit.verify import verify_log
+    from hub.db import transaction
+
+    if export is not None:
+        try:
+            leaves, checkpoints, public_key = load_export(export)
+            report = verify_log(leaves, checkpoints, public_key)
+        except ExportError as error:
+            raise _fail(str(error), code=2) from None
+        pending = 0
+    else:
+        settings = get_settings()
+        audit_log = _audit_log(settings)
+        with transaction(audit_log.database) as session:
+            report = verify_log(
+                database_leaves(session),
+                database_checkpoints(session),
+                audit_log.signer.public_key_pem(),
+            )
+            pending = count_unsequenced(session)
+    if not report.intact:
+        raise _fail(report.summary())
+    console.print(report.summary())
+    if pending:
+        console.print(f"{pending} newer entries are not yet in the tree (the sequencer adds them)")
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Annotated[Path, typer.Option(help="Folder to write the export into.")],
+) -> None:
+    """Write entries (JSON Lines), signed checkpoints and the public key to a folder."""
+    from rich.progress import Progress
+
+    from hub.audit.evidence import export_log
+    from hub.audit.repository import tree_size
+    from hub.db import transaction
+
+    settings = get_settings()
+    audit_log = _audit_log(settings)
+    audit_log.sequence(force_checkpoint=True, full_sweep=True)
+    with (
+        transaction(audit_log.database) as session,
+        Progress(console=console, transient=True) as bar,
+    ):
+        task = bar.add_task("exporting entries", total=tree_size(session))
+        summary = export_log(
+            session,
+            out,
+            audit_log.signer.public_key_pem(),
+            progress=lambda n: bar.advance(task, n),
+        )
+    console.print(
+        f"exported {summary.entries} entries and {summary.checkpoints} checkpoints to {out}; "
+        f"verify with: mash-hub audit verify --export {out}"
+    )
+
+
+@audit_app.command("proof")
+def audit_proof(
+    entry: Annotated[int, typer.Option(help="The entry id (as shown by the IG search).")],
+) -> None:
+    """Print an inclusion proof for one entry against the current tree, as JSON."""
+    import json
+
+    from hub.audit.merkle import verify_inclusion
+    from hub.audit.repository import leaf_of_entry
+    from hub.db import transaction
+
+    settings = get_settings()
+    audit_log = _audit_log(settings)
+    audit_log.sequence()
+    with transaction(audit_log.database) as session:
+        leaf = leaf_of_entry(session, entry)
+        if leaf is None:
+            raise _fail(f"entry {entry} is not in the tree")
+        tree = audit_log.tree(session)
+        proof = tree.inclusion_proof(leaf.leaf_index)
+        root = tree.root()
+    print(
+        json.dumps(
+            {
+                "entry_id": entry,
+                "leaf_index": leaf.leaf_index,
+                "leaf_hash": leaf.leaf_hash,
+                "tree_size": tree.size,
+                "root_hash": root.hex(),
+                "proof": [p.hex() for p in proof],
+                "verified": verify_inclusion(
+                    bytes.fromhex(leaf.leaf_hash), leaf.leaf_index, tree.size, proof, root
+                ),
+            },
+            indent=2,
+        )
+    )
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sequence pending entries and sign a checkpoint now."""
+    result = _audit_log(get_settings()).sequence(force_checkpoint=True, full_sweep=True)
+    if result.checkpoint is None:
+        console.print(f"tree size {result.tree_size}: already checkpointed")
+    else:
+        console.print(
+            f"signed checkpoint at size {result.checkpoint.tree_size}, "
+            f"root {result.checkpoint.root_hash}"
+        )
+
+
+@audit_app.command("public-key")
+def audit_public_key() -> None:
+    """Print the checkpoint-signing public key (PEM) for verifiers."""
+    from hub.app import CHECKPOINT_KEY_FILE
+    from hub.kit.crypto.signing import CheckpointSigner
+
+    signer = CheckpointSigner.load(get_settings().key_dir / CHECKPOINT_KEY_FILE)
+    print(signer.public_key_pem().decode(), end="")
+
+
+@db_app.command("grant")
+def db_grant(
+    app_role: Annotated[str, typer.Argument(help="The PostgreSQL role the hub connects as.")],
+) -> None:
+    """Give the app role what it needs and no more (run as the owner, after migrating)."""
+    from sqlalchemy import create_engine
+
+    from hub.db_roles import grant_app_role
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        raise _fail("roles apply to PostgreSQL; SQLite's walls are its triggers")
+    engine = create_engine(settings.migration_database_url or settings.database_url)
+    with engine.begin() as connection:
+        grant_app_role(connection, app_role)
+    console.print(f"granted {app_role}: INSERT and SELECT only on the audit tables")
 
 
 def main() -> None:

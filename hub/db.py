@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -133,6 +134,11 @@ def run_in_transaction(session: Session) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def transaction(database: Database) -> AbstractContextManager[Session]:
+    """``with transaction(db) as session:`` for work outside a request (CLI, background)."""
+    return contextmanager(run_in_transaction)(database.session())
 
 
 def get_session(request: Request) -> Iterator[Session]:

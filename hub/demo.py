@@ -21,7 +21,7 @@ from hub.contacts.schemas import (
     WorryCategory,
 )
 from hub.contacts.service import create_contact
-from hub.db import Database, make_engine, run_in_transaction
+from hub.db import Database, make_engine, transaction
 from hub.keys.service import Keyring
 from hub.settings import Settings
 
@@ -125,7 +125,7 @@ def seed_demo(
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("seeding contacts", total=contacts)
         for _ in range(contacts):
-            for session in run_in_transaction(database.session()):
+            with transaction(database) as session:
                 create_contact(session, seeder, demo_contact(rng), keyring=keyring)
             progress.advance(task)
     database.engine.dispose()

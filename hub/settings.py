@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     dev_mode: bool = False
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL: migrations run as the schema owner; the app connects as a role that may
+    # only INSERT and SELECT on the audit tables (see README, "Database roles").
+    migration_database_url: str | None = None
     key_dir: Path = Path("keys")
     policy_dir: Path = Path(__file__).resolve().parent.parent / "policies"
 
@@ -52,6 +55,11 @@ class Settings(BaseSettings):
     # Comma-separated in the environment: HUB_AGENCIES=police,health,youth_justice
     agencies: Annotated[tuple[str, ...], NoDecode] = DEFAULT_AGENCIES
     teams: Annotated[tuple[str, ...], NoDecode] = DEFAULT_TEAMS
+
+    # The audit log: how often the sequencer runs and when it signs a checkpoint.
+    audit_sequence_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+    audit_checkpoint_every_entries: int = Field(default=1000, ge=1)
+    audit_checkpoint_every_seconds: float = Field(default=60.0, gt=0)
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     public_contacts_per_minute: int = Field(default=10, ge=1)

@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from hub.auth.principal import Role
 from hub.auth.tokens import issue_token
 from hub.cli import ensure_keys
 from hub.db import Database, make_engine
+from hub.db_roles import grant_app_role
 from hub.migrations import upgrade
 from hub.settings import DEV_ISSUER, Settings
 
@@ -48,9 +50,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# PostgreSQL runs the way a council deploys it: migrations as the schema owner, the app as
+# a role with only INSERT and SELECT on the audit tables (README, "Database roles").
+PG_OWNER_ROLE = "hub_test_owner"
+PG_APP_ROLE = "hub_test_app"
+
+
 def _admin_engine(url: str) -> Engine:
     admin_url = make_url(url).set(database="postgres")
     return create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+
+def _as(url: str, *, user: str, database: str | None = None) -> str:
+    changed = make_url(url).set(username=user)
+    if database is not None:
+        changed = changed.set(database=database)
+    return changed.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -62,41 +77,68 @@ def pg_template() -> Iterator[str]:
     name = f"hub_tmpl_{uuid.uuid4().hex[:10]}"
     admin = _admin_engine(base_url)
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
+        for role in (PG_OWNER_ROLE, PG_APP_ROLE):
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+            ).first()
+            if not exists:
+                connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        connection.execute(text(f'CREATE DATABASE "{name}" OWNER "{PG_OWNER_ROLE}"'))
+    owner_url = _as(base_url, user=PG_OWNER_ROLE, database=name)
+    upgrade(owner_url)
+    owner = create_engine(owner_url)
+    with owner.begin() as connection:
+        grant_app_role(connection, PG_APP_ROLE)
+    owner.dispose()
+    yield _as(base_url, user=make_url(base_url).username or "postgres", database=name)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
+@dataclass(frozen=True)
+class DatabaseUrls:
+    app: str
+    owner: str
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database for one test."""
+def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseUrls]:
+    """A fresh, migrated database for one test: the app's URL and the owner's."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "hub.db"
         shutil.copyfile(template, path)
-        yield f"sqlite:///{path}"
+        yield DatabaseUrls(f"sqlite:///{path}", f"sqlite:///{path}")
         return
     template_url: str = request.getfixturevalue("pg_template")
     template_name = make_url(template_url).database
     name = f"hub_test_{uuid.uuid4().hex[:10]}"
     admin = _admin_engine(template_url)
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
-    yield make_url(template_url).set(database=name).render_as_string(hide_password=False)
+        connection.execute(
+            text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}" OWNER "{PG_OWNER_ROLE}"')
+        )
+    yield DatabaseUrls(
+        _as(template_url, user=PG_APP_ROLE, database=name),
+        _as(template_url, user=PG_OWNER_ROLE, database=name),
+    )
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
 @pytest.fixture
-def settings(database_url: str, key_dir: Path) -> Settings:
+def database_url(database_urls: DatabaseUrls) -> str:
+    return database_urls.app
+
+
+@pytest.fixture
+def settings(database_url: str, database_urls: DatabaseUrls, key_dir: Path) -> Settings:
     return Settings(
         dev_mode=True,
         database_url=database_url,
+        migration_database_url=database_urls.owner,
         key_dir=key_dir,
         policy_dir=POLICY_DIR,
         public_contacts_per_minute=1000,

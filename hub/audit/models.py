@@ -1,21 +1,28 @@
-"""Audit tables. Rows are only ever inserted; the database refuses anything else."""
+"""Audit tables. Rows are only ever inserted; the database itself refuses anything else.
+
+``audit_entries`` holds one row per allowed or denied action, written in the action's
+own transaction. ``audit_leaves`` gives each entry its place in the Merkle tree: the
+sequencer assigns leaf indexes 0, 1, 2, ... with no gaps and no forks. ``audit_checkpoints``
+holds signed tree heads. ``audit_subjects`` indexes entries by the people they concern.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime
 
+# SQLite only auto-assigns INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
+EntryId = BigInteger().with_variant(Integer(), "sqlite")
+
 
 class AuditEntry(Base):
-    """One allowed or denied action. ``seq`` is its leaf index: unique and contiguous."""
-
     __tablename__ = "audit_entries"
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(EntryId, primary_key=True, autoincrement=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     request_id: Mapped[str | None] = mapped_column(String(64))
     actor_sub: Mapped[str] = mapped_column(String(200), index=True)
@@ -25,26 +32,44 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     resource_kind: Mapped[str] = mapped_column(String(40), index=True)
     resource_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    resource_owner: Mapped[str | None] = mapped_column(String(200))
+    resource_owner: Mapped[str | None] = mapped_column(String(200), index=True)
     outcome: Mapped[str] = mapped_column(String(10), index=True)
     rule: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str | None] = mapped_column(String(200))
     lawful_basis: Mapped[str | None] = mapped_column(String(60))
     consent: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
-    # JSON array of the ids of the children and adults the action concerns.
-    subject_ids: Mapped[str] = mapped_column(Text, default="[]")
+    # JSON array of the ids of the children and adults the action concerns (sorted).
+    subject_ids: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
-    # Hash chain: entry_hash = SHA-256(prev_hash || canonical entry).
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class AuditHead(Base):
-    """The single row naming the log's size and last hash; locked to append in order."""
+class AuditSubject(Base):
+    """Which entries concern which person: the IG search "everything about this child"."""
 
-    __tablename__ = "audit_head"
+    __tablename__ = "audit_subjects"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    size: Mapped[int] = mapped_column(BigInteger)
-    head_hash: Mapped[str] = mapped_column(String(64))
+    entry_id: Mapped[int] = mapped_column(EntryId, ForeignKey("audit_entries.id"), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class AuditLeaf(Base):
+    """An entry's place in the Merkle tree and its leaf hash (RFC 6962: H(0x00 || entry))."""
+
+    __tablename__ = "audit_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entry_id: Mapped[int] = mapped_column(EntryId, ForeignKey("audit_entries.id"), unique=True)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed tree head: the hub's Ed25519 signature over (tree size, root, time)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(200))

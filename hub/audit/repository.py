@@ -2,44 +2,161 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, select, text
 from sqlalchemy.orm import Session
 
-from hub.audit.models import AuditEntry, AuditHead
+from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditSubject
 
-HEAD_ID = 1
+# An arbitrary constant naming the sequencer's PostgreSQL advisory lock.
+SEQUENCER_LOCK_KEY = 0x4D415348  # "MASH"
 
-
-def lock_head(session: Session) -> AuditHead:
-    """The head row, locked until commit (PostgreSQL); SQLite holds its write lock already."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        raise RuntimeError("the audit head row is missing; run `mash-hub init`")
-    return head
+ENTRY_COLUMNS = tuple(AuditEntry.__table__.columns)
 
 
-def get_head(session: Session) -> AuditHead | None:
-    return session.get(AuditHead, HEAD_ID)
+def take_sequencer_lock(session: Session) -> bool:
+    """Only one sequencer at a time, across every process of the hub.
+
+    PostgreSQL: a transaction-scoped advisory lock (released at commit). SQLite: the
+    transaction already holds the database's write lock from BEGIN IMMEDIATE.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    locked = session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK_KEY}
+    ).scalar_one()
+    return bool(locked)
 
 
-def entries_in_order() -> Select[AuditEntry]:
-    return select(AuditEntry).order_by(AuditEntry.seq)
+def tree_size(session: Session) -> int:
+    value = session.execute(select(func.max(AuditLeaf.leaf_index))).scalar_one()
+    return 0 if value is None else int(value) + 1
 
 
-def iter_entries(session: Session, *, batch_size: int = 5000) -> Iterator[AuditEntry]:
-    last = -1
+def leaf_hashes_from(session: Session, start: int, *, batch: int = 100_000) -> Iterator[str]:
+    """Stored leaf hashes from ``start`` on, in index order."""
+    position = start
     while True:
-        batch = (
-            session.execute(entries_in_order().where(AuditEntry.seq > last).limit(batch_size))
+        hashes = (
+            session.execute(
+                select(AuditLeaf.leaf_hash)
+                .where(AuditLeaf.leaf_index >= position)
+                .order_by(AuditLeaf.leaf_index)
+                .limit(batch)
+            )
             .scalars()
             .all()
         )
-        if not batch:
+        if not hashes:
             return
-        yield from batch
-        last = batch[-1].seq
-        session.expunge_all()
+        yield from hashes
+        position += len(hashes)
+
+
+def highest_sequenced_entry(session: Session) -> int:
+    value = session.execute(select(func.max(AuditLeaf.entry_id))).scalar_one()
+    return int(value or 0)
+
+
+def unsequenced_entries(session: Session, *, above: int, limit: int) -> Sequence[Row[Any]]:
+    """Committed entries with no leaf yet, oldest id first."""
+    leafed = exists().where(AuditLeaf.entry_id == AuditEntry.id)
+    return session.execute(
+        select(*ENTRY_COLUMNS)
+        .where(AuditEntry.id > above, ~leafed)
+        .order_by(AuditEntry.id)
+        .limit(limit)
+    ).all()
+
+
+def count_unsequenced(session: Session) -> int:
+    leafed = exists().where(AuditLeaf.entry_id == AuditEntry.id)
+    return int(session.execute(select(func.count()).where(~leafed)).scalar_one())
+
+
+def leaves_with_entries(session: Session, *, start: int, limit: int) -> Sequence[Row[Any]]:
+    """Leaves from ``start`` with their entries (entry columns None if the entry is gone)."""
+    return session.execute(
+        select(
+            AuditLeaf.leaf_index,
+            AuditLeaf.leaf_hash,
+            AuditLeaf.entry_id.label("leaf_entry_id"),
+            *ENTRY_COLUMNS,
+        )
+        .outerjoin(AuditEntry, AuditEntry.id == AuditLeaf.entry_id)
+        .where(AuditLeaf.leaf_index >= start)
+        .order_by(AuditLeaf.leaf_index)
+        .limit(limit)
+    ).all()
+
+
+def checkpoints() -> Select[AuditCheckpoint]:
+    return select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    return session.execute(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def leaf_of_entry(session: Session, entry_id: int) -> AuditLeaf | None:
+    return session.execute(
+        select(AuditLeaf).where(AuditLeaf.entry_id == entry_id)
+    ).scalar_one_or_none()
+
+
+def entry_at_leaf(session: Session, leaf_index: int) -> Row[Any] | None:
+    return session.execute(
+        select(*ENTRY_COLUMNS)
+        .join(AuditLeaf, AuditLeaf.entry_id == AuditEntry.id)
+        .where(AuditLeaf.leaf_index == leaf_index)
+    ).first()
+
+
+def search_entries(
+    *,
+    subject_id: str | None = None,
+    agency: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    kind: str | None = None,
+    resource_id: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after_id: int | None = None,
+) -> Select[AuditEntry]:
+    """IG search, oldest first with a stable id order for keyset paging."""
+    statement = select(AuditEntry).order_by(AuditEntry.id)
+    conditions: list[ColumnElement[bool]] = []
+    if subject_id is not None:
+        conditions.append(
+            exists().where(
+                AuditSubject.entry_id == AuditEntry.id, AuditSubject.subject_id == subject_id
+            )
+        )
+    if agency is not None:
+        conditions.append(
+            (AuditEntry.actor_agency == agency) | (AuditEntry.resource_owner == agency)
+        )
+    if actor is not None:
+        conditions.append(AuditEntry.actor_sub == actor)
+    if action is not None:
+        conditions.append(AuditEntry.action == action)
+    if kind is not None:
+        conditions.append(AuditEntry.resource_kind == kind)
+    if resource_id is not None:
+        conditions.append(AuditEntry.resource_id == resource_id)
+    if outcome is not None:
+        conditions.append(AuditEntry.outcome == outcome)
+    if since is not None:
+        conditions.append(AuditEntry.recorded_at >= since)
+    if until is not None:
+        conditions.append(AuditEntry.recorded_at < until)
+    if after_id is not None:
+        conditions.append(AuditEntry.id > after_id)
+    return statement.where(and_(*conditions)) if conditions else statement

@@ -29,7 +29,7 @@ def a_contact(**overrides: Any) -> dict[str, Any]:
 
 def audit_rows(database: Database) -> list[AuditEntry]:
     with database.session() as session:
-        return list(session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars())
+        return list(session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars())
 
 
 def test_public_referrer_gets_a_reference_and_nothing_else(

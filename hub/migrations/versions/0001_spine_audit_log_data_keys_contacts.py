@@ -11,6 +11,9 @@ from alembic import op
 
 from hub.db import UTCDateTime
 
+# SQLite only auto-assigns INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
+EntryId = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
+
 
 revision = '0001'
 down_revision = None
@@ -19,8 +22,16 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('audit_checkpoints',
+    sa.Column('tree_size', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('root_hash', sa.String(length=64), nullable=False),
+    sa.Column('signed_at', UTCDateTime(), nullable=False),
+    sa.Column('key_id', sa.String(length=64), nullable=False),
+    sa.Column('signature', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('tree_size', name=op.f('pk_audit_checkpoints'))
+    )
     op.create_table('audit_entries',
-    sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('id', EntryId, autoincrement=True, nullable=False),
     sa.Column('recorded_at', UTCDateTime(), nullable=False),
     sa.Column('request_id', sa.String(length=64), nullable=True),
     sa.Column('actor_sub', sa.String(length=200), nullable=False),
@@ -39,10 +50,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('subject_ids', sa.Text(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=True),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('entry_hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_entries')),
-    sa.UniqueConstraint('entry_hash', name=op.f('uq_audit_entries_entry_hash'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
     )
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_entries_action'), ['action'], unique=False)
@@ -52,17 +60,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_entries_recorded_at'), ['recorded_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_resource_id'), ['resource_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_resource_kind'), ['resource_kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_resource_owner'), ['resource_owner'], unique=False)
 
-    op.create_table('audit_head',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('size', sa.BigInteger(), nullable=False),
-    sa.Column('head_hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
-    )
-    # The log starts empty, its head pointing at the genesis hash.
-    head = sa.table('audit_head', sa.column('id', sa.Integer), sa.column('size', sa.BigInteger),
-                    sa.column('head_hash', sa.String))
-    op.bulk_insert(head, [{'id': 1, 'size': 0, 'head_hash': '0' * 64}])
     op.create_table('contacts',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('reference', sa.String(length=20), nullable=False),
@@ -101,6 +100,23 @@ def upgrade() -> None:
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_data_keys_key_id'), ['key_id'], unique=False)
 
+    op.create_table('audit_leaves',
+    sa.Column('leaf_index', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('entry_id', EntryId, nullable=False),
+    sa.Column('leaf_hash', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['audit_entries.id'], name=op.f('fk_audit_leaves_entry_id_audit_entries')),
+    sa.PrimaryKeyConstraint('leaf_index', name=op.f('pk_audit_leaves')),
+    sa.UniqueConstraint('entry_id', name=op.f('uq_audit_leaves_entry_id'))
+    )
+    op.create_table('audit_subjects',
+    sa.Column('entry_id', EntryId, nullable=False),
+    sa.Column('subject_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['audit_entries.id'], name=op.f('fk_audit_subjects_entry_id_audit_entries')),
+    sa.PrimaryKeyConstraint('entry_id', 'subject_id', name=op.f('pk_audit_subjects'))
+    )
+    with op.batch_alter_table('audit_subjects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_subjects_subject_id'), ['subject_id'], unique=False)
+
     op.create_table('contact_people',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('contact_id', sa.Uuid(), nullable=False),
@@ -119,6 +135,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_people_contact_id'))
 
     op.drop_table('contact_people')
+    with op.batch_alter_table('audit_subjects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_subjects_subject_id'))
+
+    op.drop_table('audit_subjects')
+    op.drop_table('audit_leaves')
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_data_keys_key_id'))
 
@@ -129,8 +150,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contacts_received_at'))
 
     op.drop_table('contacts')
-    op.drop_table('audit_head')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_entries_resource_owner'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_resource_kind'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_resource_id'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_recorded_at'))
@@ -140,3 +161,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_entries_action'))
 
     op.drop_table('audit_entries')
+    op.drop_table('audit_checkpoints')

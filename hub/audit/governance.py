@@ -1,0 +1,276 @@
+"""What information-governance officers may ask of the log. Each question is itself logged."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.audit import repository
+from hub.audit import service as audit
+from hub.audit.evidence import database_checkpoints, database_leaves
+from hub.audit.merkle import verify_consistency, verify_inclusion
+from hub.audit.models import AuditEntry, AuditLeaf
+from hub.audit.schemas import (
+    AuditEntryOut,
+    CheckpointOut,
+    ConsistencyProofOut,
+    DisclosureRecord,
+    InclusionProofOut,
+    VerifyOut,
+)
+from hub.audit.sequencer import AuditLog
+from hub.audit.verify import verify_log
+from hub.auth.principal import Principal
+from hub.kit.errors import BadRequest, NotFound
+from hub.kit.pagination import Page
+from hub.policy.decision_point import allowed_event, require
+from hub.policy.firewall import Resource
+from hub.policy.vocabulary import Action, Kind
+
+AUDIT_LOG = Resource(Kind.audit_log)
+REGISTER = Resource(Kind.disclosure_register)
+DISCLOSURE_READS = ("read", "list")
+
+
+MIN_PURPOSE_LENGTH = 3
+
+
+def _stated(purpose: str | None) -> str:
+    """IG reads must say why; the reason is logged with the read."""
+    if purpose is None or len(purpose.strip()) < MIN_PURPOSE_LENGTH:
+        raise BadRequest(
+            "Say why you are reading the log in the X-Audit-Purpose header "
+            "(for example a case or request reference).",
+            code="purpose_required",
+        )
+    return purpose.strip()
+
+
+def _entries_out(session: Session, entries: list[AuditEntry]) -> list[AuditEntryOut]:
+    ids = [e.id for e in entries]
+    leaves = (
+        dict(
+            session.execute(
+                select(AuditLeaf.entry_id, AuditLeaf.leaf_index).where(AuditLeaf.entry_id.in_(ids))
+            ).tuples()
+        )
+        if ids
+        else {}
+    )
+    return [
+        AuditEntryOut(
+            id=e.id,
+            leaf_index=leaves.get(e.id),
+            recorded_at=e.recorded_at,
+            actor_sub=e.actor_sub,
+            actor_role=e.actor_role,
+            actor_agency=e.actor_agency,
+            actor_team=e.actor_team,
+            action=e.action,
+            resource_kind=e.resource_kind,
+            resource_id=e.resource_id,
+            resource_owner=e.resource_owner,
+            outcome=e.outcome,
+            rule=e.rule,
+            purpose=e.purpose,
+            lawful_basis=e.lawful_basis,
+            consent=e.consent,
+            reason=e.reason,
+            subject_ids=json.loads(e.subject_ids),
+            content_hash=e.content_hash,
+        )
+        for e in entries
+    ]
+
+
+def _after_id(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    if not cursor.isdigit():
+        raise BadRequest("The cursor is not valid.", code="bad_cursor")
+    return int(cursor)
+
+
+def search(
+    session: Session,
+    principal: Principal,
+    *,
+    purpose: str | None,
+    limit: int,
+    cursor: str | None = None,
+    **filters: Any,
+) -> Page[AuditEntryOut]:
+    decision = require(principal, Action.list, AUDIT_LOG, purpose=purpose)
+    purpose = _stated(purpose)
+    statement = repository.search_entries(after_id=_after_id(cursor), **filters).limit(limit + 1)
+    entries = list(session.execute(statement).scalars())
+    more = len(entries) > limit
+    entries = entries[:limit]
+    subject = filters.get("subject_id")
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            AUDIT_LOG,
+            purpose=purpose,
+            subject_ids=[subject] if subject else [],
+            reason=_describe_filters(filters),
+        ),
+    )
+    return Page[AuditEntryOut](
+        items=_entries_out(session, entries),
+        next_cursor=str(entries[-1].id) if more and entries else None,
+    )
+
+
+def _describe_filters(filters: dict[str, Any]) -> str:
+    used = {
+        k: (v.isoformat() if isinstance(v, datetime) else v)
+        for k, v in filters.items()
+        if v is not None
+    }
+    return "search " + json.dumps(used, sort_keys=True)
+
+
+def disclosure_register(
+    session: Session, principal: Principal, *, purpose: str | None, limit: int, cursor: str | None
+) -> Page[DisclosureRecord]:
+    decision = require(principal, Action.list, REGISTER, purpose=purpose)
+    purpose = _stated(purpose)
+    statement = repository.search_entries(
+        kind="disclosure", action="create", outcome="allowed", after_id=_after_id(cursor)
+    ).limit(limit + 1)
+    disclosures = list(session.execute(statement).scalars())
+    more = len(disclosures) > limit
+    disclosures = disclosures[:limit]
+    records = []
+    for disclosure_out in _entries_out(session, disclosures):
+        reads = (
+            list(
+                session.execute(
+                    repository.search_entries(
+                        kind="disclosure", resource_id=disclosure_out.resource_id
+                    ).where(AuditEntry.action.in_(DISCLOSURE_READS))
+                ).scalars()
+            )
+            if disclosure_out.resource_id
+            else []
+        )
+        records.append(
+            DisclosureRecord(disclosure=disclosure_out, later_reads=_entries_out(session, reads))
+        )
+    audit.record(session, principal, allowed_event(decision, REGISTER, purpose=purpose))
+    return Page[DisclosureRecord](
+        items=records, next_cursor=str(disclosures[-1].id) if more and disclosures else None
+    )
+
+
+def latest_checkpoint(
+    session: Session, principal: Principal, audit_log: AuditLog, *, purpose: str | None
+) -> CheckpointOut:
+    decision = require(principal, Action.read, AUDIT_LOG, purpose=purpose)
+    purpose = _stated(purpose)
+    checkpoint = repository.latest_checkpoint(session)
+    if checkpoint is None:
+        raise NotFound("No checkpoint has been signed yet.")
+    audit.record(session, principal, allowed_event(decision, AUDIT_LOG, purpose=purpose))
+    return CheckpointOut(
+        tree_size=checkpoint.tree_size,
+        root_hash=checkpoint.root_hash,
+        signed_at=checkpoint.signed_at.isoformat(timespec="microseconds"),
+        key_id=checkpoint.key_id,
+        signature=checkpoint.signature,
+        public_key_pem=audit_log.signer.public_key_pem().decode(),
+    )
+
+
+def inclusion_proof(
+    session: Session,
+    principal: Principal,
+    audit_log: AuditLog,
+    *,
+    entry_id: int,
+    tree_size: int | None,
+    purpose: str | None,
+) -> InclusionProofOut:
+    decision = require(principal, Action.read, AUDIT_LOG, purpose=purpose)
+    purpose = _stated(purpose)
+    leaf = repository.leaf_of_entry(session, entry_id)
+    if leaf is None:
+        raise NotFound("That entry is not in the tree yet (or does not exist).")
+    tree = audit_log.tree(session)
+    size = tree.size if tree_size is None else tree_size
+    if not leaf.leaf_index < size <= tree.size:
+        raise BadRequest(f"size must be between {leaf.leaf_index + 1} and {tree.size}.")
+    proof = tree.inclusion_proof(leaf.leaf_index, size)
+    root = tree.root(size)
+    audit.record(session, principal, allowed_event(decision, AUDIT_LOG, purpose=purpose))
+    return InclusionProofOut(
+        entry_id=entry_id,
+        leaf_index=leaf.leaf_index,
+        leaf_hash=leaf.leaf_hash,
+        tree_size=size,
+        root_hash=root.hex(),
+        proof=[p.hex() for p in proof],
+        verified=verify_inclusion(
+            bytes.fromhex(leaf.leaf_hash), leaf.leaf_index, size, proof, root
+        ),
+    )
+
+
+def consistency_proof(
+    session: Session,
+    principal: Principal,
+    audit_log: AuditLog,
+    *,
+    old_size: int,
+    new_size: int | None,
+    purpose: str | None,
+) -> ConsistencyProofOut:
+    decision = require(principal, Action.read, AUDIT_LOG, purpose=purpose)
+    purpose = _stated(purpose)
+    tree = audit_log.tree(session)
+    new = tree.size if new_size is None else new_size
+    if not 0 < old_size <= new <= tree.size:
+        raise BadRequest(f"sizes must satisfy 0 < old <= new <= {tree.size}.")
+    proof = tree.consistency_proof(old_size, new)
+    old_root, new_root = tree.root(old_size), tree.root(new)
+    audit.record(session, principal, allowed_event(decision, AUDIT_LOG, purpose=purpose))
+    return ConsistencyProofOut(
+        old_size=old_size,
+        new_size=new,
+        old_root=old_root.hex(),
+        new_root=new_root.hex(),
+        proof=[p.hex() for p in proof],
+        verified=verify_consistency(old_size, new, old_root, new_root, proof),
+    )
+
+
+def verify(
+    session: Session, principal: Principal, audit_log: AuditLog, *, purpose: str | None
+) -> VerifyOut:
+    decision = require(principal, Action.verify, AUDIT_LOG, purpose=purpose)
+    purpose = _stated(purpose)
+    report = verify_log(
+        database_leaves(session), database_checkpoints(session), audit_log.signer.public_key_pem()
+    )
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, AUDIT_LOG, purpose=purpose, reason=report.summary()),
+    )
+    return VerifyOut(
+        intact=report.intact,
+        tree_size=report.tree_size,
+        root_hash=report.root_hash,
+        checkpoints_checked=report.checkpoints_checked,
+        unsequenced_entries=repository.count_unsequenced(session),
+        problem=report.problem,
+        first_bad_leaf=report.first_bad_leaf,
+        first_bad_entry=report.first_bad_entry,
+    )
