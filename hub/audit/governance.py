@@ -52,15 +52,12 @@ def _stated(purpose: str | None) -> str:
 
 def _entries_out(session: Session, entries: list[AuditEntry]) -> list[AuditEntryOut]:
     ids = [e.id for e in entries]
-    leaves = (
-        dict(
-            session.execute(
-                select(AuditLeaf.entry_id, AuditLeaf.leaf_index).where(AuditLeaf.entry_id.in_(ids))
-            ).tuples()
+    leaves: dict[int, int] = {}
+    if ids:
+        rows = session.execute(
+            select(AuditLeaf.entry_id, AuditLeaf.leaf_index).where(AuditLeaf.entry_id.in_(ids))
         )
-        if ids
-        else {}
-    )
+        leaves = {entry_id: leaf_index for entry_id, leaf_index in rows}
     return [
         AuditEntryOut(
             id=e.id,
