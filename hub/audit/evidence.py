@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.audit import repository
 from hub.audit.checkpoints import SignedCheckpoint
-from hub.audit.service import canonical_document
+from hub.audit.service import canonical_bytes_from_raw, canonical_document
 from hub.audit.verify import LeafRecord
 from hub.db import utcnow
 
@@ -22,19 +22,28 @@ MANIFEST_FILE = "MANIFEST.json"
 READ_BATCH = 20_000
 
 
-def database_leaves(session: Session) -> Iterator[LeafRecord]:
-    """Every leaf in index order with its entry's canonical document."""
+def database_leaves(session: Session, *, documents: bool = False) -> Iterator[LeafRecord]:
+    """Every leaf in index order with its entry.
+
+    With ``documents`` each record carries the entry's canonical document (for export);
+    without, only its canonical bytes, computed on the fast path (for verifying).
+    """
     start = 0
     while True:
-        rows = repository.leaves_with_entries(session, start=start, limit=READ_BATCH)
+        rows = repository.raw_leaves_with_entries(session, start=start, limit=READ_BATCH)
         if not rows:
             return
         for row in rows:
             mapping = row._mapping
-            document = canonical_document(mapping) if mapping["id"] is not None else None
-            yield LeafRecord(row.leaf_index, row.leaf_hash, row.leaf_entry_id, document)
+            if mapping["id"] is None:
+                yield LeafRecord(row.leaf_index, row.leaf_hash, row.leaf_entry_id, None)
+            elif documents:
+                document = canonical_document(mapping)
+                yield LeafRecord(row.leaf_index, row.leaf_hash, row.leaf_entry_id, document)
+            else:
+                leaf = canonical_bytes_from_raw(mapping)
+                yield LeafRecord(row.leaf_index, row.leaf_hash, row.leaf_entry_id, None, leaf)
         start = rows[-1].leaf_index + 1
-        session.expunge_all()
 
 
 def database_checkpoints(session: Session) -> list[SignedCheckpoint]:
@@ -68,7 +77,7 @@ def export_log(
     out_dir.mkdir(parents=True, exist_ok=True)
     count = 0
     with (out_dir / ENTRIES_FILE).open("w", encoding="utf-8") as entries:
-        for record in database_leaves(session):
+        for record in database_leaves(session, documents=True):
             line = {
                 "leaf_index": record.leaf_index,
                 "leaf_hash": record.stored_hash,

@@ -57,7 +57,7 @@ def _entries_out(session: Session, entries: list[AuditEntry]) -> list[AuditEntry
         rows = session.execute(
             select(AuditLeaf.entry_id, AuditLeaf.leaf_index).where(AuditLeaf.entry_id.in_(ids))
         )
-        leaves = {entry_id: leaf_index for entry_id, leaf_index in rows}
+        leaves = {row.entry_id: row.leaf_index for row in rows}
     return [
         AuditEntryOut(
             id=e.id,

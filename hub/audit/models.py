@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime
@@ -21,6 +21,17 @@ EntryId = BigInteger().with_variant(Integer(), "sqlite")
 
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
+    # Every index costs every append: only the ones IG searches need. Low-cardinality
+    # columns (action, kind, outcome) are filtered after a selective index, except
+    # denied attempts, which are rare and asked for on their own.
+    __table_args__ = (
+        Index(
+            "ix_audit_entries_denied",
+            "id",
+            sqlite_where=text("outcome = 'denied'"),
+            postgresql_where=text("outcome = 'denied'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(EntryId, primary_key=True, autoincrement=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -29,11 +40,11 @@ class AuditEntry(Base):
     actor_role: Mapped[str] = mapped_column(String(40))
     actor_agency: Mapped[str | None] = mapped_column(String(40), index=True)
     actor_team: Mapped[str | None] = mapped_column(String(40))
-    action: Mapped[str] = mapped_column(String(40), index=True)
-    resource_kind: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    resource_kind: Mapped[str] = mapped_column(String(40))
     resource_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    resource_owner: Mapped[str | None] = mapped_column(String(200), index=True)
-    outcome: Mapped[str] = mapped_column(String(10), index=True)
+    resource_owner: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(10))
     rule: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str | None] = mapped_column(String(200))
     lawful_basis: Mapped[str | None] = mapped_column(String(60))
@@ -49,8 +60,9 @@ class AuditSubject(Base):
 
     __tablename__ = "audit_subjects"
 
+    # Subject first: the primary key is the index for "every entry about this person".
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     entry_id: Mapped[int] = mapped_column(EntryId, ForeignKey("audit_entries.id"), primary_key=True)
-    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class AuditLeaf(Base):

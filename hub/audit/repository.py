@@ -93,6 +93,20 @@ def leaves_with_entries(session: Session, *, start: int, limit: int) -> Sequence
     ).all()
 
 
+# Column names come from the table definition, never from input.
+_ENTRY_COLUMN_LIST = ", ".join(f"e.{column.name}" for column in ENTRY_COLUMNS)
+_RAW_LEAVES = text(
+    "SELECT l.leaf_index, l.leaf_hash, l.entry_id AS leaf_entry_id, "  # noqa: S608
+    f"{_ENTRY_COLUMN_LIST} FROM audit_leaves l LEFT JOIN audit_entries e ON e.id = l.entry_id"
+    " WHERE l.leaf_index >= :start ORDER BY l.leaf_index LIMIT :limit"
+)
+
+
+def raw_leaves_with_entries(session: Session, *, start: int, limit: int) -> Sequence[Row[Any]]:
+    """As :func:`leaves_with_entries`, without type processing: for verifying at speed."""
+    return session.execute(_RAW_LEAVES, {"start": start, "limit": limit}).all()
+
+
 def checkpoints() -> Select[AuditCheckpoint]:
     return select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)
 

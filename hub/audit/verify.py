@@ -21,8 +21,10 @@ class LeafRecord:
     leaf_index: int
     stored_hash: str | None
     entry_id: int | None
-    # The entry's canonical document; None when the entry row is gone.
+    # The entry's canonical document, or its canonical bytes already encoded; both None
+    # when the entry row is gone.
     document: Mapping[str, Any] | None
+    encoded: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ def verify_log(
     for record in leaves:
         if record.leaf_index != tree.size:
             return _failed(tree, 0, f"leaf {tree.size} is missing from the log", tree.size, None)
-        if record.document is None:
+        if record.document is None and record.encoded is None:
             return _failed(
                 tree,
                 0,
@@ -72,7 +74,10 @@ def verify_log(
                 record.leaf_index,
                 record.entry_id,
             )
-        computed = leaf_hash(canonical_bytes(record.document))
+        encoded = (
+            record.encoded if record.encoded is not None else canonical_bytes(record.document or {})
+        )
+        computed = leaf_hash(encoded)
         if record.stored_hash is not None and computed.hex() != record.stored_hash:
             return _failed(
                 tree,

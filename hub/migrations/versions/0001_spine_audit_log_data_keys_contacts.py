@@ -53,14 +53,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
     )
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_entries_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_actor_agency'), ['actor_agency'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_actor_sub'), ['actor_sub'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_entries_outcome'), ['outcome'], unique=False)
+        batch_op.create_index('ix_audit_entries_denied', ['id'], unique=False, sqlite_where=sa.text("outcome = 'denied'"), postgresql_where=sa.text("outcome = 'denied'"))
         batch_op.create_index(batch_op.f('ix_audit_entries_recorded_at'), ['recorded_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_resource_id'), ['resource_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_entries_resource_kind'), ['resource_kind'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_entries_resource_owner'), ['resource_owner'], unique=False)
 
     op.create_table('contacts',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -109,14 +106,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('entry_id', name=op.f('uq_audit_leaves_entry_id'))
     )
     op.create_table('audit_subjects',
-    sa.Column('entry_id', EntryId, nullable=False),
     sa.Column('subject_id', sa.String(length=64), nullable=False),
+    sa.Column('entry_id', EntryId, nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['audit_entries.id'], name=op.f('fk_audit_subjects_entry_id_audit_entries')),
-    sa.PrimaryKeyConstraint('entry_id', 'subject_id', name=op.f('pk_audit_subjects'))
+    sa.PrimaryKeyConstraint('subject_id', 'entry_id', name=op.f('pk_audit_subjects'))
     )
-    with op.batch_alter_table('audit_subjects', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_subjects_subject_id'), ['subject_id'], unique=False)
-
     op.create_table('contact_people',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('contact_id', sa.Uuid(), nullable=False),
@@ -135,9 +129,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_people_contact_id'))
 
     op.drop_table('contact_people')
-    with op.batch_alter_table('audit_subjects', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_subjects_subject_id'))
-
     op.drop_table('audit_subjects')
     op.drop_table('audit_leaves')
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
@@ -151,14 +142,11 @@ def downgrade() -> None:
 
     op.drop_table('contacts')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_entries_resource_owner'))
-        batch_op.drop_index(batch_op.f('ix_audit_entries_resource_kind'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_resource_id'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_recorded_at'))
-        batch_op.drop_index(batch_op.f('ix_audit_entries_outcome'))
+        batch_op.drop_index('ix_audit_entries_denied', sqlite_where=sa.text("outcome = 'denied'"), postgresql_where=sa.text("outcome = 'denied'"))
         batch_op.drop_index(batch_op.f('ix_audit_entries_actor_sub'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_actor_agency'))
-        batch_op.drop_index(batch_op.f('ix_audit_entries_action'))
 
     op.drop_table('audit_entries')
     op.drop_table('audit_checkpoints')

@@ -1,0 +1,227 @@
+"""Audit log benchmark: appends, sequencing, verification and proofs.
+
+    python bench/audit.py [--entries 1000000] [--appends 10000] [--pg-url URL]
+
+Appends are measured as requests make them: one entry, its own transaction, committed.
+On PostgreSQL several processes append at once (the log takes no lock on append). Then
+the bench fills a SQLite log to --entries, sequences it into the Merkle tree, verifies
+it from the stored rows, and times inclusion and consistency proofs at that size.
+Final line: a JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hub.audit import service as audit
+from hub.audit.evidence import database_checkpoints, database_leaves
+from hub.audit.merkle import verify_consistency, verify_inclusion
+from hub.audit.models import AuditEntry
+from hub.audit.sequencer import AuditLog
+from hub.audit.service import AuditEvent, Outcome
+from hub.audit.verify import verify_log
+from hub.auth.principal import Principal, Role
+from hub.db import Database, make_engine, transaction, utcnow
+from hub.kit.crypto.signing import CheckpointSigner
+from hub.kit.logging import configure_logging
+from hub.migrations import upgrade
+
+WORKER = Principal("sw-bench", Role.mash_social_worker)
+
+
+def bench_event(number: int) -> AuditEvent:
+    return AuditEvent(
+        action="read",
+        resource_kind="contact",
+        outcome=Outcome.allowed,
+        rule="p, mash_social_worker, contact, read, any",
+        resource_id=str(uuid.UUID(int=number)),
+        purpose="screening",
+        subject_ids=(f"child-{number % 5000}",),
+    )
+
+
+def append_many(url: str, count: int, offset: int) -> float:
+    configure_logging(level="WARNING")
+    database = Database(make_engine(url))
+    started = time.perf_counter()
+    for number in range(offset, offset + count):
+        with transaction(database) as session:
+            audit.record(session, WORKER, bench_event(number))
+    elapsed = time.perf_counter() - started
+    database.engine.dispose()
+    return elapsed
+
+
+def _append_worker(arguments: tuple[str, int, int]) -> float:
+    return append_many(*arguments)
+
+
+def appends_per_second(url: str, total: int, processes: int) -> float:
+    if processes == 1:
+        return total / append_many(url, total, 0)
+    share = total // processes
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        # Each worker times its own appends, so process start-up is not counted; the
+        # slowest worker's time bounds the whole run.
+        elapsed = pool.map(_append_worker, [(url, share, n * share) for n in range(processes)])
+    return share * processes / max(elapsed)
+
+
+def fill(database: Database, entries: int) -> None:
+    """Bulk-load synthetic entries (setup, not measured)."""
+    table = AuditEntry.__table__
+    now = utcnow()
+    batch = 50_000
+    with database.engine.begin() as connection:
+        for start in range(0, entries, batch):
+            rows = [
+                {
+                    "recorded_at": now,
+                    "request_id": None,
+                    "actor_sub": f"user-{n % 40}",
+                    "actor_role": "mash_social_worker",
+                    "actor_agency": None,
+                    "actor_team": None,
+                    "action": "read",
+                    "resource_kind": "contact",
+                    "resource_id": str(uuid.UUID(int=n)),
+                    "resource_owner": None,
+                    "outcome": "allowed",
+                    "rule": "p, mash_social_worker, contact, read, any",
+                    "purpose": "screening",
+                    "lawful_basis": None,
+                    "consent": None,
+                    "reason": None,
+                    "subject_ids": f'["child-{n % 5000}"]',
+                    "content_hash": None,
+                }
+                for n in range(start, min(entries, start + batch))
+            ]
+            connection.execute(insert(table), rows)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--appends", type=int, default=10_000)
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--pg-url", default=os.environ.get("HUB_TEST_DATABASE_URL"))
+    args = parser.parse_args()
+    configure_logging(level="WARNING")
+    figures: dict[str, float | int | bool | None] = {}
+    workdir = Path(tempfile.mkdtemp(prefix="hub-bench-audit-"))
+
+    sqlite_url = f"sqlite:///{workdir / 'append.db'}"
+    upgrade(sqlite_url)
+    figures["sqlite_appends_per_s"] = round(appends_per_second(sqlite_url, args.appends, 1))
+    print(
+        f"SQLite appends (one writer, own transaction each): {figures['sqlite_appends_per_s']:,}/s"
+    )
+
+    if args.pg_url:
+        name = f"hub_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(
+            make_url(args.pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        pg_url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+        try:
+            upgrade(pg_url)
+            rate = appends_per_second(pg_url, args.appends, args.processes)
+            figures["postgresql_appends_per_s"] = round(rate)
+            label = f"PostgreSQL appends ({args.processes} processes, own transaction each)"
+            print(f"{label}: {rate:,.0f}/s")
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        figures["postgresql_appends_per_s"] = None
+        print("PostgreSQL appends: skipped (no --pg-url or HUB_TEST_DATABASE_URL)")
+
+    big_url = f"sqlite:///{workdir / 'big.db'}"
+    upgrade(big_url)
+    database = Database(make_engine(big_url))
+    started = time.perf_counter()
+    fill(database, args.entries)
+    print(f"filled {args.entries:,} entries in {time.perf_counter() - started:.1f}s (setup)")
+
+    log = AuditLog(database, CheckpointSigner.generate(), checkpoint_every_entries=100_000)
+    started = time.perf_counter()
+    result = log.sequence(full_sweep=True, force_checkpoint=True)
+    sequencing = time.perf_counter() - started
+    figures["sequence_per_s"] = round(result.sequenced / sequencing)
+    rate = figures["sequence_per_s"]
+    print(f"sequenced {result.sequenced:,} entries in {sequencing:.1f}s ({rate:,}/s)")
+
+    started = time.perf_counter()
+    with transaction(database) as session:
+        report = verify_log(
+            database_leaves(session), database_checkpoints(session), log.signer.public_key_pem()
+        )
+    verify_seconds = time.perf_counter() - started
+    figures["verify_entries"] = report.tree_size
+    figures["verify_s"] = round(verify_seconds, 2)
+    figures["verify_intact"] = report.intact
+    print(f"verify: {report.summary()} in {verify_seconds:.2f}s")
+
+    with transaction(database) as session:
+        tree = log.tree(session)
+    size = tree.size
+    root = tree.root()
+    rng = random.Random(1)
+    inclusion: list[float] = []
+    consistency: list[float] = []
+    for _ in range(2000):
+        index = rng.randrange(size)
+        started = time.perf_counter()
+        proof = tree.inclusion_proof(index)
+        inclusion.append(time.perf_counter() - started)
+        old = rng.randrange(1, size)
+        started = time.perf_counter()
+        cproof = tree.consistency_proof(old)
+        consistency.append(time.perf_counter() - started)
+    with transaction(database) as session:
+        stored = session.execute(
+            text("SELECT leaf_hash FROM audit_leaves WHERE leaf_index = :i"), {"i": index}
+        ).scalar_one()
+    # The last proofs timed must also verify, or the timing means nothing.
+    assert verify_inclusion(bytes.fromhex(stored), index, size, proof, root)
+    assert verify_consistency(old, size, tree.root(old), root, cproof)
+    figures["inclusion_proof_p50_ms"] = round(statistics.median(inclusion) * 1000, 4)
+    figures["inclusion_proof_p99_ms"] = round(percentile(inclusion, 0.99) * 1000, 4)
+    figures["consistency_proof_p50_ms"] = round(statistics.median(consistency) * 1000, 4)
+    figures["consistency_proof_p99_ms"] = round(percentile(consistency, 0.99) * 1000, 4)
+    print(
+        f"proofs at {size:,} entries: inclusion p50 {figures['inclusion_proof_p50_ms']} ms, "
+        f"p99 {figures['inclusion_proof_p99_ms']} ms; consistency p50 "
+        f"{figures['consistency_proof_p50_ms']} ms, p99 {figures['consistency_proof_p99_ms']} ms"
+    )
+    database.engine.dispose()
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
