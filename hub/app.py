@@ -14,7 +14,7 @@ from hub.audit.sequencer import AuditLog
 from hub.auth.dependencies import get_principal
 from hub.auth.tokens import TokenVerifier, TrustedIssuer, dev_issuer, load_jwks, public_jwks
 from hub.contacts import endpoints as contacts
-from hub.db import Database, make_engine
+from hub.db import Database, make_engine, utcnow
 from hub.keys.service import Keyring
 from hub.kit.crypto.providers import KekProvider, LocalFileKekProvider, Pkcs11KekProvider
 from hub.kit.crypto.signing import CheckpointSigner
@@ -24,6 +24,8 @@ from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from hub.kit.ratelimit import RateLimiter
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
+from hub.screening import endpoints as screening
+from hub.screening.deadlines import WorkingHours
 from hub.settings import DEV_ISSUER, Settings, get_settings
 from hub.system import endpoints as system
 
@@ -87,6 +89,14 @@ def audit_log_for(settings: Settings, database: Database) -> AuditLog:
     )
 
 
+def working_calendar(settings: Settings) -> WorkingHours:
+    """Working hours with bank holidays for every year a deadline set now can fall in."""
+    this_year = utcnow().year
+    return WorkingHours.england_and_wales(
+        range(this_year - 1, this_year + 3), extra_bank_holidays=settings.extra_bank_holidays
+    )
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
@@ -130,6 +140,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.audit_log = audit_log
     app.state.firewall = firewall
     app.state.keyring = Keyring(kek_provider_for(settings))
+    app.state.calendar = working_calendar(settings)
     app.state.token_verifier = token_verifier_for(settings)
     app.state.public_jwks = (
         public_jwks(settings.key_dir)
@@ -146,6 +157,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api.include_router(system.router)
     api.include_router(contacts.router)
     api.include_router(audit.router)
+    api.include_router(screening.router)
     app.include_router(contacts.public_router, prefix="/api/v1")
     app.include_router(api)
     app.include_router(system.health_router)

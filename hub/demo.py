@@ -108,10 +108,11 @@ def demo_contact(rng: random.Random) -> ContactIn:
 def seed_demo(
     settings: Settings, *, contacts: int, if_empty: bool, seed: int, console: Console
 ) -> int:
-    from hub.app import kek_provider_for
+    from hub.app import kek_provider_for, working_calendar
 
     database = Database(make_engine(settings.database_url))
     keyring = Keyring(kek_provider_for(settings))
+    calendar = working_calendar(settings)
     seeder = Principal(sub="demo-seeder", role=Role.mash_admin)
     rng = random.Random(seed)  # noqa: S311 (repeatable synthetic data, not secrets)
     if if_empty:
@@ -126,7 +127,9 @@ def seed_demo(
         task = progress.add_task("seeding contacts", total=contacts)
         for _ in range(contacts):
             with transaction(database) as session:
-                create_contact(session, seeder, demo_contact(rng), keyring=keyring)
+                create_contact(
+                    session, seeder, demo_contact(rng), keyring=keyring, calendar=calendar
+                )
             progress.advance(task)
     database.engine.dispose()
     return contacts

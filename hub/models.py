@@ -1,8 +1,10 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex  # noqa: F401
 from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditSubject
 from hub.contacts.models import Contact, ContactPerson
 from hub.keys.models import DataKeyRow
+from hub.screening.models import ContactScreening, RagChange  # noqa: F401
 
 __all__ = [
     "AuditCheckpoint",

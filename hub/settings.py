@@ -6,6 +6,7 @@ and says which setting is wrong.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
     audit_checkpoint_every_entries: int = Field(default=1000, ge=1)
     audit_checkpoint_every_seconds: float = Field(default=60.0, gt=0)
 
+    # The Duty & Assessment rota: four teams, one week in four, from this Monday.
+    rota_start: date = date(2026, 1, 5)
+    # One-off bank holidays beyond the England and Wales rules (comma-separated ISO dates).
+    extra_bank_holidays: Annotated[tuple[date, ...], NoDecode] = ()
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     public_contacts_per_minute: int = Field(default=10, ge=1)
     log_level: str = "INFO"
@@ -71,6 +77,22 @@ class Settings(BaseSettings):
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("extra_bank_holidays", mode="before")
+    @classmethod
+    def _split_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(
+                date.fromisoformat(part.strip()) for part in value.split(",") if part.strip()
+            )
+        return value
+
+    @field_validator("rota_start")
+    @classmethod
+    def _rota_starts_on_monday(cls, value: date) -> date:
+        if value.weekday() != 0:
+            raise ValueError("the rota starts on a Monday")
         return value
 
     @field_validator("agencies", "teams")

@@ -85,7 +85,9 @@ def test_token_issue_refuses_bad_claims(environment: None, arguments: list[str])
     assert "error" in result.output
 
 
-def test_token_issue_refuses_outside_dev_mode(environment: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_issue_refuses_outside_dev_mode(
+    environment: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HUB_DEV_MODE", "false")
     get_settings.cache_clear()
     result = runner.invoke(cli, ["token", "issue", "--sub", "x", "--role", "sysadmin"])
@@ -94,7 +96,9 @@ def test_token_issue_refuses_outside_dev_mode(environment: None, monkeypatch: py
 
 
 def test_policy_check_prints_the_matrix() -> None:
-    result = runner.invoke(cli, ["policy", "check", "--policy-dir", str(POLICY_DIR)], terminal_width=250)
+    result = runner.invoke(
+        cli, ["policy", "check", "--policy-dir", str(POLICY_DIR)], terminal_width=250
+    )
     assert result.exit_code == 0, result.output
     assert "agency_record" in result.output
     assert "own" in result.output
@@ -133,7 +137,10 @@ def test_audit_verify_export_and_proof(
     assert proof.exit_code == 0, proof.output
     assert json.loads(proof.output)["verified"] is True
 
-    assert runner.invoke(cli, ["audit", "verify", "--export", str(tmp_path / "nowhere")]).exit_code == 2
+    assert (
+        runner.invoke(cli, ["audit", "verify", "--export", str(tmp_path / "nowhere")]).exit_code
+        == 2
+    )
 
 
 def test_audit_verify_exits_non_zero_naming_the_entry(

@@ -39,6 +39,7 @@ def submit_contact(
         principal,
         payload,
         keyring=request.app.state.keyring,
+        calendar=request.app.state.calendar,
         idempotency_key=idempotency_key,
     )
     return ContactReceipt(reference=contact.reference, received_at=contact.received_at)

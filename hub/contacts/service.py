@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
+from hub.agencies.person_index import index_contact_people
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.contacts import repository
@@ -32,6 +33,8 @@ from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cu
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
+from hub.screening.deadlines import WorkingHours, is_out_of_hours
+from hub.screening.models import ContactScreening
 
 log = structlog.get_logger()
 
@@ -64,6 +67,7 @@ def create_contact(
     payload: ContactIn,
     *,
     keyring: Keyring,
+    calendar: WorkingHours,
     idempotency_key: str | None = None,
 ) -> Contact:
     """Record a contact. The same Idempotency-Key from the same submitter returns the first."""
@@ -117,6 +121,18 @@ def create_contact(
         person.contact_id = contact.id
         session.add(person)
     session.flush()
+    # Screening starts at once; out-of-hours contacts are flagged for the out-of-hours team.
+    session.add(
+        ContactScreening(
+            contact_id=contact.id, out_of_hours=is_out_of_hours(contact.received_at, calendar)
+        )
+    )
+    index_contact_people(
+        session,
+        keyring,
+        contact.id,
+        [(p.id, raw) for p, raw in zip(people, [*payload.children, *payload.adults], strict=True)],
+    )
     audit.record(
         session,
         principal,
@@ -179,6 +195,14 @@ def list_contacts(
     )
 
 
+def open_details(session: Session, contact: Contact, *, keyring: Keyring) -> dict[str, Any]:
+    """The contact's sealed details. Callers have passed the firewall and audit the read."""
+    details: dict[str, Any] = json.loads(
+        keyring.open(session, contact.sealed_details, _details_context(contact.id))
+    )
+    return details
+
+
 def read_contact(
     session: Session, principal: Principal, contact_id: uuid.UUID, *, keyring: Keyring
 ) -> ContactDetail:
@@ -188,9 +212,7 @@ def read_contact(
     contact = repository.get_contact(session, contact_id)
     if contact is None:
         raise NotFound()
-    details: dict[str, Any] = json.loads(
-        keyring.open(session, contact.sealed_details, _details_context(contact.id))
-    )
+    details = open_details(session, contact, keyring=keyring)
     people = [
         PersonOut(id=person.id, person_role=person.person_role, **PersonIn(**raw).model_dump())
         for person, raw in zip(contact.people, details["people"], strict=True)

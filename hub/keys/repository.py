@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
@@ -37,3 +39,30 @@ def count_seals(session: Session, key_id: str, version: int, count: int) -> None
         .where(DataKeyRow.key_id == key_id, DataKeyRow.version == version)
         .values(seal_count=DataKeyRow.seal_count + count)
     )
+
+
+def all_versions() -> Select[DataKeyRow]:
+    return select(DataKeyRow).order_by(DataKeyRow.key_id, DataKeyRow.version)
+
+
+def versions_in_state(key_id: str, *states: str) -> Select[DataKeyRow]:
+    return versions_of(key_id).where(DataKeyRow.state.in_(states))
+
+
+def shred_all_versions(session: Session, key_id: str, when: datetime) -> list[int]:
+    """Empty the wrapped key of every version of ``key_id``; return the versions touched."""
+    versions = list(
+        session.execute(
+            select(DataKeyRow.version)
+            .where(DataKeyRow.key_id == key_id, DataKeyRow.state != "shredded")
+            .order_by(DataKeyRow.version)
+        ).scalars()
+    )
+    if versions:
+        session.execute(
+            update(DataKeyRow)
+            .where(DataKeyRow.key_id == key_id, DataKeyRow.version.in_(versions))
+            .values(state="shredded", wrapped=None, shredded_at=when)
+            .execution_options(synchronize_session="fetch")
+        )
+    return versions

@@ -1,16 +1,35 @@
-"""The keyring: find, create, cache and use data keys.
+"""The keyring: find, create, cache, use, rotate, retire and shred data keys.
 
 Unwrapped data keys are cached in memory per process (the KEK provider, perhaps an HSM,
-is then asked once per key version). Every seal is counted against its key, and a key
+is then asked once per key version). Whether a key version may still be used is read
+from the database once per transaction, so a key shredded or retired by another process
+stops being used at that process's next transaction.
+
+Seal counting. Every seal is counted against the key version that made it, and a version
 that reaches the ceiling refuses to seal more, so AES-GCM's random-nonce limit is never
-approached.
+approached. Counting each seal with an UPDATE of its ``data_keys`` row would serialise
+every writer on that row (and cost a statement per seal during a bulk import), so the
+keyring counts in memory per transaction and adds the counts to the rows just before the
+transaction commits, in the same transaction. A rolled-back transaction counts nothing:
+its ciphertexts were never stored. The ceiling check adds this transaction's pending
+count to the stored count; what other processes have sealed but not yet committed is the
+slack that :data:`~hub.kit.crypto.envelope.MAX_SEALS_PER_KEY` leaves below 2**32.
+
+Record keys. A record's own data key (``record:<uuid>``) is sealed under its agency's
+primary key rather than wrapped by the KEK: creating one costs a local AES-GCM operation,
+not a round trip to an HSM, and rotating the agency key means re-sealing 60-byte record
+keys, not the records. See :mod:`hub.agencies.service` for why records have keys of their
+own.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import structlog
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,10 +51,63 @@ log = structlog.get_logger()
 
 HUB_KEY_ID = "hub"
 LINKAGE_KEY_ID = "linkage"
+AGENCY_KEY_PREFIX = "agency:"
+RECORD_KEY_PREFIX = "record:"
+# A record key is made once and never rotated: a record whose content changes gets a
+# new record key, so each record key seals a handful of values in its life.
+RECORD_KEY_VERSION = 1
+# Warn when a key has used this share of its ceiling, so it is rotated in good time.
+NEAR_CEILING_SHARE = 0.8
+
+PRIMARY = "primary"
+ACTIVE = "active"
+RETIRED = "retired"
+SHREDDED = "shredded"
+
+_SESSION_INFO_KEY = "hub.keyring"
 
 
 class KeyUnavailable(RuntimeError):
     """The key needed is shredded, missing or exhausted; the message names only the key id."""
+
+
+def agency_key_id(agency: str) -> str:
+    return f"{AGENCY_KEY_PREFIX}{agency}"
+
+
+def record_key_id(record_id: str) -> str:
+    return f"{RECORD_KEY_PREFIX}{record_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyVersionStatus:
+    """What ``mash-hub keys status`` shows: never key material."""
+
+    key_id: str
+    version: int
+    state: str
+    provider: str
+    seal_count: int
+    ceiling: int
+    created_at: datetime
+    shredded_at: datetime | None
+
+    @property
+    def usage(self) -> float:
+        return self.seal_count / self.ceiling
+
+
+@dataclass
+class _TransactionKeys:
+    """What the keyring knows within one transaction of one session."""
+
+    # key_id -> (primary version, its seal count when read)
+    primaries: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # (key_id, version) -> the row's state when read
+    states: dict[tuple[str, int], str] = field(default_factory=dict)
+    # (key_id, version) -> seals made in this transaction, not yet added to the row
+    pending: dict[tuple[str, int], int] = field(default_factory=dict)
+    ceiling: int = MAX_SEALS_PER_KEY
 
 
 class Keyring:
@@ -43,6 +115,7 @@ class Keyring:
         self._provider = provider
         self._max_seals = max_seals
         self._cache: dict[tuple[str, int], DataKey] = {}
+        self._linkage: dict[int, LinkageKey] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -52,15 +125,38 @@ class Keyring:
     def provider_name(self) -> str:
         return self._provider.name
 
+    @property
+    def max_seals(self) -> int:
+        return self._max_seals
+
     def forget(self, key_id: str) -> None:
         """Drop cached material for ``key_id`` (after shredding or rotation elsewhere)."""
         with self._lock:
             for cached in [k for k in self._cache if k[0] == key_id]:
                 del self._cache[cached]
 
+    # --- per-transaction state ---------------------------------------------------------
+
+    def _keys_of(self, session: Session) -> _TransactionKeys:
+        keys = session.info.get(_SESSION_INFO_KEY)
+        if isinstance(keys, _TransactionKeys):
+            return keys
+        keys = _TransactionKeys(ceiling=self._max_seals)
+        session.info[_SESSION_INFO_KEY] = keys
+        event.listen(session, "before_commit", _flush_seal_counts)
+        event.listen(session, "after_commit", _reset_transaction_keys)
+        event.listen(session, "after_rollback", _reset_transaction_keys)
+        return keys
+
+    def pending_seals(self, session: Session) -> dict[tuple[str, int], int]:
+        """Seals made in the session's transaction and not yet counted in the database."""
+        return dict(self._keys_of(session).pending)
+
+    # --- finding keys ------------------------------------------------------------------
+
     def _unwrap(self, row: DataKeyRow) -> DataKey:
-        if row.state == "shredded" or row.wrapped is None:
-            raise KeyUnavailable(f"key {row.key_id} v{row.version} has been shredded")
+        if row.state in (SHREDDED, RETIRED) or row.wrapped is None:
+            raise KeyUnavailable(f"key {row.key_id} v{row.version} is {row.state}")
         cache_key = (row.key_id, row.version)
         with self._lock:
             cached = self._cache.get(cache_key)
@@ -71,6 +167,10 @@ class Keyring:
             self._cache[cache_key] = key
         return key
 
+    def _cached_key(self, key_id: str, version: int) -> DataKey | None:
+        with self._lock:
+            return self._cache.get((key_id, version))
+
     def create_version(self, session: Session, key_id: str, *, primary: bool = True) -> DataKeyRow:
         """A new key version for ``key_id``; the old primary stays active for opening."""
         version = repository.latest_version(session, key_id) + 1
@@ -78,11 +178,11 @@ class Keyring:
         if primary:
             current = repository.primary_of(session, key_id)
             if current is not None:
-                current.state = "active"
+                current.state = ACTIVE
         row = DataKeyRow(
             key_id=key_id,
             version=version,
-            state="primary" if primary else "active",
+            state=PRIMARY if primary else ACTIVE,
             wrapped=self._provider.wrap(key),
             provider=self._provider.name,
             seal_count=0,
@@ -92,14 +192,38 @@ class Keyring:
         session.flush()
         with self._lock:
             self._cache[(key_id, version)] = key
+        keys = self._keys_of(session)
+        keys.primaries.pop(key_id, None)
+        keys.states[(key_id, version)] = row.state
         log.info("keys.version_created", key_id=key_id, version=version)
         return row
 
-    def primary(self, session: Session, key_id: str) -> DataKey:
+    def rotate(self, session: Session, key_id: str) -> DataKeyRow:
+        """Make a new primary version; data sealed under older versions still opens."""
+        if key_id == LINKAGE_KEY_ID:
+            # Blind indexes are compared, not opened: a new linkage key would make every
+            # stored index unmatchable until all were recomputed from the sealed data.
+            raise KeyUnavailable("the linkage key is not rotated by the keyring")
+        return self.create_version(session, key_id)
+
+    def _primary_version(self, session: Session, key_id: str) -> tuple[DataKey, int]:
+        keys = self._keys_of(session)
+        known = keys.primaries.get(key_id)
+        if known is not None:
+            version, count = known
+            key = self._cached_key(key_id, version)
+            if key is not None:
+                return key, count
         row = repository.primary_of(session, key_id)
         if row is None:
             row = self._create_first(session, key_id)
-        return self._unwrap(row)
+        key = self._unwrap(row)
+        keys.primaries[key_id] = (row.version, row.seal_count)
+        keys.states[(key_id, row.version)] = row.state
+        return key, row.seal_count
+
+    def primary(self, session: Session, key_id: str) -> DataKey:
+        return self._primary_version(session, key_id)[0]
 
     def _create_first(self, session: Session, key_id: str) -> DataKeyRow:
         # Two requests may race to create the first key; the unique constraint picks one.
@@ -112,21 +236,152 @@ class Keyring:
                 raise
             return row
 
-    def seal(self, session: Session, key_id: str, plaintext: bytes, context: SealContext) -> bytes:
-        key = self.primary(session, key_id)
-        row = repository.version_of(session, key_id, key.version)
-        if row is not None and row.seal_count >= self._max_seals:
-            raise KeyUnavailable(f"key {key_id} v{key.version} has sealed its limit; rotate it")
-        repository.count_seals(session, key_id, key.version, 1)
-        return seal(key, plaintext, context)
-
-    def open(self, session: Session, blob: bytes, context: SealContext) -> bytes:
-        key_id, version = sealed_key_ref(blob)
+    def _usable(self, session: Session, key_id: str, version: int) -> DataKey:
+        keys = self._keys_of(session)
+        state = keys.states.get((key_id, version))
+        key = self._cached_key(key_id, version)
+        if state is not None and key is not None and state in (PRIMARY, ACTIVE):
+            return key
         row = repository.version_of(session, key_id, version)
         if row is None:
             raise KeyUnavailable(f"key {key_id} v{version} is not known")
-        return open_sealed(self._unwrap(row), blob, context)
+        keys.states[(key_id, version)] = row.state
+        return self._unwrap(row)
+
+    # --- sealing and opening -----------------------------------------------------------
+
+    def seal(self, session: Session, key_id: str, plaintext: bytes, context: SealContext) -> bytes:
+        key, stored_count = self._primary_version(session, key_id)
+        self._count_seal(session, key, stored_count)
+        return seal(key, plaintext, context)
+
+    def _count_seal(self, session: Session, key: DataKey, stored_count: int) -> None:
+        pending = self._keys_of(session).pending
+        ref = (key.key_id, key.version)
+        used = pending.get(ref, 0)
+        if stored_count + used + 1 > self._max_seals:
+            log.error("keys.ceiling_reached", key_id=key.key_id, version=key.version)
+            raise KeyUnavailable(f"key {key.key_id} v{key.version} has sealed its limit; rotate it")
+        pending[ref] = used + 1
+
+    def open(self, session: Session, blob: bytes, context: SealContext) -> bytes:
+        key_id, version = sealed_key_ref(blob)
+        return open_sealed(self._usable(session, key_id, version), blob, context)
 
     def linkage_key(self, session: Session) -> LinkageKey:
         """The key for blind indexes, separate from every data key."""
-        return LinkageKey.from_bytes(self.primary(session, LINKAGE_KEY_ID).material)
+        key = self.primary(session, LINKAGE_KEY_ID)
+        with self._lock:
+            linkage = self._linkage.get(key.version)
+            if linkage is None:
+                linkage = LinkageKey.from_bytes(key.material)
+                self._linkage[key.version] = linkage
+        return linkage
+
+    # --- record keys -------------------------------------------------------------------
+
+    def new_record_key(
+        self, session: Session, owner_key_id: str, record_id: str, context: SealContext
+    ) -> tuple[DataKey, bytes, int]:
+        """A fresh key for one record, and that key sealed under ``owner_key_id``'s primary.
+
+        Returns ``(record key, sealed record key, owner key version)``; store the last two
+        beside the record. ``context`` is where the sealed record key will live.
+        """
+        record_key = DataKey.generate(record_key_id(record_id), RECORD_KEY_VERSION)
+        owner_key, stored_count = self._primary_version(session, owner_key_id)
+        self._count_seal(session, owner_key, stored_count)
+        return record_key, seal(owner_key, record_key.material, context), owner_key.version
+
+    def open_record_key(
+        self, session: Session, sealed_key: bytes, record_id: str, context: SealContext
+    ) -> DataKey:
+        """The record key sealed by :meth:`new_record_key`."""
+        material = self.open(session, sealed_key, context)
+        return DataKey(record_key_id(record_id), RECORD_KEY_VERSION, material)
+
+    def reseal_record_key(
+        self, session: Session, sealed_key: bytes, record_id: str, context: SealContext
+    ) -> tuple[bytes, int]:
+        """Re-seal a record key under its owner's current primary (after a rotation)."""
+        owner_key_id, _ = sealed_key_ref(sealed_key)
+        material = self.open(session, sealed_key, context)
+        owner_key, stored_count = self._primary_version(session, owner_key_id)
+        self._count_seal(session, owner_key, stored_count)
+        return seal(owner_key, material, context), owner_key.version
+
+    # --- retiring and shredding --------------------------------------------------------
+
+    def retire(self, session: Session, key_id: str, version: int) -> None:
+        """Destroy a non-primary version that no longer seals anything still stored.
+
+        The caller has checked that nothing refers to it (see ``mash-hub keys rewrap``).
+        """
+        row = repository.version_of(session, key_id, version)
+        if row is None:
+            raise KeyUnavailable(f"key {key_id} v{version} is not known")
+        if row.state != ACTIVE:
+            raise KeyUnavailable(f"key {key_id} v{version} is {row.state}, not active")
+        row.state = RETIRED
+        row.wrapped = None
+        session.flush()
+        self._keys_of(session).states[(key_id, version)] = RETIRED
+        with self._lock:
+            self._cache.pop((key_id, version), None)
+        log.info("keys.version_retired", key_id=key_id, version=version)
+
+    def shred(self, session: Session, key_id: str) -> list[int]:
+        """Destroy every version of ``key_id``: what it sealed can never be opened again.
+
+        Returns the versions shredded. The rows stay (with their dates) as the record that
+        the key existed and when it was destroyed.
+        """
+        if key_id in (LINKAGE_KEY_ID, HUB_KEY_ID):
+            raise KeyUnavailable(f"key {key_id} is not shredded by the keyring")
+        versions = repository.shred_all_versions(session, key_id, utcnow())
+        keys = self._keys_of(session)
+        keys.primaries.pop(key_id, None)
+        for version in versions:
+            keys.states[(key_id, version)] = SHREDDED
+        self.forget(key_id)
+        log.info("keys.shredded", key_id=key_id, versions=len(versions))
+        return versions
+
+    def status(self, session: Session) -> list[KeyVersionStatus]:
+        """Every key version's state and usage, for operators; no key material."""
+        return [
+            KeyVersionStatus(
+                key_id=row.key_id,
+                version=row.version,
+                state=row.state,
+                provider=row.provider,
+                seal_count=row.seal_count,
+                ceiling=self._max_seals,
+                created_at=row.created_at,
+                shredded_at=row.shredded_at,
+            )
+            for row in session.execute(repository.all_versions()).scalars()
+        ]
+
+
+def _flush_seal_counts(session: Session) -> None:
+    keys = session.info.get(_SESSION_INFO_KEY)
+    if not isinstance(keys, _TransactionKeys) or not keys.pending:
+        return
+    pending, keys.pending = keys.pending, {}
+    for (key_id, version), count in sorted(pending.items()):
+        repository.count_seals(session, key_id, version, count)
+        known = keys.primaries.get(key_id)
+        if known is not None and known[0] == version:
+            total = known[1] + count
+            keys.primaries[key_id] = (version, total)
+            if total >= NEAR_CEILING_SHARE * keys.ceiling:
+                log.warning("keys.near_ceiling", key_id=key_id, version=version)
+
+
+def _reset_transaction_keys(session: Session) -> None:
+    keys = session.info.get(_SESSION_INFO_KEY)
+    if isinstance(keys, _TransactionKeys):
+        keys.primaries.clear()
+        keys.states.clear()
+        keys.pending.clear()

@@ -23,7 +23,9 @@ def busy_hub(client: TestClient, auth: AuthHeaders, app: Any) -> dict[str, Any]:
         assert client.post("/api/v1/contacts", json=a_contact(), headers=admin).status_code == 201
     items = client.get("/api/v1/contacts", headers=admin).json()["items"]
     detail = client.get(f"/api/v1/contacts/{items[0]['id']}", headers=admin).json()
-    client.get(f"/api/v1/contacts/{items[0]['id']}", headers=auth("operational", sub="op-1", team="duty_b"))
+    client.get(
+        f"/api/v1/contacts/{items[0]['id']}", headers=auth("operational", sub="op-1", team="duty_b")
+    )
     app.state.audit_log.sequence(force_checkpoint=True)
     return {"contact_id": items[0]["id"], "child_id": detail["people"][0]["id"]}
 
@@ -35,7 +37,9 @@ def ig(auth: AuthHeaders) -> dict[str, str]:
 def test_ig_searches_by_person_and_sees_every_touch(
     client: TestClient, auth: AuthHeaders, busy_hub: dict[str, Any]
 ) -> None:
-    response = client.get("/api/v1/audit/entries", params={"subject": busy_hub["child_id"]}, headers=ig(auth))
+    response = client.get(
+        "/api/v1/audit/entries", params={"subject": busy_hub["child_id"]}, headers=ig(auth)
+    )
     assert response.status_code == 200
     entries = response.json()["items"]
     assert [(e["action"], e["outcome"], e["actor_sub"]) for e in entries] == [
@@ -77,8 +81,12 @@ def test_denied_attempts_name_the_rule_and_the_thing(
     assert denied["rule"] == "default deny"
 
 
-def test_paging_is_stable_and_complete(client: TestClient, auth: AuthHeaders, busy_hub: dict[str, Any]) -> None:
-    everything = client.get("/api/v1/audit/entries", params={"limit": 200}, headers=ig(auth)).json()["items"]
+def test_paging_is_stable_and_complete(
+    client: TestClient, auth: AuthHeaders, busy_hub: dict[str, Any]
+) -> None:
+    everything = client.get(
+        "/api/v1/audit/entries", params={"limit": 200}, headers=ig(auth)
+    ).json()["items"]
     seen: list[int] = []
     cursor = None
     while True:
@@ -96,13 +104,17 @@ def test_every_ig_read_is_itself_logged_with_its_purpose(
     client: TestClient, auth: AuthHeaders, busy_hub: dict[str, Any]
 ) -> None:
     client.get("/api/v1/audit/entries", params={"subject": busy_hub["child_id"]}, headers=ig(auth))
-    mine = client.get("/api/v1/audit/entries", params={"actor": "ig-1"}, headers=ig(auth)).json()["items"]
+    mine = client.get("/api/v1/audit/entries", params={"actor": "ig-1"}, headers=ig(auth)).json()[
+        "items"
+    ]
     assert mine[0]["purpose"] == "SAR-2026-0114"
     assert mine[0]["subject_ids"] == [busy_hub["child_id"]]
     assert mine[0]["resource_kind"] == "audit_log"
 
 
-def test_a_purpose_is_required(client: TestClient, auth: AuthHeaders, busy_hub: dict[str, Any]) -> None:
+def test_a_purpose_is_required(
+    client: TestClient, auth: AuthHeaders, busy_hub: dict[str, Any]
+) -> None:
     response = client.get("/api/v1/audit/entries", headers=auth("ig_officer"))
     assert response.status_code == 400
     assert response.json()["error"] == "purpose_required"
@@ -119,13 +131,24 @@ def test_a_purpose_is_required(client: TestClient, auth: AuthHeaders, busy_hub: 
     ],
 )
 def test_nobody_else_reads_the_log(
-    client: TestClient, auth: AuthHeaders, busy_hub: dict[str, Any], role: str, claims: dict[str, str]
+    client: TestClient,
+    auth: AuthHeaders,
+    busy_hub: dict[str, Any],
+    role: str,
+    claims: dict[str, str],
 ) -> None:
     headers = auth(role, sub=f"{role}-x", **claims) | PURPOSE
-    for path in ("/api/v1/audit/entries", "/api/v1/audit/denied", "/api/v1/audit/disclosures", "/api/v1/audit/checkpoints/latest"):
+    for path in (
+        "/api/v1/audit/entries",
+        "/api/v1/audit/denied",
+        "/api/v1/audit/disclosures",
+        "/api/v1/audit/checkpoints/latest",
+    ):
         assert client.get(path, headers=headers).status_code == 404
     assert client.post("/api/v1/audit/verify", headers=headers).status_code == 404
-    denied = client.get("/api/v1/audit/entries", params={"actor": f"{role}-x"}, headers=ig(auth)).json()["items"]
+    denied = client.get(
+        "/api/v1/audit/entries", params={"actor": f"{role}-x"}, headers=ig(auth)
+    ).json()["items"]
     assert len(denied) == 5
     assert {e["resource_kind"] for e in denied} == {"audit_log", "disclosure_register"}
 
@@ -138,11 +161,15 @@ def test_proofs_and_checkpoints_verify_on_the_client_side(
 
     assert verify_ed25519(
         checkpoint["public_key_pem"].encode(),
-        checkpoint_message(checkpoint["tree_size"], checkpoint["root_hash"], checkpoint["signed_at"]),
+        checkpoint_message(
+            checkpoint["tree_size"], checkpoint["root_hash"], checkpoint["signed_at"]
+        ),
         __import__("base64").b64decode(checkpoint["signature"]),
     )
     size = checkpoint["tree_size"]
-    proof = client.get("/api/v1/audit/proofs/inclusion", params={"entry": 2, "size": size}, headers=ig(auth)).json()
+    proof = client.get(
+        "/api/v1/audit/proofs/inclusion", params={"entry": 2, "size": size}, headers=ig(auth)
+    ).json()
     assert proof["root_hash"] == checkpoint["root_hash"]
     assert verify_inclusion(
         bytes.fromhex(proof["leaf_hash"]),
@@ -151,7 +178,9 @@ def test_proofs_and_checkpoints_verify_on_the_client_side(
         [bytes.fromhex(p) for p in proof["proof"]],
         bytes.fromhex(checkpoint["root_hash"]),
     )
-    consistency = client.get("/api/v1/audit/proofs/consistency", params={"old": 2, "new": size}, headers=ig(auth)).json()
+    consistency = client.get(
+        "/api/v1/audit/proofs/consistency", params={"old": 2, "new": size}, headers=ig(auth)
+    ).json()
     assert verify_consistency(
         2,
         size,
@@ -159,11 +188,15 @@ def test_proofs_and_checkpoints_verify_on_the_client_side(
         bytes.fromhex(checkpoint["root_hash"]),
         [bytes.fromhex(p) for p in consistency["proof"]],
     )
-    bad = client.get("/api/v1/audit/proofs/consistency", params={"old": size + 50}, headers=ig(auth))
+    bad = client.get(
+        "/api/v1/audit/proofs/consistency", params={"old": size + 50}, headers=ig(auth)
+    )
     assert bad.status_code == 400
 
 
-def test_verify_through_the_api(client: TestClient, auth: AuthHeaders, busy_hub: dict[str, Any]) -> None:
+def test_verify_through_the_api(
+    client: TestClient, auth: AuthHeaders, busy_hub: dict[str, Any]
+) -> None:
     result = client.post("/api/v1/audit/verify", headers=ig(auth)).json()
     assert result["intact"] is True
     assert result["checkpoints_checked"] == 1

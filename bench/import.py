@@ -1,0 +1,143 @@
+"""Bulk import throughput: ``mash-hub records import`` on SQLite or PostgreSQL.
+
+    python bench/import.py --records 1000000                 # SQLite file under var/
+    python bench/import.py --records 200000 --database-url postgresql+psycopg://...
+
+Generates the 8 agencies' CSVs (bench/datagen.py, not timed), migrates an empty
+database, then imports each file exactly as the command does: every row checked first,
+then written in batches with per-record keys, blind indexes and an audit entry per
+batch. Prints per-agency figures; the final line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from datagen import AGENCIES, write_agency_files
+
+from hub.agencies import importer
+from hub.app import KEK_FILE
+from hub.auth.principal import Principal, Role
+from hub.cli import ensure_keys
+from hub.db import Database, make_engine
+from hub.keys.service import Keyring
+from hub.kit.crypto.providers import LocalFileKekProvider
+from hub.kit.logging import configure_logging
+from hub.migrations import upgrade
+from hub.policy import decision_point
+from hub.policy.firewall import Firewall
+from hub.settings import Settings
+
+POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def prepare(database_url: str | None, work: Path) -> str:
+    if database_url is None:
+        path = work / "bench.db"
+        path.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        url = database_url
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+                connection.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
+    upgrade(url)
+    return url
+
+
+def run_import(
+    url: str, key_dir: Path, files: dict[str, Path], batch: int, *, rerun: bool = True
+) -> dict[str, float]:
+    decision_point.install(Firewall(POLICY_DIR))
+    database = Database(make_engine(url))
+    keyring = Keyring(LocalFileKekProvider(key_dir / KEK_FILE))
+    figures: dict[str, float] = {}
+    total_rows = 0
+    started = time.perf_counter()
+    for agency, path in files.items():
+        principal = Principal(sub="bench", role=Role.agency_rep, agency=agency)
+        t0 = time.perf_counter()
+        plan = importer.plan_import(path)
+        checked = time.perf_counter() - t0
+        out = importer.import_file(
+            database, keyring, principal, agency, path, plan, skip_invalid=True, batch_size=batch
+        )
+        elapsed = time.perf_counter() - t0
+        total_rows += out.rows
+        print(
+            f"{agency:14s} {out.rows:8d} rows  created {out.created:8d}  "
+            f"check {checked:6.1f}s  total {elapsed:6.1f}s  {out.rows / elapsed:8.0f} rows/s"
+        )
+    seconds = time.perf_counter() - started
+    figures["records"] = total_rows
+    figures["seconds"] = round(seconds, 2)
+    figures["records_per_s"] = round(total_rows / seconds)
+    if not rerun:
+        database.engine.dispose()
+        return figures
+    # A second run of the same files: nothing changes.
+    t0 = time.perf_counter()
+    for agency, path in files.items():
+        principal = Principal(sub="bench", role=Role.agency_rep, agency=agency)
+        out = importer.import_file(
+            database,
+            keyring,
+            principal,
+            agency,
+            path,
+            importer.plan_import(path),
+            skip_invalid=True,
+            batch_size=batch,
+        )
+        assert out.created == out.updated == 0, "a re-run changed records"
+    figures["rerun_records_per_s"] = round(total_rows / (time.perf_counter() - t0))
+    database.engine.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--batch", type=int, default=importer.DEFAULT_BATCH)
+    parser.add_argument("--work", type=Path, default=Path("var/bench"))
+    parser.add_argument("--skip-rerun", action="store_true")
+    args = parser.parse_args()
+    configure_logging(level="WARNING")
+    args.work.mkdir(parents=True, exist_ok=True)
+    # Kept beside the database so bench/match.py --reuse can open what was imported.
+    key_dir = args.work / "keys"
+    key_dir.mkdir(parents=True, exist_ok=True)
+    ensure_keys(Settings(dev_mode=True, key_dir=key_dir))
+    files = write_agency_files(args.records, args.work / f"data-{args.records}")
+    url = prepare(args.database_url, args.work)
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    print(f"importing {args.records} records for {len(AGENCIES)} agencies into {backend}")
+    figures = run_import(url, key_dir, files, args.batch, rerun=not args.skip_rerun)
+    result = {
+        "bench": "import",
+        "backend": backend,
+        **figures,
+        "batch": args.batch,
+        "max_rss_mib": round(rss_mib(), 1),
+    }
+    print(f"{figures['records_per_s']} records/s; re-run {figures.get('rerun_records_per_s')}/s")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

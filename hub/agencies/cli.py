@@ -1,0 +1,287 @@
+"""``mash-hub keys ...`` and ``mash-hub records ...``: key administration and bulk import.
+
+Each command acts as a named person (``--actor``, by default the operating-system user)
+in the role the action needs, asks the firewall like any request, and is audited.
+"""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from hub.agencies.importer import in_transaction
+from hub.auth.principal import Principal, Role
+from hub.db import Database, make_engine
+from hub.keys.service import Keyring
+from hub.kit.errors import HubError
+from hub.settings import Settings, get_settings
+
+keys_app = typer.Typer(help="Data keys: rotate, rewrap, shred, status.", no_args_is_help=True)
+records_app = typer.Typer(help="Agency records: bulk import.", no_args_is_help=True)
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@records_app.callback()
+def records() -> None:
+    """Agency records: bulk import."""
+
+
+Actor = Annotated[
+    str | None,
+    typer.Option(help="Who is running this, for the audit log (default: cli:<os user>)."),
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    database: Database
+    keyring: Keyring
+
+
+@contextmanager
+def _hub() -> Iterator[Hub]:
+    from hub.app import kek_provider_for
+    from hub.policy import decision_point
+    from hub.policy.firewall import Firewall
+
+    settings = get_settings()
+    decision_point.install(Firewall(settings.policy_dir))
+    database = Database(make_engine(settings.database_url))
+    try:
+        yield Hub(settings, database, Keyring(kek_provider_for(settings)))
+    finally:
+        database.engine.dispose()
+
+
+def _actor(actor: str | None) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+def _sysadmin(actor: str | None) -> Principal:
+    return Principal(sub=_actor(actor), role=Role.sysadmin)
+
+
+def _check_agency(settings: Settings, agency: str) -> None:
+    if agency not in settings.agencies:
+        raise _fail(f"--agency must be one of: {', '.join(settings.agencies)}")
+
+
+def _key_id(settings: Settings, agency: str | None, hub_store: bool) -> str:
+    from hub.agencies.keys import store_key_id
+
+    if (agency is None) == (not hub_store):
+        raise _fail("give exactly one of --agency A or --hub")
+    if agency is not None:
+        _check_agency(settings, agency)
+    return store_key_id(agency)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+AgencyOption = Annotated[str | None, typer.Option(help="The agency whose store key to use.")]
+HubOption = Annotated[bool, typer.Option("--hub", help="The hub's own store key.")]
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    agency: AgencyOption = None, hub_store: HubOption = False, actor: Actor = None
+) -> None:
+    """Make a new primary key version; older versions keep opening their data."""
+    from hub.agencies import keys
+
+    with _hub() as hub:
+        key_id = _key_id(hub.settings, agency, hub_store)
+        try:
+            with in_transaction(hub.database.session()) as session:
+                version = keys.rotate(session, _sysadmin(actor), key_id, keyring=hub.keyring)
+        except HubError as error:
+            raise _fail(error.detail) from None
+    console.print(f"{key_id}: version {version} is primary; run `mash-hub keys rewrap` next")
+
+
+@keys_app.command("rewrap")
+def keys_rewrap(
+    agency: AgencyOption = None,
+    hub_store: HubOption = False,
+    batch: Annotated[int, typer.Option(help="Values per transaction.", min=1, max=10000)] = 500,
+    retire: Annotated[
+        bool, typer.Option(help="Retire older versions once nothing uses them.")
+    ] = True,
+    actor: Actor = None,
+) -> None:
+    """Re-seal what older key versions sealed, in small transactions beside live traffic."""
+    from hub.agencies import keys
+
+    principal = _sysadmin(actor)
+    with _hub() as hub:
+        key_id = _key_id(hub.settings, agency, hub_store)
+        try:
+            with in_transaction(hub.database.session()) as session:
+                waiting = keys.waiting_for_rewrap(session, key_id, keyring=hub.keyring)
+            cursor = keys.RewrapCursor()
+            total = 0
+            with _progress() as progress:
+                task = progress.add_task(f"rewrapping {key_id}", total=waiting)
+                while not cursor.done:
+                    with in_transaction(hub.database.session()) as session:
+                        done = keys.rewrap_batch(
+                            session, principal, key_id, cursor, keyring=hub.keyring, batch=batch
+                        )
+                    total += done
+                    progress.advance(task, done)
+            retired: list[int] = []
+            if retire:
+                with in_transaction(hub.database.session()) as session:
+                    retired = keys.retire_unused(session, principal, key_id, keyring=hub.keyring)
+        except HubError as error:
+            raise _fail(error.detail) from None
+    console.print(f"{key_id}: rewrapped {total} sealed values")
+    if retired:
+        console.print(f"{key_id}: retired version(s) {', '.join(str(v) for v in retired)}")
+
+
+@keys_app.command("shred")
+def keys_shred(
+    record: Annotated[
+        uuid.UUID | None, typer.Option(help="Destroy the key and data of this record.")
+    ] = None,
+    agency: Annotated[
+        str | None, typer.Option(help="Destroy every key and record of this agency's store.")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+    actor: Actor = None,
+) -> None:
+    """Destroy a record's or an agency's keys: the data is gone for good, the audit stays."""
+    from hub.agencies import keys
+
+    if (record is None) == (agency is None):
+        raise _fail("give exactly one of --record ID or --agency A")
+    if not yes:
+        raise _fail("shredding cannot be undone; add --yes to confirm")
+    principal = _sysadmin(actor)
+    with _hub() as hub:
+        try:
+            with in_transaction(hub.database.session()) as session:
+                if record is not None:
+                    owner = keys.shred_record(session, principal, record, keyring=hub.keyring)
+                    message = f"record {record} of {owner}: key and data destroyed"
+                else:
+                    assert agency is not None
+                    _check_agency(hub.settings, agency)
+                    count = keys.shred_agency(session, principal, agency, keyring=hub.keyring)
+                    message = f"agency {agency}: every key version and {count} record(s) destroyed"
+        except HubError as error:
+            raise _fail(error.detail) from None
+        keys.purge_old_copies(hub.database.engine)
+    console.print(message)
+
+
+@keys_app.command("status")
+def keys_status(actor: Actor = None) -> None:
+    """Every key version, its state and how much of its seal ceiling it has used."""
+    from hub.agencies import keys
+
+    with _hub() as hub:
+        try:
+            with in_transaction(hub.database.session()) as session:
+                rows = keys.status(session, _sysadmin(actor), keyring=hub.keyring)
+        except HubError as error:
+            raise _fail(error.detail) from None
+    table = Table(title="data keys", title_justify="left")
+    table.add_column("key", no_wrap=True, min_width=max((len(r.key_id) for r in rows), default=3))
+    for column in ("version", "state", "provider", "seals", "of ceiling", "created"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.key_id,
+            str(row.version),
+            row.state,
+            row.provider,
+            str(row.seal_count),
+            f"{row.usage:.4%}",
+            row.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(table)
+
+
+@records_app.command("import")
+def records_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    agency: Annotated[str, typer.Option(help="The agency whose store receives the records.")],
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid rows; skip the bad ones.")
+    ] = False,
+    batch: Annotated[int, typer.Option(help="Rows per transaction.", min=1, max=20000)] = 2000,
+    actor: Actor = None,
+) -> None:
+    """Import an agency's CSV: every row is checked first; re-running changes nothing."""
+    from hub.agencies import importer
+    from hub.agencies.service import ImportRefused
+
+    principal = Principal(sub=_actor(actor), role=Role.agency_rep, agency=agency)
+    with _hub() as hub:
+        _check_agency(hub.settings, agency)
+        try:
+            importer.check_access(hub.database, principal, agency)
+            with console.status("checking every row"):
+                plan = importer.plan_import(file)
+        except HubError as error:
+            raise _fail(error.detail) from None
+        for problem in plan.problems[:50]:
+            errors.print(f"  {problem}", highlight=False)
+        if len(plan.problems) > 50:
+            errors.print(f"  ... and {len(plan.problems) - 50} more problems", highlight=False)
+        if plan.problems and not skip_invalid:
+            raise _fail(
+                f"{len(plan.report.bad_lines)} of {plan.report.rows} rows are invalid; nothing was "
+                "imported (fix them, or add --skip-invalid)"
+            )
+        try:
+            with _progress() as progress:
+                task = progress.add_task(f"importing into {agency}", total=plan.report.valid)
+                out = importer.import_file(
+                    hub.database,
+                    hub.keyring,
+                    principal,
+                    agency,
+                    file,
+                    plan,
+                    skip_invalid=skip_invalid,
+                    batch_size=batch,
+                    on_batch=lambda n: progress.advance(task, n),
+                )
+        except ImportRefused as refused:
+            raise _fail(refused.detail) from None
+        except HubError as error:
+            raise _fail(error.detail) from None
+    console.print(
+        f"{agency}: {out.rows} rows: {out.created} created, {out.updated} updated, "
+        f"{out.unchanged} unchanged, {out.skipped_invalid} skipped as invalid"
+    )

@@ -1,0 +1,264 @@
+"""Every agency-store query. Scoping to one agency starts from :func:`records_of_agency`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Row, Select, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex
+from hub.contacts.models import Contact
+
+# Parameters per IN (...) list; below SQLite's limit and PostgreSQL's comfortable range.
+IN_LIST_LIMIT = 900
+
+
+def records_of_agency(agency: str) -> Select[AgencyRecord]:
+    """The one starting point for any query of one agency's store."""
+    return select(AgencyRecord).where(AgencyRecord.agency == agency)
+
+
+def live_records_of_agency(agency: str) -> Select[AgencyRecord]:
+    return records_of_agency(agency).where(AgencyRecord.shredded_at.is_(None))
+
+
+def record_of_agency(session: Session, agency: str, record_id: uuid.UUID) -> AgencyRecord | None:
+    return session.execute(
+        records_of_agency(agency).where(AgencyRecord.id == record_id)
+    ).scalar_one_or_none()
+
+
+def page_of_records(
+    session: Session, agency: str, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[AgencyRecord]:
+    statement = live_records_of_agency(agency).order_by(
+        AgencyRecord.created_at.desc(), AgencyRecord.id.desc()
+    )
+    if after is not None:
+        created_at, record_id = after
+        statement = statement.where(
+            or_(
+                AgencyRecord.created_at < created_at,
+                and_(AgencyRecord.created_at == created_at, AgencyRecord.id < record_id),
+            )
+        )
+    return list(session.execute(statement.limit(limit)).scalars())
+
+
+def records_by_source_ref(
+    session: Session, agency: str, source_ref_indexes: Sequence[bytes]
+) -> dict[bytes, tuple[uuid.UUID, bytes | None]]:
+    """Existing records of ``agency`` by source-ref index: ``{index: (id, row digest)}``."""
+    found: dict[bytes, tuple[uuid.UUID, bytes | None]] = {}
+    for start in range(0, len(source_ref_indexes), IN_LIST_LIMIT):
+        chunk = source_ref_indexes[start : start + IN_LIST_LIMIT]
+        statement = (
+            records_of_agency(agency)
+            .where(AgencyRecord.source_ref_index.in_(chunk))
+            .with_only_columns(
+                AgencyRecord.source_ref_index, AgencyRecord.id, AgencyRecord.row_digest
+            )
+        )
+        for ref_index, record_id, digest in session.execute(statement):
+            if ref_index is not None:
+                found[bytes(ref_index)] = (record_id, None if digest is None else bytes(digest))
+    return found
+
+
+# Bulk writes go to the tables through Core: the ORM's bulk path costs more per row than
+# the sealing does.
+_RECORDS = cast(Table, AgencyRecord.__table__)
+_RECORD_INDEX = cast(Table, AgencyRecordIndex.__table__)
+
+
+def insert_records(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(insert(_RECORDS), list(rows))
+
+
+def insert_record_indexes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(insert(_RECORD_INDEX), list(rows))
+
+
+def replace_record(
+    session: Session, agency: str, record_id: uuid.UUID, values: dict[str, Any]
+) -> None:
+    session.execute(
+        update(AgencyRecord)
+        .where(AgencyRecord.agency == agency, AgencyRecord.id == record_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def delete_indexes_of(session: Session, record_ids: Sequence[uuid.UUID]) -> None:
+    for start in range(0, len(record_ids), IN_LIST_LIMIT):
+        session.execute(
+            delete(AgencyRecordIndex)
+            .where(AgencyRecordIndex.record_id.in_(record_ids[start : start + IN_LIST_LIMIT]))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def index_matches(session: Session, blinds: Iterable[bytes]) -> Sequence[Row[str, str, uuid.UUID]]:
+    """Every (agency, pass, record) whose blind index is one of ``blinds``."""
+    values = list(blinds)
+    if not values:
+        return []
+    return session.execute(
+        select(
+            AgencyRecordIndex.agency, AgencyRecordIndex.pass_name, AgencyRecordIndex.record_id
+        ).where(AgencyRecordIndex.blind.in_(values))
+    ).all()
+
+
+def matching_records_of_agency(
+    session: Session, agency: str, blinds: Iterable[bytes], *, limit: int
+) -> list[tuple[AgencyRecord, str]]:
+    """One agency's live records whose blind indexes include one of ``blinds``, with the pass."""
+    values = list(blinds)
+    if not values:
+        return []
+    statement = (
+        live_records_of_agency(agency)
+        .join(AgencyRecordIndex, AgencyRecordIndex.record_id == AgencyRecord.id)
+        .where(AgencyRecordIndex.blind.in_(values))
+        .add_columns(AgencyRecordIndex.pass_name)
+        .order_by(AgencyRecord.created_at.desc(), AgencyRecord.id.desc())
+        .limit(limit)
+    )
+    return [(record, pass_name) for record, pass_name in session.execute(statement).all()]
+
+
+# --- keys over time -----------------------------------------------------------------------
+
+
+def records_sealed_under_old_versions(
+    session: Session, agency: str, primary_version: int, *, after: uuid.UUID | None, limit: int
+) -> list[AgencyRecord]:
+    statement = (
+        live_records_of_agency(agency)
+        .where(AgencyRecord.key_version < primary_version)
+        .order_by(AgencyRecord.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(AgencyRecord.id > after)
+    return list(session.execute(statement).scalars())
+
+
+def count_sealed_under(session: Session, agency: str, versions: Sequence[int]) -> int:
+    if not versions:
+        return 0
+    statement = (
+        live_records_of_agency(agency)
+        .where(AgencyRecord.key_version.in_(versions))
+        .with_only_columns(func.count())
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def count_live_records(session: Session, agency: str) -> int:
+    return int(
+        session.execute(live_records_of_agency(agency).with_only_columns(func.count())).scalar_one()
+    )
+
+
+_SHREDDED_VALUES: dict[str, Any] = {
+    "source_ref_index": None,
+    "row_digest": None,
+    "sealed_key": None,
+    "key_version": None,
+    "sealed_identifiers": None,
+    "sealed_content": None,
+}
+
+
+def shred_record(session: Session, agency: str, record_id: uuid.UUID, when: datetime) -> None:
+    delete_indexes_of(session, [record_id])
+    replace_record(session, agency, record_id, {**_SHREDDED_VALUES, "shredded_at": when})
+
+
+def shred_agency_records(session: Session, agency: str, when: datetime) -> list[uuid.UUID]:
+    """Empty every record of ``agency``; return the ids of those that held data."""
+    ids = list(
+        session.execute(live_records_of_agency(agency).with_only_columns(AgencyRecord.id)).scalars()
+    )
+    session.execute(
+        delete(AgencyRecordIndex)
+        .where(AgencyRecordIndex.agency == agency)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(AgencyRecord)
+        .where(AgencyRecord.agency == agency, AgencyRecord.shredded_at.is_(None))
+        .values(**_SHREDDED_VALUES, shredded_at=when)
+        .execution_options(synchronize_session=False)
+    )
+    return ids
+
+
+# --- the hub's own store ------------------------------------------------------------------
+
+
+def insert_person_indexes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(PersonIndex), list(rows))
+
+
+def person_index_matches(
+    session: Session, store: str, blinds: Iterable[bytes]
+) -> Sequence[Row[uuid.UUID, uuid.UUID, str, datetime]]:
+    values = list(blinds)
+    if not values:
+        return []
+    return session.execute(
+        select(
+            PersonIndex.parent_id,
+            PersonIndex.person_id,
+            PersonIndex.pass_name,
+            PersonIndex.created_at,
+        )
+        .where(PersonIndex.store == store, PersonIndex.blind.in_(values))
+        .order_by(PersonIndex.created_at.desc())
+    ).all()
+
+
+def agency_of_record(session: Session, record_id: uuid.UUID) -> str | None:
+    """Which agency a record belongs to (an id lookup for key administration, no content)."""
+    return session.execute(
+        select(AgencyRecord.agency).where(AgencyRecord.id == record_id)
+    ).scalar_one_or_none()
+
+
+# --- the hub store's sealed contact details, for rewrapping after the hub key rotates -------
+
+
+def contact_details_page(
+    session: Session, *, after: uuid.UUID | None, limit: int
+) -> list[tuple[uuid.UUID, bytes]]:
+    statement = select(Contact.id, Contact.sealed_details).order_by(Contact.id).limit(limit)
+    if after is not None:
+        statement = statement.where(Contact.id > after)
+    return [(contact_id, bytes(sealed)) for contact_id, sealed in session.execute(statement)]
+
+
+def all_contact_details(session: Session) -> Iterable[tuple[uuid.UUID, bytes]]:
+    after: uuid.UUID | None = None
+    while page := contact_details_page(session, after=after, limit=1000):
+        yield from page
+        after = page[-1][0]
+
+
+def replace_contact_details(session: Session, contact_id: uuid.UUID, sealed: bytes) -> None:
+    session.execute(
+        update(Contact)
+        .where(Contact.id == contact_id)
+        .values(sealed_details=sealed)
+        .execution_options(synchronize_session=False)
+    )

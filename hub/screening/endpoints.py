@@ -1,0 +1,125 @@
+"""Screening routes: rate, re-rate, authorise without consent, decide, and the queue."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+
+from hub.auth.dependencies import CurrentPrincipal
+from hub.db import SessionDep
+from hub.kit.errors import STANDARD_ERRORS
+from hub.screening import service
+from hub.screening.schemas import (
+    ConsentOverrideIn,
+    OutcomeIn,
+    QueueOut,
+    RerateIn,
+    ScreeningIn,
+    ScreeningOut,
+)
+
+router = APIRouter(tags=["screening"])
+
+
+@router.get("/screening/queue", response_model=QueueOut, responses=STANDARD_ERRORS)
+def screening_queue(session: SessionDep, principal: CurrentPrincipal) -> QueueOut:
+    return service.screening_queue(session, principal)
+
+
+@router.get(
+    "/contacts/{contact_id}/screening", response_model=ScreeningOut, responses=STANDARD_ERRORS
+)
+def read_screening(
+    contact_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> ScreeningOut:
+    return service.screening_view(
+        session,
+        principal,
+        contact_id,
+        keyring=request.app.state.keyring,
+        calendar=request.app.state.calendar,
+    )
+
+
+@router.post(
+    "/contacts/{contact_id}/screening", response_model=ScreeningOut, responses=STANDARD_ERRORS
+)
+def screen_contact(
+    contact_id: uuid.UUID,
+    payload: ScreeningIn,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> ScreeningOut:
+    return service.screen_contact(
+        session,
+        principal,
+        contact_id,
+        payload,
+        keyring=request.app.state.keyring,
+        calendar=request.app.state.calendar,
+    )
+
+
+@router.post(
+    "/contacts/{contact_id}/rating", response_model=ScreeningOut, responses=STANDARD_ERRORS
+)
+def rerate(
+    contact_id: uuid.UUID,
+    payload: RerateIn,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> ScreeningOut:
+    return service.rerate(
+        session,
+        principal,
+        contact_id,
+        payload,
+        keyring=request.app.state.keyring,
+        calendar=request.app.state.calendar,
+    )
+
+
+@router.post(
+    "/contacts/{contact_id}/consent-override",
+    response_model=ScreeningOut,
+    responses=STANDARD_ERRORS,
+)
+def override_consent(
+    contact_id: uuid.UUID,
+    payload: ConsentOverrideIn,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> ScreeningOut:
+    return service.override_consent(
+        session,
+        principal,
+        contact_id,
+        payload,
+        keyring=request.app.state.keyring,
+        calendar=request.app.state.calendar,
+    )
+
+
+@router.post(
+    "/contacts/{contact_id}/outcome", response_model=ScreeningOut, responses=STANDARD_ERRORS
+)
+def decide_outcome(
+    contact_id: uuid.UUID,
+    payload: OutcomeIn,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> ScreeningOut:
+    return service.decide_outcome(
+        session,
+        principal,
+        contact_id,
+        payload,
+        keyring=request.app.state.keyring,
+        calendar=request.app.state.calendar,
+        rota_start=request.app.state.settings.rota_start,
+    )

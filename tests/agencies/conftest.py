@@ -1,0 +1,56 @@
+"""Fixtures for the agency stores: the hub app with the agency routes mounted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+
+from hub.agencies.endpoints import router
+from hub.app import create_app
+from hub.auth.dependencies import get_principal
+from hub.db import Database
+from hub.settings import Settings
+
+
+@pytest.fixture
+def agency_app(settings: Settings, database: Database) -> FastAPI:
+    # Wired as hub/app.py will wire it: under /api/v1, authenticated by default.
+    application = create_app(settings, database=database)
+    application.include_router(router, prefix="/api/v1", dependencies=[Depends(get_principal)])
+    return application
+
+
+@pytest.fixture
+def agency_client(agency_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(agency_app) as test_client:
+        yield test_client
+
+
+RecordFactory = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def a_record() -> RecordFactory:
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "source_ref": f"REF-{next(counter):05d}",
+            "given_name": "Tamsin",
+            "family_name": "Quorley",
+            "date_of_birth": "2016-05-04",
+            "nhs_number": "943 476 5919",
+            "postcode": "rt4 7xq",
+            "address_line": "12 Larch Row, Riverton",
+            "record_type": "incident",
+            "occurred_on": "2024-02-11",
+            "summary": "Officers attended a disturbance at the home.",
+        }
+        body.update(overrides)
+        return body
+
+    return make
