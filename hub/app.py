@@ -9,12 +9,14 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
 
+from hub.agencies import endpoints as agencies
 from hub.audit import endpoints as audit
 from hub.audit.sequencer import AuditLog
 from hub.auth.dependencies import get_principal
 from hub.auth.tokens import TokenVerifier, TrustedIssuer, dev_issuer, load_jwks, public_jwks
 from hub.contacts import endpoints as contacts
 from hub.db import Database, make_engine, utcnow
+from hub.enquiries import endpoints as enquiries
 from hub.keys.service import Keyring
 from hub.kit.crypto.providers import KekProvider, LocalFileKekProvider, Pkcs11KekProvider
 from hub.kit.crypto.signing import CheckpointSigner
@@ -156,8 +158,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(get_principal)])
     api.include_router(system.router)
     api.include_router(contacts.router)
+    api.include_router(agencies.router)
     api.include_router(audit.router)
     api.include_router(screening.router)
+    api.include_router(enquiries.router)
     app.include_router(contacts.public_router, prefix="/api/v1")
     app.include_router(api)
     app.include_router(system.health_router)

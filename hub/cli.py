@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.agencies.cli import keys_app, records_app
 from hub.audit.sequencer import AuditLog
 from hub.auth.principal import Role
 from hub.settings import DEV_KEYS_MARKER, Settings, StartupRefused, get_settings
@@ -28,6 +29,8 @@ app.add_typer(token_app, name="token")
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(records_app, name="records")
 
 console = Console()
 errors = Console(stderr=True)

@@ -3,8 +3,16 @@
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex  # noqa: F401
 from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditSubject
 from hub.contacts.models import Contact, ContactPerson
+from hub.enquiries.models import (  # noqa: F401
+    BreakGlassEvent,
+    CheckRequest,
+    Disclosure,
+    Enquiry,
+    InformationProduct,
+)
 from hub.keys.models import DataKeyRow
 from hub.screening.models import ContactScreening, RagChange  # noqa: F401
+from hub.triage.models import DaNotification, DaNotificationPerson, TriageMeeting  # noqa: F401
 
 __all__ = [
     "AuditCheckpoint",

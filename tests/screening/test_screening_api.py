@@ -188,7 +188,7 @@ def test_the_queue_orders_by_urgency(client: TestClient, auth: AuthHeaders) -> N
 def test_contacts_out_of_hours_are_flagged_for_the_out_of_hours_team(
     client: TestClient, auth: AuthHeaders, app: FastAPI
 ) -> None:
-    today = datetime.now().astimezone().weekday()  # noqa: DTZ005 (only the weekday matters)
+    today = datetime.now().astimezone().weekday()
     # A calendar whose only working day is not today: whatever the time, it is out of hours.
     app.state.calendar = WorkingHours(working_days=frozenset({(today + 3) % 7}))
     contact_id = submit(client, auth)

@@ -1,0 +1,1 @@
+"""MASH enquiries: checks asked of agencies, what they disclosed, the information product."""

@@ -1,0 +1,103 @@
+"""Enquiry tables. Everything a person wrote or an agency disclosed is sealed under the
+hub's key; only codes, ids and times are in clear."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base, UTCDateTime, new_id
+
+
+class Enquiry(Base):
+    __tablename__ = "enquiries"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id"), unique=True)
+    rag: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # open | closed
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CheckRequest(Base):
+    """The hub asks one agency to check its records, by a due time that follows the RAG."""
+
+    __tablename__ = "check_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    enquiry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enquiries.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(40), index=True)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # pending | disclosed | no_information | declined
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    sealed_question: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Disclosure(Base):
+    """What an agency chose to share (or not) in answer to a check, and why."""
+
+    __tablename__ = "disclosures"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    check_request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("check_requests.id"), index=True)
+    enquiry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enquiries.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(40), index=True)
+    # records | fields | summary | no_information | decline
+    kind: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    lawful_basis: Mapped[str | None] = mapped_column(String(60))
+    consent: Mapped[str | None] = mapped_column(String(20))
+    caveat: Mapped[str | None] = mapped_column(String(40))
+    released_for_onward: Mapped[bool] = mapped_column(default=False)
+    released_by: Mapped[str | None] = mapped_column(String(200))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # JSON of the disclosed content, proportionality reason and caveat text.
+    sealed_content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    disclosed_by: Mapped[str] = mapped_column(String(200))
+    disclosed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InformationProduct(Base):
+    """The hub's analysis, the disclosures passed on, and the proposed outcome."""
+
+    __tablename__ = "information_products"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    enquiry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enquiries.id"), index=True)
+    # draft | awaiting_authorisation | returned | authorised | disseminated
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    proposed_outcome: Mapped[str] = mapped_column(String(40))
+    receiving_team: Mapped[str | None] = mapped_column(String(40), index=True)
+    # JSON array of the disclosure ids passed on.
+    disclosure_ids: Mapped[str] = mapped_column(Text)
+    sealed_analysis: Mapped[bytes] = mapped_column(LargeBinary)
+    compiled_by: Mapped[str] = mapped_column(String(200))
+    compiled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    authorised_by: Mapped[str | None] = mapped_column(String(200))
+    authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disseminated_by: Mapped[str | None] = mapped_column(String(200))
+    disseminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class BreakGlassEvent(Base):
+    """A manager opened an agency record directly in an emergency: alerted and reviewed."""
+
+    __tablename__ = "break_glass_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    agency: Mapped[str] = mapped_column(String(40), index=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    review_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sealed_reason: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,135 @@
+"""Every enquiry, check, disclosure and product query.
+
+Agency scoping starts from :func:`requests_of_agency` and :func:`disclosures_of_agency`;
+team scoping from :func:`products_sent_to`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, case, select
+from sqlalchemy.orm import Session
+
+from hub.contacts.models import Contact
+from hub.enquiries.models import (
+    BreakGlassEvent,
+    CheckRequest,
+    Disclosure,
+    Enquiry,
+    InformationProduct,
+)
+
+
+def enquiry(session: Session, enquiry_id: uuid.UUID) -> Enquiry | None:
+    return session.get(Enquiry, enquiry_id)
+
+
+def enquiry_for_contact(session: Session, contact_id: uuid.UUID) -> Enquiry | None:
+    return session.execute(
+        select(Enquiry).where(Enquiry.contact_id == contact_id)
+    ).scalar_one_or_none()
+
+
+def open_enquiries() -> Select[Enquiry]:
+    return select(Enquiry).where(Enquiry.status == "open").order_by(Enquiry.opened_at)
+
+
+def contact_reference(session: Session, contact_id: uuid.UUID) -> str:
+    return str(
+        session.execute(select(Contact.reference).where(Contact.id == contact_id)).scalar_one()
+    )
+
+
+def requests_of_agency(agency: str) -> Select[CheckRequest]:
+    """The one starting point for an agency's inbox: pending first, soonest due first."""
+    return (
+        select(CheckRequest)
+        .where(CheckRequest.agency == agency)
+        .order_by(case((CheckRequest.status == "pending", 0), else_=1), CheckRequest.due_at)
+    )
+
+
+def check_request(session: Session, request_id: uuid.UUID) -> CheckRequest | None:
+    return session.get(CheckRequest, request_id)
+
+
+def requests_of_enquiry(session: Session, enquiry_id: uuid.UUID) -> list[CheckRequest]:
+    return list(
+        session.execute(
+            select(CheckRequest)
+            .where(CheckRequest.enquiry_id == enquiry_id)
+            .order_by(CheckRequest.agency)
+        ).scalars()
+    )
+
+
+def overdue_requests() -> Select[CheckRequest]:
+    return (
+        select(CheckRequest).where(CheckRequest.status == "pending").order_by(CheckRequest.due_at)
+    )
+
+
+def disclosures_of_agency(agency: str) -> Select[Disclosure]:
+    return select(Disclosure).where(Disclosure.agency == agency).order_by(Disclosure.disclosed_at)
+
+
+def disclosures_of_enquiry(session: Session, enquiry_id: uuid.UUID) -> list[Disclosure]:
+    return list(
+        session.execute(
+            select(Disclosure)
+            .where(Disclosure.enquiry_id == enquiry_id)
+            .order_by(Disclosure.disclosed_at)
+        ).scalars()
+    )
+
+
+def disclosure(session: Session, disclosure_id: uuid.UUID) -> Disclosure | None:
+    return session.get(Disclosure, disclosure_id)
+
+
+def disclosures_by_id(session: Session, ids: list[uuid.UUID]) -> list[Disclosure]:
+    if not ids:
+        return []
+    return list(session.execute(select(Disclosure).where(Disclosure.id.in_(ids))).scalars())
+
+
+def product(session: Session, product_id: uuid.UUID) -> InformationProduct | None:
+    return session.get(InformationProduct, product_id)
+
+
+def products_sent_to(team: str) -> Select[InformationProduct]:
+    """The one starting point for what an operational team may see: what was sent to it."""
+    return (
+        select(InformationProduct)
+        .where(
+            InformationProduct.receiving_team == team,
+            InformationProduct.status == "disseminated",
+        )
+        .order_by(InformationProduct.disseminated_at.desc())
+    )
+
+
+def all_products() -> Select[InformationProduct]:
+    return select(InformationProduct).order_by(InformationProduct.compiled_at.desc())
+
+
+def contacts_submitted_by(sub: str) -> Select[Contact]:
+    return select(Contact).where(Contact.submitted_by == sub).order_by(Contact.received_at.desc())
+
+
+def product_for_enquiry(session: Session, enquiry_id: uuid.UUID) -> InformationProduct | None:
+    return session.execute(
+        select(InformationProduct)
+        .where(InformationProduct.enquiry_id == enquiry_id)
+        .order_by(InformationProduct.compiled_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def break_glass_of_agency(agency: str) -> Select[BreakGlassEvent]:
+    return (
+        select(BreakGlassEvent)
+        .where(BreakGlassEvent.agency == agency)
+        .order_by(BreakGlassEvent.opened_at.desc())
+    )
