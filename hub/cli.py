@@ -169,16 +169,19 @@ def policy_check(
 
 @app.command()
 def demo(
-    contacts: Annotated[int, typer.Option(help="How many contacts to seed.", min=1)] = 300,
+    contacts: Annotated[int, typer.Option(help="How many contacts to seed.", min=1)] = 200,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Seed only an empty hub.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed, for repeatable data.")] = 7,
 ) -> None:
     """Seed realistic synthetic data (never real people)."""
     from hub.demo import seed_demo
 
+    from hub.kit.logging import configure_logging
+
     settings = get_settings()
     if not settings.dev_mode:
         raise _fail("demo data is only seeded in dev mode (HUB_DEV_MODE=true)")
+    configure_logging(level="WARNING", json=settings.log_json)
     seeded = seed_demo(settings, contacts=contacts, if_empty=if_empty, seed=seed, console=console)
     console.print(f"demo: {seeded} contacts seeded" if seeded else "demo: hub already has data")
 

@@ -1,14 +1,21 @@
-"""Synthetic demo data: invented people, realistic shapes. Never real people."""
+"""Synthetic demo data: invented people, realistic shapes, every state of the workflow.
+
+Everything is written through the same services the API uses, by principals of the right
+roles, so the demo hub's audit log reads like a real one. Never real people.
+"""
 
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import date, timedelta
 
 from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import func, select
 
+from hub.agencies.schemas import RecordIn
+from hub.agencies.service import create_record
 from hub.auth.principal import Principal, Role
 from hub.contacts.models import Contact
 from hub.contacts.schemas import (
@@ -22,7 +29,23 @@ from hub.contacts.schemas import (
 )
 from hub.contacts.service import create_contact
 from hub.db import Database, make_engine, transaction
+from hub.enquiries import service as enquiries
+from hub.enquiries.schemas import (
+    AuthorisationIn,
+    CheckRequestIn,
+    ChosenRecord,
+    ConsentPosition,
+    DisclosureIn,
+    DisclosureKind,
+    EnquiryIn,
+    LawfulBasis,
+    ProductIn,
+    ProductOutcome,
+)
 from hub.keys.service import Keyring
+from hub.screening import service as screening
+from hub.screening.deadlines import Rag
+from hub.screening.schemas import ConsentOverrideIn, OutcomeIn, ScreeningDecision, ScreeningIn
 from hub.settings import Settings
 
 GIVEN = [
@@ -73,6 +96,13 @@ CONCERNS = [
     "Health visitor concerned about weight loss and missed appointments.",
     "Child disclosed to a teacher that an adult at home hits them with a belt.",
 ]
+REASON = "Demo: pattern of concerns across agencies justifies this decision."
+AGENCY_RECORDS = {
+    "police": ("domestic_incident", "Officers attended; raised voices, child present."),
+    "health": ("missed_appointments", "Two missed health visitor appointments."),
+    "education": ("attendance", "Attendance below 80% this term."),
+    "housing": ("tenancy", "Rent arrears and a complaint about noise."),
+}
 
 
 def _person(rng: random.Random, *, child: bool) -> PersonIn:
@@ -105,31 +135,199 @@ def demo_contact(rng: random.Random) -> ContactIn:
     )
 
 
+class DemoHub:
+    """The demo's people and their services."""
+
+    def __init__(self, settings: Settings, database: Database, keyring: Keyring) -> None:
+        from hub.app import working_calendar
+
+        self.settings = settings
+        self.database = database
+        self.keyring = keyring
+        self.calendar = working_calendar(settings)
+        self.referrer = Principal("demo-teacher", Role.referrer)
+        self.admin = Principal("demo-admin", Role.mash_admin)
+        self.social_worker = Principal("demo-sw", Role.mash_social_worker)
+        self.manager = Principal("demo-manager", Role.mash_manager)
+        # The latest record each agency holds on the family being seeded.
+        self._last_record: dict[str, uuid.UUID] = {}
+
+    def rep(self, agency: str) -> Principal:
+        return Principal(f"demo-{agency}-rep", Role.agency_rep, agency=agency)
+
+    def case(self, rng: random.Random, stage: int) -> None:
+        """One contact taken as far as ``stage`` (0 received ... 5 product sent)."""
+        payload = demo_contact(rng)
+        with transaction(self.database) as session:
+            contact = create_contact(
+                session, self.referrer, payload, keyring=self.keyring, calendar=self.calendar
+            )
+        if stage == 0:
+            return
+        rag = rng.choice(list(Rag))
+        with transaction(self.database) as session:
+            screening.screen_contact(
+                session,
+                self.social_worker,
+                contact.id,
+                ScreeningIn(threshold_level=rng.randint(2, 4), threshold_reason=REASON, rag=rag),
+                keyring=self.keyring,
+                calendar=self.calendar,
+            )
+        if stage == 1:
+            return
+        if stage == 2:
+            outcome = rng.choice(
+                [ScreeningDecision.nfa, ScreeningDecision.signpost, ScreeningDecision.early_help]
+            )
+            self._decide(contact.id, outcome)
+            return
+        self._last_record = {}
+        self._records_for(rng, payload.children[0])
+        if payload.consent.status is not ConsentStatus.obtained:
+            with transaction(self.database) as session:
+                screening.override_consent(
+                    session,
+                    self.manager,
+                    contact.id,
+                    ConsentOverrideIn(reason=REASON),
+                    keyring=self.keyring,
+                    calendar=self.calendar,
+                )
+        self._decide(contact.id, ScreeningDecision.mash_enquiry)
+        with transaction(self.database) as session:
+            enquiry = enquiries.open_enquiry(
+                session, self.social_worker, EnquiryIn(contact_id=contact.id)
+            )
+            requests = enquiries.request_checks(
+                session,
+                self.social_worker,
+                enquiry.id,
+                CheckRequestIn(
+                    agencies=list(AGENCY_RECORDS), question="Any involvement with this family?"
+                ),
+                keyring=self.keyring,
+                calendar=self.calendar,
+                known_agencies=self.settings.agencies,
+            )
+        if stage == 3:
+            return
+        disclosed = []
+        for request in requests:
+            with transaction(self.database) as session:
+                disclosure = enquiries.disclose(
+                    session,
+                    self.rep(request.agency),
+                    request.id,
+                    self._answer(request.agency),
+                    keyring=self.keyring,
+                )
+                if disclosure.kind not in ("no_information", "decline"):
+                    disclosed.append(disclosure.id)
+        if stage == 4:
+            return
+        with transaction(self.database) as session:
+            product = enquiries.compile_product(
+                session,
+                self.social_worker,
+                enquiry.id,
+                ProductIn(
+                    analysis="Demo analysis: the agencies' information together shows a pattern.",
+                    proposed_outcome=rng.choice(
+                        [
+                            ProductOutcome.child_in_need_assessment,
+                            ProductOutcome.strategy_discussion,
+                        ]
+                    ),
+                    disclosure_ids=disclosed,
+                ),
+                keyring=self.keyring,
+                calendar=self.calendar,
+                rota_start=self.settings.rota_start,
+                known_teams=self.settings.teams,
+            )
+            enquiries.authorise_product(
+                session,
+                self.manager,
+                product.id,
+                AuthorisationIn(decision="authorise", reason=REASON),
+                keyring=self.keyring,
+            )
+            enquiries.disseminate_product(session, self.manager, product.id, keyring=self.keyring)
+
+    def _decide(self, contact_id: uuid.UUID, outcome: ScreeningDecision) -> None:
+        with transaction(self.database) as session:
+            screening.decide_outcome(
+                session,
+                self.social_worker,
+                contact_id,
+                OutcomeIn(outcome=outcome, reason=REASON),
+                keyring=self.keyring,
+                calendar=self.calendar,
+                rota_start=self.settings.rota_start,
+            )
+
+    def _records_for(self, rng: random.Random, child: PersonIn) -> None:
+        for agency, (record_type, summary) in AGENCY_RECORDS.items():
+            if agency == "housing" and rng.random() < 0.5:
+                continue
+            with transaction(self.database) as session:
+                record = create_record(
+                    session,
+                    self.rep(agency),
+                    agency,
+                    RecordIn(
+                        source_ref=f"{agency.upper()}-{uuid.uuid4().hex[:8]}",
+                        given_name=child.given_name,
+                        family_name=child.family_name,
+                        date_of_birth=child.date_of_birth,
+                        postcode=child.postcode,
+                        record_type=record_type,
+                        occurred_on=date(2026, 10, rng.randint(1, 28)),
+                        summary=summary,
+                    ),
+                    keyring=self.keyring,
+                )
+                self._last_record[agency] = record.id
+
+    def _answer(self, agency: str) -> DisclosureIn:
+        record_id = self._last_record.get(agency)
+        if record_id is None:
+            return DisclosureIn(kind=DisclosureKind.no_information)
+        basis = LawfulBasis.law_enforcement if agency == "police" else LawfulBasis.safeguarding
+        return DisclosureIn(
+            kind=DisclosureKind.fields,
+            records=[
+                ChosenRecord(record_id=record_id, fields=["record_type", "occurred_on", "summary"])
+            ],
+            purpose="safeguarding enquiry",
+            lawful_basis=basis,
+            consent=ConsentPosition.not_sought,
+            proportionality="Recent and directly relevant to the child's safety.",
+        )
+
+
 def seed_demo(
     settings: Settings, *, contacts: int, if_empty: bool, seed: int, console: Console
 ) -> int:
-    from hub.app import kek_provider_for, working_calendar
+    from hub.app import kek_provider_for
+    from hub.policy import decision_point
+    from hub.policy.firewall import Firewall
 
     database = Database(make_engine(settings.database_url))
-    keyring = Keyring(kek_provider_for(settings))
-    calendar = working_calendar(settings)
-    seeder = Principal(sub="demo-seeder", role=Role.mash_admin)
     rng = random.Random(seed)  # noqa: S311 (repeatable synthetic data, not secrets)
     if if_empty:
         with database.session() as session:
             if session.execute(select(func.count()).select_from(Contact)).scalar_one() > 0:
                 return 0
-    from hub.policy import decision_point
-    from hub.policy.firewall import Firewall
-
     decision_point.install(Firewall(settings.policy_dir))
+    demo = DemoHub(settings, database, Keyring(kek_provider_for(settings)))
+    # Most contacts end at screening; fewer reach an enquiry, as in a real hub.
+    stages = [0] * 2 + [1] * 2 + [2] * 4 + [3, 4, 5]
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("seeding contacts", total=contacts)
+        task = progress.add_task("seeding the demo hub", total=contacts)
         for _ in range(contacts):
-            with transaction(database) as session:
-                create_contact(
-                    session, seeder, demo_contact(rng), keyring=keyring, calendar=calendar
-                )
+            demo.case(rng, rng.choice(stages))
             progress.advance(task)
     database.engine.dispose()
     return contacts

@@ -1,0 +1,1 @@
+"""Domestic abuse triage: police notifications in bulk, and the daily triage meeting."""
