@@ -30,6 +30,7 @@ from hub.screening import endpoints as screening
 from hub.screening.deadlines import WorkingHours
 from hub.settings import DEV_ISSUER, Settings, get_settings
 from hub.system import endpoints as system
+from hub.web import endpoints as web
 
 log = structlog.get_logger()
 
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(contacts.public_router, prefix="/api/v1")
     app.include_router(api)
     app.include_router(system.health_router)
+    app.include_router(web.router)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

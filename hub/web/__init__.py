@@ -1,0 +1,1 @@
+"""Server-rendered pages: the front page and the screening board."""
