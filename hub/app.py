@@ -24,12 +24,14 @@ from hub.kit.errors import install_error_handlers
 from hub.kit.logging import configure_logging
 from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from hub.kit.ratelimit import RateLimiter
+from hub.missing import endpoints as missing
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
 from hub.screening import endpoints as screening
 from hub.screening.deadlines import WorkingHours
 from hub.settings import DEV_ISSUER, Settings, get_settings
 from hub.system import endpoints as system
+from hub.triage import endpoints as triage
 from hub.web import endpoints as web
 
 log = structlog.get_logger()
@@ -163,6 +165,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api.include_router(audit.router)
     api.include_router(screening.router)
     api.include_router(enquiries.router)
+    api.include_router(triage.router)
+    api.include_router(missing.router)
     app.include_router(contacts.public_router, prefix="/api/v1")
     app.include_router(api)
     app.include_router(system.health_router)

@@ -14,6 +14,7 @@ from hub.agencies.cli import keys_app, records_app
 from hub.audit.sequencer import AuditLog
 from hub.auth.principal import Role
 from hub.settings import DEV_KEYS_MARKER, Settings, StartupRefused, get_settings
+from hub.triage.cli import triage_app
 
 app = typer.Typer(
     name="mash-hub",
@@ -31,6 +32,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(records_app, name="records")
+app.add_typer(triage_app, name="triage")
 
 console = Console()
 errors = Console(stderr=True)
@@ -175,7 +177,6 @@ def demo(
 ) -> None:
     """Seed realistic synthetic data (never real people)."""
     from hub.demo import seed_demo
-
     from hub.kit.logging import configure_logging
 
     settings = get_settings()

@@ -11,6 +11,7 @@ from hub.enquiries.models import (  # noqa: F401
     InformationProduct,
 )
 from hub.keys.models import DataKeyRow
+from hub.missing.models import MissingEpisode  # noqa: F401
 from hub.screening.models import ContactScreening, RagChange  # noqa: F401
 from hub.triage.models import DaNotification, DaNotificationPerson, TriageMeeting  # noqa: F401
 

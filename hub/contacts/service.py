@@ -34,6 +34,7 @@ from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.screening.deadlines import WorkingHours, is_out_of_hours
+from hub.screening.harm import index_contact_addresses
 from hub.screening.models import ContactScreening
 
 log = structlog.get_logger()
@@ -127,11 +128,10 @@ def create_contact(
             contact_id=contact.id, out_of_hours=is_out_of_hours(contact.received_at, calendar)
         )
     )
-    index_contact_people(
-        session,
-        keyring,
-        contact.id,
-        [(p.id, raw) for p, raw in zip(people, [*payload.children, *payload.adults], strict=True)],
+    everyone = list(zip(people, [*payload.children, *payload.adults], strict=True))
+    index_contact_people(session, keyring, contact.id, [(p.id, raw) for p, raw in everyone])
+    index_contact_addresses(
+        session, keyring, contact.id, [(p.id, raw.address, raw.postcode) for p, raw in everyone]
     )
     audit.record(
         session,

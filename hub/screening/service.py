@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import structlog
@@ -31,7 +31,7 @@ from hub.kit.errors import Conflict, NotFound, Unprocessable
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
-from hub.screening import repository
+from hub.screening import harm, repository
 from hub.screening.deadlines import Rag, WorkingHours, is_breached, rag_deadline
 from hub.screening.models import ContactScreening, RagChange
 from hub.screening.rota import ScreeningOutcome, routing_team
@@ -50,8 +50,6 @@ from hub.screening.schemas import (
 
 log = structlog.get_logger()
 
-REPEAT_CONTACTS = 3
-REPEAT_CONTACT_WINDOW = timedelta(days=365)
 CLOSING_STATUS = {
     ScreeningDecision.nfa: "closed_nfa",
     ScreeningDecision.signpost: "closed_signpost",
@@ -343,6 +341,7 @@ def screening_view(
     ]
     earlier: list[EarlierContactOut] = []
     flags: list[Flag] = []
+    own_blinds = harm.own_identity_blinds(session, contact.id)
     for person, raw in children:
         identifiers = PersonIdentifiers(
             given_name=raw.get("given_name"),
@@ -367,16 +366,17 @@ def screening_view(
                     strength=match.strength,
                 )
             )
-        recent = repository.contacts_about_person_since(
-            session, [person.id], moment - REPEAT_CONTACT_WINDOW
-        )
-        if recent >= REPEAT_CONTACTS:
-            flags.append(
-                Flag(
-                    code="repeat_contacts",
-                    detail=f"{recent} contacts about this child in the last 12 months",
-                )
-            )
+        for flag in harm.flags_for_child(
+            session,
+            keyring,
+            contact_id=contact.id,
+            person_id=person.id,
+            raw=raw,
+            own_identity_blinds=own_blinds,
+            now=moment,
+        ):
+            if Flag(code=flag.code, detail=flag.detail) not in flags:
+                flags.append(Flag(code=flag.code, detail=flag.detail))
     if audited:
         audit.record(
             session,

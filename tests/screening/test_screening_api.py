@@ -238,3 +238,82 @@ def test_bad_screening_input_is_422_and_changes_nothing(
         f"/api/v1/contacts/{contact_id}/screening", headers=auth("mash_social_worker")
     ).json()
     assert view["rag"] is None
+
+
+def test_emerging_harm_at_the_same_address_and_repeat_missing(
+    client: TestClient, auth: AuthHeaders, app: FastAPI
+) -> None:
+    address = {"address": "14 Kiln Lane, Riverton", "postcode": "RT2 5QB"}
+    sibling = {
+        "given_name": "Tamsin",
+        "family_name": "Oduya",
+        "date_of_birth": "2013-03-03",
+        **address,
+    }
+    child = {"given_name": "Femi", "family_name": "Oduya", "date_of_birth": "2016-08-08", **address}
+    submit(client, auth, children=[sibling])
+    # Two police notifications of domestic abuse at the address in the last weeks.
+    admin = auth("mash_admin")
+    for number in (1, 2):
+        sent = client.post(
+            "/api/v1/da-notifications",
+            headers=admin,
+            json={
+                "notifications": [
+                    {
+                        "police_reference": f"DA-77{number}",
+                        "incident_at": (
+                            datetime.now().astimezone() - timedelta(days=10 * number)
+                        ).isoformat(),
+                        "address": "14 Kiln Lane",
+                        "postcode": "RT2 5QB",
+                        "risk_level": "medium",
+                        "circumstances": "Verbal argument, neighbours called police.",
+                        "adults": [{"role": "victim", "given_name": "Ada", "family_name": "Oduya"}],
+                        "children": [
+                            {
+                                "given_name": "Femi",
+                                "family_name": "Oduya",
+                                "date_of_birth": "2016-08-08",
+                            }
+                        ],
+                    }
+                ]
+            },
+        )
+        assert sent.status_code in (200, 201), sent.text
+    contact_id = submit(client, auth, children=[child])
+    flags = {
+        f["code"]: f["detail"]
+        for f in client.get(
+            f"/api/v1/contacts/{contact_id}/screening", headers=auth("mash_social_worker")
+        ).json()["flags"]
+    }
+    assert "repeat_domestic_abuse_at_address" in flags
+    assert flags["other_children_at_address"].startswith("1 other")
+
+
+def test_a_child_missing_three_times_this_month_is_flagged_at_screening(
+    client: TestClient, auth: AuthHeaders
+) -> None:
+    child = {"given_name": "Kit", "family_name": "Marchbank", "date_of_birth": "2011-04-04"}
+    for days_ago in (20, 12, 3):
+        started = datetime.now().astimezone() - timedelta(days=days_ago)
+        episode = client.post(
+            "/api/v1/missing-episodes",
+            headers=auth("mash_admin"),
+            json={
+                "episode_type": "from_home",
+                "started_at": started.isoformat(),
+                "returned_at": (started + timedelta(hours=20)).isoformat(),
+                "child": child,
+                "reported_by": {"kind": "parent_or_carer"},
+            },
+        )
+        assert episode.status_code == 201, episode.text
+    contact_id = submit(client, auth, children=[child])
+    flags = client.get(
+        f"/api/v1/contacts/{contact_id}/screening", headers=auth("mash_social_worker")
+    ).json()["flags"]
+    assert [f["code"] for f in flags] == ["repeat_missing"]
+    assert flags[0]["detail"].startswith("3 missing episodes")

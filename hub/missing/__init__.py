@@ -1,0 +1,1 @@
+"""Missing episodes: children missing from home, care or education, and return interviews."""

@@ -1,0 +1,94 @@
+"""Missing episode routes: thin, one service call each.
+
+Mount under the authenticated parent router (``/api/v1``): every route needs a principal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from hub.auth.dependencies import CurrentPrincipal
+from hub.db import SessionDep
+from hub.kit.errors import STANDARD_ERRORS
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from hub.missing import service
+from hub.missing.schemas import (
+    EpisodeDetail,
+    EpisodeIn,
+    EpisodeSummary,
+    OverdueInterview,
+    ReturnIn,
+    ReturnInterviewIn,
+)
+
+router = APIRouter(prefix="/missing-episodes", tags=["missing episodes"])
+
+Cursor = Annotated[str | None, Query(max_length=500)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+
+
+@router.post("", status_code=201, response_model=EpisodeDetail, responses=STANDARD_ERRORS)
+def record_episode(
+    payload: EpisodeIn, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> EpisodeDetail:
+    return service.record_episode(session, principal, payload, keyring=request.app.state.keyring)
+
+
+@router.get("", response_model=Page[EpisodeSummary], responses=STANDARD_ERRORS)
+def list_episodes(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+) -> Page[EpisodeSummary]:
+    return service.list_episodes(session, principal, cursor=cursor, limit=limit)
+
+
+@router.get("/overdue-interviews", response_model=Page[OverdueInterview], responses=STANDARD_ERRORS)
+def overdue_interviews(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+) -> Page[OverdueInterview]:
+    """Return home interviews due and not done, most overdue first."""
+    return service.overdue_interviews(session, principal, cursor=cursor, limit=limit)
+
+
+@router.get("/{episode_id}", response_model=EpisodeDetail, responses=STANDARD_ERRORS)
+def read_episode(
+    episode_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> EpisodeDetail:
+    return service.read_episode(session, principal, episode_id, keyring=request.app.state.keyring)
+
+
+@router.put("/{episode_id}/return", response_model=EpisodeDetail, responses=STANDARD_ERRORS)
+def record_return(
+    episode_id: uuid.UUID,
+    payload: ReturnIn,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> EpisodeDetail:
+    """The child is back: the return home interview is due 72 hours from now on."""
+    return service.record_return(
+        session, principal, episode_id, payload, keyring=request.app.state.keyring
+    )
+
+
+@router.put(
+    "/{episode_id}/return-interview", response_model=EpisodeDetail, responses=STANDARD_ERRORS
+)
+def record_return_interview(
+    episode_id: uuid.UUID,
+    payload: ReturnInterviewIn,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> EpisodeDetail:
+    return service.record_return_interview(
+        session, principal, episode_id, payload, keyring=request.app.state.keyring
+    )

@@ -1,0 +1,37 @@
+"""The missing episode routes mounted the way hub/app.py mounts every authenticated router."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+
+from hub.auth.dependencies import get_principal
+from hub.missing.endpoints import router
+
+
+@pytest.fixture
+def missing_client(app: FastAPI) -> Iterator[TestClient]:
+    app.include_router(router, prefix="/api/v1", dependencies=[Depends(get_principal)])
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def an_episode(started_at: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "episode_type": "from_care",
+        "started_at": started_at,
+        "child": {
+            "given_name": "Zoë",
+            "family_name": "Ashdown-Pryce",
+            "date_of_birth": "2010-11-23",
+            "postcode": "S65 1AA",
+        },
+        "reported_by": {"kind": "care_provider", "name": "Bryony Halse", "phone": "01709 000000"},
+        "circumstances": "Did not come back to the home after school.",
+    }
+    body.update(overrides)
+    return body
