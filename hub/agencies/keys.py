@@ -16,6 +16,7 @@ Every step is checked by the firewall (``key`` resources) and audited.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import structlog
@@ -28,6 +29,7 @@ from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import utcnow
 from hub.keys import repository as key_repository
+from hub.keys.hub_store import HUB_SEALED_COLUMNS, SealedColumn
 from hub.keys.service import (
     ACTIVE,
     AGENCY_KEY_PREFIX,
@@ -46,8 +48,6 @@ from hub.policy.vocabulary import Action, Kind
 log = structlog.get_logger()
 
 REWRAP_BATCH = 500
-CONTACTS_TABLE = "contacts"
-CONTACT_DETAILS_COLUMN = "sealed_details"
 
 
 def _key_resource(key_id: str, owner: str = "") -> Resource:
@@ -82,13 +82,6 @@ def _sealed_key_context(agency: str, record_id: uuid.UUID) -> SealContext:
     )
 
 
-def _contact_context(contact_id: uuid.UUID) -> SealContext:
-    # Must match hub.contacts.service._details_context.
-    return SealContext(
-        owner="hub", table=CONTACTS_TABLE, column=CONTACT_DETAILS_COLUMN, row_id=str(contact_id)
-    )
-
-
 def waiting_for_rewrap(session: Session, key_id: str, *, keyring: Keyring) -> int:
     """How many sealed values are still under an older version of ``key_id``."""
     primary = keyring.primary(session, key_id)
@@ -98,16 +91,29 @@ def waiting_for_rewrap(session: Session, key_id: str, *, keyring: Keyring) -> in
     if key_id == HUB_KEY_ID:
         return sum(
             1
-            for _, sealed in repository.all_contact_details(session)
+            for column in HUB_SEALED_COLUMNS
+            for _, sealed in _all_values(session, column)
             if sealed_key_ref(sealed)[1] < primary.version
         )
     raise BadRequest("Only agency keys and the hub key are rewrapped.", code="not_rewrapped")
+
+
+def _all_values(session: Session, column: SealedColumn) -> Iterator[tuple[uuid.UUID, bytes]]:
+    after: uuid.UUID | None = None
+    while True:
+        page = column.page(session, after=after, limit=REWRAP_BATCH)
+        yield from page
+        if len(page) < REWRAP_BATCH:
+            return
+        after = page[-1][0]
 
 
 @dataclass
 class RewrapCursor:
     after: uuid.UUID | None = None
     done: bool = False
+    # For the hub key: which of HUB_SEALED_COLUMNS the cursor is in.
+    column: int = 0
 
 
 def rewrap_batch(
@@ -147,18 +153,22 @@ def rewrap_batch(
         cursor.after = records[-1].id if records else cursor.after
         cursor.done = len(records) < batch
     elif key_id == HUB_KEY_ID:
-        contacts = repository.contact_details_page(session, after=cursor.after, limit=batch)
-        for contact_id, sealed in contacts:
+        # Every column the hub seals under its key, one after another.
+        column = HUB_SEALED_COLUMNS[cursor.column]
+        values = column.page(session, after=cursor.after, limit=batch)
+        for row_id, sealed in values:
             if sealed_key_ref(sealed)[1] >= primary.version:
                 continue
-            context = _contact_context(contact_id)
+            context = column.context(row_id)
             plaintext = keyring.open(session, sealed, context)
-            repository.replace_contact_details(
-                session, contact_id, keyring.seal(session, HUB_KEY_ID, plaintext, context)
-            )
-            rewrapped.append(str(contact_id))
-        cursor.after = contacts[-1][0] if contacts else cursor.after
-        cursor.done = len(contacts) < batch
+            column.replace(session, row_id, keyring.seal(session, HUB_KEY_ID, plaintext, context))
+            rewrapped.append(str(row_id))
+        if len(values) < batch:
+            cursor.column += 1
+            cursor.after = None
+            cursor.done = cursor.column >= len(HUB_SEALED_COLUMNS)
+        else:
+            cursor.after = values[-1][0]
     else:
         raise BadRequest("Only agency keys and the hub key are rewrapped.", code="not_rewrapped")
     if rewrapped:

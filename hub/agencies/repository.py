@@ -11,7 +11,6 @@ from sqlalchemy import Row, Select, Table, and_, delete, func, insert, or_, sele
 from sqlalchemy.orm import Session
 
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex
-from hub.contacts.models import Contact
 
 # Parameters per IN (...) list; below SQLite's limit and PostgreSQL's comfortable range.
 IN_LIST_LIMIT = 900
@@ -234,31 +233,3 @@ def agency_of_record(session: Session, record_id: uuid.UUID) -> str | None:
     return session.execute(
         select(AgencyRecord.agency).where(AgencyRecord.id == record_id)
     ).scalar_one_or_none()
-
-
-# --- the hub store's sealed contact details, for rewrapping after the hub key rotates -------
-
-
-def contact_details_page(
-    session: Session, *, after: uuid.UUID | None, limit: int
-) -> list[tuple[uuid.UUID, bytes]]:
-    statement = select(Contact.id, Contact.sealed_details).order_by(Contact.id).limit(limit)
-    if after is not None:
-        statement = statement.where(Contact.id > after)
-    return [(contact_id, bytes(sealed)) for contact_id, sealed in session.execute(statement)]
-
-
-def all_contact_details(session: Session) -> Iterable[tuple[uuid.UUID, bytes]]:
-    after: uuid.UUID | None = None
-    while page := contact_details_page(session, after=after, limit=1000):
-        yield from page
-        after = page[-1][0]
-
-
-def replace_contact_details(session: Session, contact_id: uuid.UUID, sealed: bytes) -> None:
-    session.execute(
-        update(Contact)
-        .where(Contact.id == contact_id)
-        .values(sealed_details=sealed)
-        .execution_options(synchronize_session=False)
-    )

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from hub.db import Database
 from hub.keys.service import HUB_KEY_ID, Keyring
 from hub.kit.crypto.envelope import sealed_key_ref
-from hub.triage.sealed import HUB_SEALED_COLUMNS
+from hub.keys.hub_store import HUB_SEALED_COLUMNS
 from tests.conftest import AuthHeaders
 from tests.triage.conftest import a_notification
 

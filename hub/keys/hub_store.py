@@ -1,8 +1,10 @@
-"""Where triage and missing episodes keep values sealed under the hub's key.
+"""Every column the hub seals under its own key, for rotation to re-seal.
 
-Key rotation must re-seal these too before an old hub key version is retired, or they can
-no longer be opened. :data:`HUB_SEALED_COLUMNS` lists every such column with what a rewrap
-needs: a page of ``(row id, sealed value)`` in id order, the seal context, and a replace.
+A value sealed under the hub key is bound to ``SealContext("hub", table, column, row id)``.
+Before an old version of the hub key is retired, every one of these columns must be
+re-sealed under the new version, or what it holds could never be opened again. A new
+sealed column in the hub store is added here (a test checks that every ``sealed_*``
+column of the hub's tables is listed).
 """
 
 from __future__ import annotations
@@ -13,8 +15,17 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Table, select, update
 from sqlalchemy.orm import Session
 
+from hub.contacts.models import Contact
+from hub.db import Base
+from hub.enquiries.models import (
+    BreakGlassEvent,
+    CheckRequest,
+    Disclosure,
+    InformationProduct,
+)
 from hub.kit.crypto.envelope import SealContext
 from hub.missing.models import MissingEpisode
+from hub.screening.models import ContactScreening, RagChange
 from hub.triage.models import DaNotification
 
 
@@ -22,9 +33,10 @@ from hub.triage.models import DaNotification
 class SealedColumn:
     table: Table
     column: str
+    key: str = "id"
 
     def _id(self) -> Column[uuid.UUID]:
-        return self.table.c.id
+        return self.table.c[self.key]
 
     def context(self, row_id: uuid.UUID) -> SealContext:
         return SealContext(
@@ -48,13 +60,20 @@ class SealedColumn:
         )
 
 
-def _table(model: type[DaNotification] | type[MissingEpisode]) -> Table:
+def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
 
 
-HUB_SEALED_COLUMNS = (
+HUB_SEALED_COLUMNS: tuple[SealedColumn, ...] = (
+    SealedColumn(_table(Contact), "sealed_details"),
+    SealedColumn(_table(ContactScreening), "sealed_reasons", key="contact_id"),
+    SealedColumn(_table(RagChange), "sealed_reason"),
+    SealedColumn(_table(CheckRequest), "sealed_question"),
+    SealedColumn(_table(Disclosure), "sealed_content"),
+    SealedColumn(_table(InformationProduct), "sealed_analysis"),
+    SealedColumn(_table(BreakGlassEvent), "sealed_reason"),
     SealedColumn(_table(DaNotification), "sealed_details"),
     SealedColumn(_table(DaNotification), "sealed_outcome_reason"),
     SealedColumn(_table(MissingEpisode), "sealed_details"),

@@ -1,0 +1,71 @@
+"""Rotating the hub's own key re-seals everything the hub store holds, then retires the old."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+import hub.models  # noqa: F401 (every table on the metadata)
+from hub.agencies import keys
+from hub.auth.principal import Principal, Role
+from hub.db import Base, Database, transaction
+from hub.keys.hub_store import HUB_SEALED_COLUMNS
+from hub.keys.service import HUB_KEY_ID, Keyring
+from hub.kit.crypto.envelope import sealed_key_ref
+from tests.conftest import AuthHeaders
+from tests.contacts.test_contacts_api import a_contact
+
+AGENCY_TABLES = {"agency_records"}  # sealed under agency and record keys, not the hub's
+SYSADMIN = Principal("it-1", Role.sysadmin)
+REASON = "Screening reason long enough to be kept."
+
+
+def test_every_sealed_column_of_the_hub_store_is_listed_for_rotation() -> None:
+    listed = {(c.table.name, c.column) for c in HUB_SEALED_COLUMNS}
+    sealed = {
+        (table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        if table.name not in AGENCY_TABLES
+        for column in table.columns
+        if column.name.startswith("sealed_")
+    }
+    assert sealed == listed
+
+
+def test_rotate_rewrap_and_retire_the_hub_key(
+    client: TestClient, auth: AuthHeaders, app: FastAPI, database: Database
+) -> None:
+    admin = auth("mash_admin")
+    assert client.post("/api/v1/contacts", json=a_contact(), headers=admin).status_code == 201
+    contact_id = client.get("/api/v1/contacts", headers=admin).json()["items"][0]["id"]
+    screened = client.post(
+        f"/api/v1/contacts/{contact_id}/screening",
+        json={"threshold_level": 3, "threshold_reason": REASON, "rag": "amber"},
+        headers=auth("mash_social_worker"),
+    )
+    assert screened.status_code == 200
+    keyring: Keyring = app.state.keyring
+
+    with transaction(database) as session:
+        old = keyring.primary(session, HUB_KEY_ID).version
+        keys.rotate(session, SYSADMIN, HUB_KEY_ID, keyring=keyring)
+        assert keys.waiting_for_rewrap(session, HUB_KEY_ID, keyring=keyring) == 3
+    cursor = keys.RewrapCursor()
+    rewrapped = 0
+    while not cursor.done:
+        with transaction(database) as session:
+            rewrapped += keys.rewrap_batch(
+                session, SYSADMIN, HUB_KEY_ID, cursor, keyring=keyring, batch=1
+            )
+    assert rewrapped == 3  # contact details, screening reasons, the rating's reason
+    with transaction(database) as session:
+        assert keys.waiting_for_rewrap(session, HUB_KEY_ID, keyring=keyring) == 0
+        assert keys.retire_unused(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == [old]
+        new = keyring.primary(session, HUB_KEY_ID).version
+        for column in HUB_SEALED_COLUMNS:
+            for _, sealed in column.page(session, after=None, limit=100):
+                assert sealed_key_ref(sealed)[1] == new
+
+    detail = client.get(f"/api/v1/contacts/{contact_id}", headers=admin)
+    assert detail.status_code == 200
+    assert detail.json()["people"][0]["family_name"] == "Quorley"
