@@ -6,9 +6,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.db import Database
+from hub.keys.hub_store import HUB_SEALED_COLUMNS
 from hub.keys.service import HUB_KEY_ID, Keyring
 from hub.kit.crypto.envelope import sealed_key_ref
-from hub.keys.hub_store import HUB_SEALED_COLUMNS
 from tests.conftest import AuthHeaders
 from tests.triage.conftest import a_notification
 
