@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Console
 from rich.progress import Progress
@@ -43,10 +43,17 @@ from hub.enquiries.schemas import (
     ProductOutcome,
 )
 from hub.keys.service import Keyring
+from hub.missing.schemas import ChildIn as MissingChildIn
+from hub.missing.schemas import EpisodeIn, EpisodeType, ReporterIn, ReporterKind
+from hub.missing.service import record_episode
 from hub.screening import service as screening
 from hub.screening.deadlines import Rag
 from hub.screening.schemas import ConsentOverrideIn, OutcomeIn, ScreeningDecision, ScreeningIn
 from hub.settings import Settings
+from hub.triage.schemas import AdultIn as DaAdultIn
+from hub.triage.schemas import AdultRole, DaNotificationIn, RiskLevel
+from hub.triage.schemas import ChildIn as DaChildIn
+from hub.triage.service import receive_notifications
 
 GIVEN = [
     "Amelia",
@@ -255,6 +262,72 @@ class DemoHub:
             )
             enquiries.disseminate_product(session, self.manager, product.id, keyring=self.keyring)
 
+    def domestic_abuse(self, rng: random.Random, count: int) -> None:
+        """A night's police notifications, for the daily triage meeting."""
+        now = datetime.now(UTC)
+        notifications = []
+        for number in range(count):
+            family = rng.choice(FAMILY)
+            child = _person(rng, child=True)
+            notifications.append(
+                (
+                    number,
+                    DaNotificationIn(
+                        police_reference=f"DA/{now:%y%m%d}/{number:04d}",
+                        incident_at=now - timedelta(hours=rng.randint(2, 40)),
+                        address=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+                        postcode=child.postcode or "RT1 1AA",
+                        risk_level=rng.choice(list(RiskLevel)),
+                        adults=[
+                            DaAdultIn(
+                                role=AdultRole.victim,
+                                given_name=rng.choice(GIVEN),
+                                family_name=family,
+                            ),
+                            DaAdultIn(
+                                role=AdultRole.alleged_perpetrator,
+                                given_name=rng.choice(GIVEN),
+                                family_name=family,
+                            ),
+                        ],
+                        children=[
+                            DaChildIn(
+                                given_name=child.given_name,
+                                family_name=family,
+                                date_of_birth=child.date_of_birth,
+                            )
+                        ],
+                        circumstances="Verbal argument escalated; children at home.",
+                    ),
+                )
+            )
+        with transaction(self.database) as session:
+            receive_notifications(session, self.rep("police"), notifications, keyring=self.keyring)
+
+    def missing(self, rng: random.Random, count: int) -> None:
+        now = datetime.now(UTC)
+        for _ in range(count):
+            child = _person(rng, child=True)
+            started = now - timedelta(hours=rng.randint(30, 400))
+            returned = started + timedelta(hours=rng.randint(3, 30)) if rng.random() < 0.8 else None
+            with transaction(self.database) as session:
+                record_episode(
+                    session,
+                    self.admin,
+                    EpisodeIn(
+                        episode_type=rng.choice(list(EpisodeType)),
+                        started_at=started,
+                        returned_at=returned,
+                        child=MissingChildIn(
+                            given_name=child.given_name or "Sam",
+                            family_name=child.family_name or "Doe",
+                            date_of_birth=child.date_of_birth or date(2012, 1, 1),
+                        ),
+                        reported_by=ReporterIn(kind=rng.choice(list(ReporterKind))),
+                    ),
+                    keyring=self.keyring,
+                )
+
     def _decide(self, contact_id: uuid.UUID, outcome: ScreeningDecision) -> None:
         with transaction(self.database) as session:
             screening.decide_outcome(
@@ -329,5 +402,8 @@ def seed_demo(
         for _ in range(contacts):
             demo.case(rng, rng.choice(stages))
             progress.advance(task)
+        progress.update(task, description="seeding police notifications and missing episodes")
+        demo.domestic_abuse(rng, max(5, contacts // 10))
+        demo.missing(rng, max(3, contacts // 20))
     database.engine.dispose()
     return contacts
