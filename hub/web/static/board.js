@@ -15,13 +15,19 @@ function api(path) {
   });
 }
 
-function timeLeft(minutes) {
-  if (minutes === null || minutes === undefined) return "no clock yet";
-  const sign = minutes < 0 ? "overdue by " : "";
+const DUE_FORMAT = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+
+function duration(minutes) {
   const total = Math.abs(minutes);
+  if (total >= 48 * 60) return Math.floor(total / (24 * 60)) + " days";
   const hours = Math.floor(total / 60);
-  const mins = total % 60;
-  return sign + (hours ? hours + " h " : "") + mins + " min" + (minutes < 0 ? "" : " left");
+  return (hours ? hours + " h " : "") + (total % 60) + " min";
+}
+
+function timeLeft(entry) {
+  const due = "due " + new Date(entry.rag_deadline).toLocaleString("en-GB", DUE_FORMAT);
+  if (entry.minutes_left < 0) return due + " · overdue by " + duration(entry.minutes_left);
+  return due + " · " + duration(entry.minutes_left) + " left";
 }
 
 function item(entry) {
@@ -39,7 +45,9 @@ function item(entry) {
   }
   const left = document.createElement("span");
   left.className = "left";
-  left.textContent = entry.rag ? timeLeft(entry.minutes_left) : "received " + new Date(entry.received_at).toLocaleString("en-GB");
+  left.textContent = entry.rag
+    ? timeLeft(entry)
+    : "received " + new Date(entry.received_at).toLocaleString("en-GB", DUE_FORMAT);
   li.appendChild(left);
   return li;
 }
@@ -73,6 +81,8 @@ async function show() {
     const me = await api("/api/v1/me");
     document.getElementById("who").textContent =
       "Signed in as " + me.sub + " (" + me.role.replaceAll("_", " ") + (me.team ? ", " + me.team : "") + ").";
+    document.getElementById("token-form").hidden = true;
+    document.getElementById("sign-out").hidden = false;
     if (me.role === "operational") {
       drawProducts(await api("/api/v1/products"));
     } else {
@@ -89,6 +99,10 @@ document.addEventListener("DOMContentLoaded", () => {
     sessionStorage.setItem(TOKEN_KEY, document.getElementById("token").value.trim());
     document.getElementById("token").value = "";
     show();
+  });
+  document.getElementById("sign-out").addEventListener("click", () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    location.reload();
   });
   if (sessionStorage.getItem(TOKEN_KEY)) show();
   setInterval(() => { if (sessionStorage.getItem(TOKEN_KEY)) show(); }, 60000);
