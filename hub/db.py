@@ -116,6 +116,10 @@ class Database:
 def run_in_transaction(session: Session) -> Iterator[Session]:
     """Commit when the body finishes, roll back when it raises.
 
+    A generator for FastAPI's dependency machinery; elsewhere use :func:`transaction`
+    (a bare ``for`` over this generator would not see the body's exception, so a denied
+    attempt would go unrecorded).
+
     A :class:`HubError` that carries an ``after_rollback`` recorder (a denied attempt)
     has it called after the rollback and committed on its own, so the attempt is on
     the record while nothing of the attempted action is.

@@ -19,9 +19,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from hub.agencies.importer import in_transaction
 from hub.auth.principal import Principal, Role
-from hub.db import Database, make_engine
+from hub.db import Database, make_engine, transaction
 from hub.keys.service import Keyring
 from hub.kit.errors import HubError
 from hub.settings import Settings, get_settings
@@ -119,7 +118,7 @@ def keys_rotate(
     with _hub() as hub:
         key_id = _key_id(hub.settings, agency, hub_store)
         try:
-            with in_transaction(hub.database.session()) as session:
+            with transaction(hub.database) as session:
                 version = keys.rotate(session, _sysadmin(actor), key_id, keyring=hub.keyring)
         except HubError as error:
             raise _fail(error.detail) from None
@@ -143,14 +142,14 @@ def keys_rewrap(
     with _hub() as hub:
         key_id = _key_id(hub.settings, agency, hub_store)
         try:
-            with in_transaction(hub.database.session()) as session:
+            with transaction(hub.database) as session:
                 waiting = keys.waiting_for_rewrap(session, key_id, keyring=hub.keyring)
             cursor = keys.RewrapCursor()
             total = 0
             with _progress() as progress:
                 task = progress.add_task(f"rewrapping {key_id}", total=waiting)
                 while not cursor.done:
-                    with in_transaction(hub.database.session()) as session:
+                    with transaction(hub.database) as session:
                         done = keys.rewrap_batch(
                             session, principal, key_id, cursor, keyring=hub.keyring, batch=batch
                         )
@@ -158,7 +157,7 @@ def keys_rewrap(
                     progress.advance(task, done)
             retired: list[int] = []
             if retire:
-                with in_transaction(hub.database.session()) as session:
+                with transaction(hub.database) as session:
                     retired = keys.retire_unused(session, principal, key_id, keyring=hub.keyring)
         except HubError as error:
             raise _fail(error.detail) from None
@@ -188,7 +187,7 @@ def keys_shred(
     principal = _sysadmin(actor)
     with _hub() as hub:
         try:
-            with in_transaction(hub.database.session()) as session:
+            with transaction(hub.database) as session:
                 if record is not None:
                     owner = keys.shred_record(session, principal, record, keyring=hub.keyring)
                     message = f"record {record} of {owner}: key and data destroyed"
@@ -210,7 +209,7 @@ def keys_status(actor: Actor = None) -> None:
 
     with _hub() as hub:
         try:
-            with in_transaction(hub.database.session()) as session:
+            with transaction(hub.database) as session:
                 rows = keys.status(session, _sysadmin(actor), keyring=hub.keyring)
         except HubError as error:
             raise _fail(error.detail) from None

@@ -15,7 +15,6 @@ import hashlib
 import io
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from hub.agencies.rows import RecordRow, RowProblem, ValidationReport, checked_r
 from hub.agencies.schemas import ImportOut
 from hub.audit import service as audit
 from hub.auth.principal import Principal
-from hub.db import Database, run_in_transaction
+from hub.db import Database, transaction
 from hub.keys.service import Keyring
 from hub.kit.errors import Unprocessable
 from hub.policy.decision_point import allowed_event, require
@@ -38,10 +37,6 @@ from hub.policy.vocabulary import Action, Kind
 log = structlog.get_logger()
 
 DEFAULT_BATCH = 2000
-
-# run_in_transaction as a context manager: an exception in the body is thrown into it, so
-# a denied attempt is rolled back and then audited (a bare ``for`` loop would skip that).
-in_transaction = contextmanager(run_in_transaction)
 
 
 class ImportFileError(Unprocessable):
@@ -117,7 +112,7 @@ class ImportPlan:
 
 def check_access(database: Database, principal: Principal, agency: str) -> None:
     """Refuse (and audit the refusal) before reading a file the caller may not import."""
-    for _ in run_in_transaction(database.session()):
+    with transaction(database):
         require(principal, Action.import_, Resource(Kind.agency_record, owner=agency))
 
 
@@ -148,7 +143,7 @@ def import_file(
 
     def write(rows: list[RecordRow]) -> None:
         nonlocal created, updated, unchanged
-        with in_transaction(database.session()) as session:
+        with transaction(database) as session:
             decision = require(principal, Action.import_, resource)
             indexer = Indexer(keyring.linkage_key(session))
             result = service.write_rows(
@@ -188,7 +183,7 @@ def import_file(
         skipped_invalid=len(plan.report.bad_lines),
         problems=service.problems_out(plan.problems),
     )
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         decision = require(principal, Action.import_, resource)
         audit.record(
             session,

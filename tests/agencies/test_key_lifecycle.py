@@ -11,12 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from hub.agencies import keys, service
-from hub.agencies.importer import in_transaction
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex
 from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal, Role
 from hub.contacts.models import Contact
-from hub.db import Database
+from hub.db import Database, transaction
 from hub.keys.models import DataKeyRow
 from hub.keys.service import Keyring
 from hub.kit.crypto.envelope import DecryptionError, sealed_key_ref
@@ -60,7 +59,7 @@ def test_rotate_then_rewrap_moves_every_record_key_and_retires_the_old_version(
 ) -> None:
     keyring: Keyring = agency_app.state.keyring
     before = add_records(agency_client, auth, a_record, "police", 3)
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         assert keys.rotate(session, SYSADMIN, "agency:police", keyring=keyring) == 2
     # No downtime: old records still open, and new ones are sealed under version 2.
     after = add_records(agency_client, auth, a_record, "police", 2)
@@ -71,17 +70,17 @@ def test_rotate_then_rewrap_moves_every_record_key_and_retires_the_old_version(
     )
     assert key_rows(database, "agency:police") == [(1, "active", True), (2, "primary", True)]
 
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         assert keys.waiting_for_rewrap(session, "agency:police", keyring=keyring) == 3
     cursor = keys.RewrapCursor()
     rewrapped = 0
     while not cursor.done:
-        with in_transaction(database.session()) as session:
+        with transaction(database) as session:
             rewrapped += keys.rewrap_batch(
                 session, SYSADMIN, "agency:police", cursor, keyring=keyring, batch=2
             )
     assert rewrapped == 3
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         assert keys.retire_unused(session, SYSADMIN, "agency:police", keyring=keyring) == [1]
     assert key_rows(database, "agency:police") == [(1, "retired", False), (2, "primary", True)]
     with database.session() as session:
@@ -117,13 +116,13 @@ def test_hub_key_rotation_rewraps_contact_details(
     }
     for _ in range(3):
         assert agency_client.post("/api/v1/contacts", json=contact).status_code == 201
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         keys.rotate(session, SYSADMIN, "hub", keyring=keyring)
     cursor = keys.RewrapCursor()
     while not cursor.done:
-        with in_transaction(database.session()) as session:
+        with transaction(database) as session:
             keys.rewrap_batch(session, SYSADMIN, "hub", cursor, keyring=keyring)
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         assert keys.retire_unused(session, SYSADMIN, "hub", keyring=keyring) == [1]
     with database.session() as session:
         sealed = session.execute(select(Contact.sealed_details)).scalars().all()
@@ -144,7 +143,7 @@ def test_shredding_a_record_destroys_its_data_and_keeps_the_audit(
 ) -> None:
     keyring: Keyring = agency_app.state.keyring
     doomed, kept = add_records(agency_client, auth, a_record, "police", 2)
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         assert keys.shred_record(session, SYSADMIN, uuid.UUID(doomed), keyring=keyring) == "police"
     rep = auth("agency_rep", agency="police")
     gone = agency_client.get(f"{records_url('police')}/{doomed}", headers=rep)
@@ -178,14 +177,14 @@ def test_shredding_an_agency_destroys_every_key_version_and_record(
 ) -> None:
     keyring: Keyring = agency_app.state.keyring
     police_ids = add_records(agency_client, auth, a_record, "police", 2)
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         keys.rotate(session, SYSADMIN, "agency:police", keyring=keyring)
     police_ids += add_records(agency_client, auth, a_record, "police", 1)
     health_id = add_records(agency_client, auth, a_record, "health", 1)[0]
     with database.session() as session:
         stolen = session.get(AgencyRecord, uuid.UUID(police_ids[0]))
         assert stolen is not None
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         assert keys.shred_agency(session, SYSADMIN, "police", keyring=keyring) == 3
     keys.purge_old_copies(database.engine)
 
@@ -202,7 +201,7 @@ def test_shredding_an_agency_destroys_every_key_version_and_record(
         == 200
     )
     # A copy of a row taken before the shred (a backup, an old row version) no longer opens.
-    with in_transaction(database.session()) as session, pytest.raises(Exception, match="shredded"):
+    with transaction(database) as session, pytest.raises(Exception, match="shredded"):
         service._open_record(session, keyring, stolen)
     # The agency can start again under a new key.
     fresh = add_records(agency_client, auth, a_record, "police", 1)[0]
@@ -219,7 +218,7 @@ def test_ciphertext_moved_to_another_row_or_agency_does_not_open(
 ) -> None:
     keyring: Keyring = agency_app.state.keyring
     first, second = add_records(agency_client, auth, a_record, "police", 2)
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         source = session.get(AgencyRecord, uuid.UUID(first))
         assert source is not None
         session.execute(
@@ -227,7 +226,7 @@ def test_ciphertext_moved_to_another_row_or_agency_does_not_open(
             .where(AgencyRecord.id == uuid.UUID(second))
             .values(sealed_content=source.sealed_content)
         )
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         target = session.get(AgencyRecord, uuid.UUID(second))
         assert target is not None
         with pytest.raises(DecryptionError):
@@ -244,7 +243,7 @@ def test_key_administration_is_for_sysadmins_only(agency_app: FastAPI, database:
     for principal in (POLICE_REP, Principal(sub="m", role=Role.mash_manager)):
         with (
             pytest.raises(NotFound),
-            in_transaction(database.session()) as session,
+            transaction(database) as session,
         ):
             keys.shred_agency(session, principal, "police", keyring=keyring)
     with database.session() as session:

@@ -7,12 +7,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from hub.agencies.importer import in_transaction
 from hub.agencies.models import PersonIndex
 from hub.agencies.normalise import PersonIdentifiers
 from hub.agencies.person_index import earlier_contacts
 from hub.contacts.models import ContactPerson
-from hub.db import Database
+from hub.db import Database, transaction
 from tests.agencies.conftest import RecordFactory
 from tests.conftest import AuthHeaders
 
@@ -39,7 +38,7 @@ def test_earlier_contacts_for_the_same_child_are_found_blind(
     assert {i.store for i in indexes} == {"contact"}
     assert all(b"Marrick" not in i.blind for i in indexes)
 
-    with in_transaction(database.session()) as session:
+    with transaction(database) as session:
         found = earlier_contacts(
             session,
             agency_app.state.keyring,
