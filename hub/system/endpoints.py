@@ -11,9 +11,9 @@ from sqlalchemy import text
 from hub.audit import service as audit
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import Database, SessionDep
-from hub.kit.errors import STANDARD_ERRORS, ServiceUnavailable
+from hub.kit.errors import STANDARD_ERRORS, ServiceUnavailable, Unprocessable
 from hub.policy.decision_point import allowed_event, require
-from hub.policy.firewall import Resource
+from hub.policy.firewall import Firewall, PolicyError, Resource
 from hub.policy.vocabulary import Action, Kind
 
 # Health checks are open so load balancers and compose can probe them; they reveal nothing.
@@ -63,3 +63,27 @@ def me(session: SessionDep, principal: CurrentPrincipal) -> PrincipalOut:
     return PrincipalOut(
         sub=principal.sub, role=str(principal.role), agency=principal.agency, team=principal.team
     )
+
+
+class PolicyOut(BaseModel):
+    digest: str
+    rules: int
+    changed: bool
+
+
+@router.post("/admin/policy/reload", response_model=PolicyOut, responses=STANDARD_ERRORS)
+def reload_policy(request: Request, session: SessionDep, principal: CurrentPrincipal) -> PolicyOut:
+    """Reload the firewall policy files now; an unsafe policy is refused and the old one stays."""
+    resource = Resource(Kind.policy)
+    decision = require(principal, Action.reload, resource)
+    firewall: Firewall = request.app.state.firewall
+    try:
+        changed = firewall.reload()
+    except PolicyError as error:
+        raise Unprocessable(f"The policy was not loaded: {error}", code="policy_refused") from None
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, resource, reason=f"policy {firewall.digest[:16]} loaded"),
+    )
+    return PolicyOut(digest=firewall.digest, rules=firewall.rule_count, changed=changed)
