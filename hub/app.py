@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
@@ -28,7 +29,7 @@ from hub.missing import endpoints as missing
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
 from hub.screening import endpoints as screening
-from hub.screening.deadlines import WorkingHours
+from hub.screening.deadlines import RagClock, RagPolicy, WorkingHours
 from hub.settings import DEV_ISSUER, Settings, get_settings
 from hub.system import endpoints as system
 from hub.triage import endpoints as triage
@@ -102,6 +103,16 @@ def working_calendar(settings: Settings) -> WorkingHours:
     )
 
 
+def check_policy_for(settings: Settings) -> RagPolicy:
+    """When agency checks are due: red round the clock, amber and green in working hours."""
+    red, amber, green = settings.check_due_hours
+    return RagPolicy(
+        red=RagClock(timedelta(hours=red), runs_round_the_clock=True),
+        amber=RagClock(timedelta(hours=amber), runs_round_the_clock=False),
+        green=RagClock(timedelta(hours=green), runs_round_the_clock=False),
+    )
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
@@ -146,6 +157,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.firewall = firewall
     app.state.keyring = Keyring(kek_provider_for(settings))
     app.state.calendar = working_calendar(settings)
+    app.state.check_policy = check_policy_for(settings)
+    app.state.lawful_bases = settings.lawful_bases()
     app.state.token_verifier = token_verifier_for(settings)
     app.state.public_jwks = (
         public_jwks(settings.key_dir)

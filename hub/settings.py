@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     # One-off bank holidays beyond the England and Wales rules (comma-separated ISO dates).
     extra_bank_holidays: Annotated[tuple[date, ...], NoDecode] = ()
 
+    # Agency checks are due this many hours after they are asked: red (round the clock),
+    # amber and green (working hours). HUB_CHECK_DUE_HOURS=2,6,24
+    check_due_hours: Annotated[tuple[float, float, float], NoDecode] = (2.0, 6.0, 24.0)
+    # Lawful bases beyond the built-in four, as code=description pairs separated by ";".
+    # HUB_EXTRA_LAWFUL_BASES="children_act_1989_s47=Children Act 1989 s47: enquiries"
+    extra_lawful_bases: Annotated[tuple[str, ...], NoDecode] = ()
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     public_contacts_per_minute: int = Field(default=10, ge=1)
     log_level: str = "INFO"
@@ -87,6 +94,46 @@ class Settings(BaseSettings):
                 date.fromisoformat(part.strip()) for part in value.split(",") if part.strip()
             )
         return value
+
+    @field_validator("check_due_hours", mode="before")
+    @classmethod
+    def _split_hours(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(float(part) for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("check_due_hours")
+    @classmethod
+    def _hours_positive(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
+        if any(hours <= 0 for hours in value):
+            raise ValueError("check due hours are positive: red,amber,green")
+        return value
+
+    @field_validator("extra_lawful_bases", mode="before")
+    @classmethod
+    def _split_bases(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(";") if part.strip())
+        return value
+
+    @field_validator("extra_lawful_bases")
+    @classmethod
+    def _bases_are_code_and_text(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            code, _, text = entry.partition("=")
+            if not code.strip() or not text.strip() or not code.strip().replace("_", "").isalnum():
+                raise ValueError("each lawful basis is code=description, the code a plain word")
+        return value
+
+    def lawful_bases(self) -> dict[str, str]:
+        """Every lawful basis an agency may disclose under: code -> what it says."""
+        from hub.enquiries.schemas import LAWFUL_BASIS_TEXT
+
+        bases = {str(code): text for code, text in LAWFUL_BASIS_TEXT.items()}
+        for entry in self.extra_lawful_bases:
+            code, _, text = entry.partition("=")
+            bases[code.strip()] = text.strip()
+        return bases
 
     @field_validator("rota_start")
     @classmethod

@@ -54,3 +54,29 @@ def test_agency_codes_are_plain(codes: str) -> None:
 def test_agencies_from_a_comma_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_AGENCIES", "police, health, youth_justice")
     assert Settings().agencies == ("police", "health", "youth_justice")
+
+
+def test_check_due_hours_and_extra_lawful_bases_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HUB_CHECK_DUE_HOURS", "1,4,16")
+    monkeypatch.setenv(
+        "HUB_EXTRA_LAWFUL_BASES", "children_act_1989_s47=Children Act 1989 s47: enquiries"
+    )
+    settings = Settings()
+    assert settings.check_due_hours == (1.0, 4.0, 16.0)
+    bases = settings.lawful_bases()
+    assert bases["children_act_1989_s47"] == "Children Act 1989 s47: enquiries"
+    assert "dpa_2018_s35_sch8_para4" in bases
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("HUB_CHECK_DUE_HOURS", "2,0,24"), ("HUB_EXTRA_LAWFUL_BASES", "no description here")],
+)
+def test_bad_configuration_is_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValueError, match=r"check due hours|lawful basis"):
+        Settings()

@@ -89,6 +89,7 @@ def request_checks(
         keyring=request.app.state.keyring,
         calendar=request.app.state.calendar,
         known_agencies=request.app.state.settings.agencies,
+        check_policy=request.app.state.check_policy,
     )
 
 
@@ -122,7 +123,12 @@ def disclose(
     principal: CurrentPrincipal,
 ) -> DisclosureOut:
     return service.disclose(
-        session, principal, request_id, payload, keyring=request.app.state.keyring
+        session,
+        principal,
+        request_id,
+        payload,
+        keyring=request.app.state.keyring,
+        lawful_bases=request.app.state.lawful_bases,
     )
 
 

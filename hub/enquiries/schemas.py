@@ -115,7 +115,8 @@ class DisclosureIn(Strict):
     records: list[ChosenRecord] = Field(default_factory=list, max_length=50)
     summary: Text | None = None
     purpose: Annotated[str, StringConstraints(max_length=200)] | None = None
-    lawful_basis: LawfulBasis | None = None
+    # One of the configured lawful bases (the four built in, and any the council adds).
+    lawful_basis: Code | None = None
     consent: ConsentPosition | None = None
     proportionality: Reason | None = None
     caveat: CaveatIn | None = None

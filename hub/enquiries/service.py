@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -50,7 +51,6 @@ from hub.enquiries.schemas import (
     DisclosureReadOut,
     EnquiryIn,
     EnquiryOut,
-    LawfulBasis,
     OutcomeFeedback,
     ProductIn,
     ProductOut,
@@ -64,11 +64,20 @@ from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Decision, Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.screening import repository as screening_repository
-from hub.screening.deadlines import Rag, WorkingHours, add_working_hours, check_due_at, is_breached
+from hub.screening.deadlines import (
+    AGENCY_CHECK_POLICY,
+    Rag,
+    RagPolicy,
+    WorkingHours,
+    add_working_hours,
+    check_due_at,
+    is_breached,
+)
 from hub.screening.rota import ScreeningOutcome, routing_team
 
 log = structlog.get_logger()
 
+BUILT_IN_BASES: Mapping[str, str] = {str(code): text for code, text in LAWFUL_BASIS_TEXT.items()}
 BREAK_GLASS_REVIEW_WORKING_HOURS = 16  # two working days
 FEEDBACK = {
     "received": "Received: the hub is looking at it.",
@@ -228,6 +237,7 @@ def request_checks(
     keyring: Keyring,
     calendar: WorkingHours,
     known_agencies: tuple[str, ...],
+    check_policy: RagPolicy = AGENCY_CHECK_POLICY,
 ) -> list[CheckRequestOut]:
     """Ask agencies to check their records, each by a due time that follows the RAG."""
     decision = require(principal, Action.create, Resource(Kind.check_request))
@@ -253,7 +263,7 @@ def request_checks(
             agency=agency,
             requested_by=principal.sub,
             requested_at=now,
-            due_at=check_due_at(now, Rag(enquiry.rag), calendar),
+            due_at=check_due_at(now, Rag(enquiry.rag), calendar, policy=check_policy),
             status="pending",
             sealed_question=b"",
         )
@@ -367,6 +377,7 @@ def disclose(
     payload: DisclosureIn,
     *,
     keyring: Keyring,
+    lawful_bases: Mapping[str, str] = BUILT_IN_BASES,
 ) -> DisclosureOut:
     """Answer a check: share chosen records, chosen fields or a summary, say there is
     nothing held, or record a decision not to share. Each with its reasons."""
@@ -380,6 +391,10 @@ def disclose(
     decision = require(principal, Action.create, Resource(Kind.disclosure, owner=request.agency))
     if request.status != "pending":
         raise Conflict("This check has already been answered.", code="already_answered")
+    if payload.lawful_basis is not None and payload.lawful_basis not in lawful_bases:
+        raise Unprocessable(
+            "lawful_basis: not a known lawful basis; use one of " + ", ".join(sorted(lawful_bases)),
+        )
     enquiry = repository.enquiry(session, request.enquiry_id)
     assert enquiry is not None
     contact = _contact_of(session, enquiry)
@@ -402,6 +417,9 @@ def disclose(
         content["records"] = shared
     elif payload.kind is DisclosureKind.summary:
         content["summary"] = payload.summary
+    if payload.lawful_basis:
+        # The basis as it read when the agency relied on it, kept with what it shared.
+        content["lawful_basis_text"] = lawful_bases[payload.lawful_basis]
     if payload.proportionality:
         content["proportionality"] = payload.proportionality
     if payload.caveat is not None:
@@ -472,6 +490,9 @@ def disclose(
 
 
 def _disclosure_out(session: Session, keyring: Keyring, disclosure: Disclosure) -> DisclosureOut:
+    content: dict[str, Any] = _open(
+        keyring, session, "disclosures", "sealed_content", disclosure.id, disclosure.sealed_content
+    )
     return DisclosureOut(
         id=disclosure.id,
         check_request_id=disclosure.check_request_id,
@@ -479,22 +500,13 @@ def _disclosure_out(session: Session, keyring: Keyring, disclosure: Disclosure) 
         kind=disclosure.kind,
         purpose=disclosure.purpose,
         lawful_basis=disclosure.lawful_basis,
-        lawful_basis_text=LAWFUL_BASIS_TEXT.get(LawfulBasis(disclosure.lawful_basis))
-        if disclosure.lawful_basis
-        else None,
+        lawful_basis_text=content.get("lawful_basis_text"),
         consent=disclosure.consent,
         caveat=disclosure.caveat,
         released_for_onward=disclosure.released_for_onward,
         disclosed_at=disclosure.disclosed_at,
         content_hash=disclosure.content_hash,
-        content=_open(
-            keyring,
-            session,
-            "disclosures",
-            "sealed_content",
-            disclosure.id,
-            disclosure.sealed_content,
-        ),
+        content=content,
     )
 
 

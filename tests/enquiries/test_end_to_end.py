@@ -473,3 +473,69 @@ def test_bad_disclosures_get_a_clear_4xx_and_change_nothing(
     assert response.status_code == 422
     assert field in response.json()["detail"]
     assert hub.get("/api/v1/agencies/police/checks", hub.police).json()[0]["status"] == "pending"
+
+
+def test_a_council_configures_its_own_lawful_bases_and_check_times(hub: Hub, app: FastAPI) -> None:
+    from datetime import datetime, timedelta
+
+    from hub.app import check_policy_for
+    from hub.settings import Settings
+
+    configured = Settings(
+        dev_mode=True,
+        check_due_hours=(1.0, 6.0, 24.0),
+        extra_lawful_bases=("children_act_1989_s47=Children Act 1989 s47: enquiries",),
+    )
+    app.state.check_policy = check_policy_for(configured)
+    app.state.lawful_bases = configured.lawful_bases()
+    contact = hub.post(
+        "/api/v1/contacts",
+        hub.admin,
+        {
+            "children": [CHILD],
+            "worries": ["neglect"],
+            "concern": "x",
+            "consent": {"status": "obtained"},
+        },
+    )
+    contact_id = next(
+        c["id"]
+        for c in hub.get("/api/v1/contacts", hub.admin).json()["items"]
+        if c["reference"] == contact.json()["reference"]
+    )
+    hub.post(
+        f"/api/v1/contacts/{contact_id}/screening",
+        hub.social_worker,
+        {"threshold_level": 4, "threshold_reason": REASON, "rag": "red"},
+    )
+    hub.post(
+        f"/api/v1/contacts/{contact_id}/outcome",
+        hub.social_worker,
+        {"outcome": "mash_enquiry", "reason": REASON},
+    )
+    enquiry_id = hub.post(
+        "/api/v1/enquiries", hub.social_worker, {"contact_id": contact_id}
+    ).json()["id"]
+    [request] = hub.post(
+        f"/api/v1/enquiries/{enquiry_id}/checks",
+        hub.social_worker,
+        {"agencies": ["health"], "question": "Anything?"},
+    ).json()
+    due = datetime.fromisoformat(request["due_at"]) - datetime.fromisoformat(
+        request["requested_at"]
+    )
+    assert due == timedelta(hours=1)
+    disclosed = hub.post(
+        f"/api/v1/checks/{request['id']}/disclosure",
+        hub.health,
+        {
+            "kind": "summary",
+            "summary": "Known to the health visiting service.",
+            "purpose": "s47 enquiry",
+            "lawful_basis": "children_act_1989_s47",
+            "consent": "not_applicable",
+            "proportionality": REASON,
+        },
+    )
+    assert disclosed.status_code == 201, disclosed.text
+    assert disclosed.json()["lawful_basis_text"] == "Children Act 1989 s47: enquiries"
