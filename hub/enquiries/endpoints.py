@@ -43,6 +43,11 @@ class BreakGlassIn(Strict):
     reason: Reason
 
 
+class BreakGlassReviewIn(Strict):
+    justified: bool
+    notes: Reason
+
+
 @router.post("/enquiries", status_code=201, response_model=EnquiryOut, responses=STANDARD_ERRORS)
 def open_enquiry(
     payload: EnquiryIn, session: SessionDep, principal: CurrentPrincipal
@@ -272,3 +277,23 @@ def break_glass_alerts(
     agency: AgencyCode, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:
     return service.break_glass_alerts(session, principal, agency, keyring=request.app.state.keyring)
+
+
+@router.post("/agencies/{agency}/break-glass/{event_id}/review", responses=STANDARD_ERRORS)
+def review_break_glass(
+    agency: AgencyCode,
+    event_id: uuid.UUID,
+    payload: BreakGlassReviewIn,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    return service.review_break_glass(
+        session,
+        principal,
+        agency,
+        event_id,
+        justified=payload.justified,
+        notes=payload.notes,
+        keyring=request.app.state.keyring,
+    )

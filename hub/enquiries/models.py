@@ -101,3 +101,7 @@ class BreakGlassEvent(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     review_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sealed_reason: Mapped[bytes] = mapped_column(LargeBinary)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_justified: Mapped[bool | None] = mapped_column()
+    sealed_review: Mapped[bytes | None] = mapped_column(LargeBinary)

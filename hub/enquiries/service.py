@@ -928,9 +928,55 @@ def break_glass_alerts(
             "opened_by": e.opened_by,
             "opened_at": e.opened_at.isoformat(),
             "review_due_at": e.review_due_at.isoformat(),
+            "review_overdue": e.reviewed_at is None and is_breached(e.review_due_at, utcnow()),
+            "reviewed_by": e.reviewed_by,
+            "reviewed_at": e.reviewed_at.isoformat() if e.reviewed_at else None,
+            "review_justified": e.review_justified,
             "reason": _open(
                 keyring, session, "break_glass_events", "sealed_reason", e.id, e.sealed_reason
             ),
         }
         for e in events
     ]
+
+
+def review_break_glass(
+    session: Session,
+    principal: Principal,
+    agency: str,
+    event_id: uuid.UUID,
+    *,
+    justified: bool,
+    notes: str,
+    keyring: Keyring,
+) -> dict[str, Any]:
+    """The agency whose record was opened records whether the opening was justified."""
+    resource = Resource(Kind.agency_record, owner=agency, id=str(event_id))
+    decision = require(principal, Action.review, resource)
+    event = session.get(BreakGlassEvent, event_id)
+    if event is None or event.agency != agency:
+        raise NotFound()
+    if event.reviewed_at is not None:
+        raise Conflict("This break-glass opening has been reviewed.", code="already_reviewed")
+    event.reviewed_by = principal.sub
+    event.reviewed_at = utcnow()
+    event.review_justified = justified
+    event.sealed_review = _seal(
+        keyring, session, "break_glass_events", "sealed_review", event.id, notes
+    )
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            resource,
+            subject_ids=[str(event.record_id)],
+            reason=f"break-glass review: {'justified' if justified else 'not justified'}",
+        ),
+    )
+    return {
+        "id": str(event.id),
+        "reviewed_at": event.reviewed_at.isoformat(),
+        "justified": justified,
+    }

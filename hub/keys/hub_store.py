@@ -74,6 +74,7 @@ HUB_SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(_table(Disclosure), "sealed_content"),
     SealedColumn(_table(InformationProduct), "sealed_analysis"),
     SealedColumn(_table(BreakGlassEvent), "sealed_reason"),
+    SealedColumn(_table(BreakGlassEvent), "sealed_review"),
     SealedColumn(_table(DaNotification), "sealed_details"),
     SealedColumn(_table(DaNotification), "sealed_outcome_reason"),
     SealedColumn(_table(MissingEpisode), "sealed_details"),

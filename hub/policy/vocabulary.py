@@ -44,6 +44,7 @@ class Action(StrEnum):
     release = "release"
     import_ = "import"
     break_glass = "break_glass"
+    review = "review"
     authorise = "authorise"
     disseminate = "disseminate"
     verify = "verify"

@@ -394,6 +394,15 @@ def test_break_glass_is_alerted_to_the_agency_with_a_review_due(hub: Hub) -> Non
     assert alerts[0]["opened_by"] == "mgr-1"
     assert alerts[0]["review_due_at"] > alerts[0]["opened_at"]
     assert hub.get("/api/v1/agencies/health/break-glass", hub.police).status_code == 404
+    assert alerts[0]["review_overdue"] is False
+    review = f"/api/v1/agencies/health/break-glass/{alerts[0]['id']}/review"
+    verdict = {"justified": True, "notes": "Emergency was real; the child was found safe."}
+    assert hub.post(review, hub.police, verdict).status_code == 404
+    assert hub.post(review, hub.manager, verdict).status_code == 404
+    assert hub.post(review, hub.health, verdict).status_code == 200
+    assert hub.post(review, hub.health, verdict).status_code == 409
+    reviewed = hub.get("/api/v1/agencies/health/break-glass", hub.health).json()[0]
+    assert (reviewed["reviewed_by"], reviewed["review_justified"]) == ("hv-1", True)
     trail = hub.audit(action="break_glass")
     assert [(e["actor_sub"], e["outcome"]) for e in trail] == [
         ("sw-1", "denied"),
