@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.agencies.models import PersonIndex
 from hub.contacts.models import Contact
+from hub.enquiries.models import Enquiry
 from hub.screening.models import ContactScreening
 
 
@@ -65,4 +66,17 @@ def contacts_about_person_since(
                 Contact.received_at >= since,
             )
         ).scalar_one()
+    )
+
+
+def open_enquiry_references(session: Session, contact_ids: Sequence[uuid.UUID]) -> set[str]:
+    """References of these contacts that have an open MASH enquiry."""
+    if not contact_ids:
+        return set()
+    return set(
+        session.execute(
+            select(Contact.reference)
+            .join(Enquiry, Enquiry.contact_id == Contact.id)
+            .where(Contact.id.in_(contact_ids), Enquiry.status == "open")
+        ).scalars()
     )

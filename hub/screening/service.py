@@ -377,6 +377,16 @@ def screening_view(
         ):
             if Flag(code=flag.code, detail=flag.detail) not in flags:
                 flags.append(Flag(code=flag.code, detail=flag.detail))
+    open_elsewhere = repository.open_enquiry_references(
+        session, [e.contact_id for e in earlier if e.contact_id != contact.id]
+    )
+    if open_elsewhere:
+        flags.append(
+            Flag(
+                code="open_enquiry",
+                detail="Already in an open MASH enquiry: " + ", ".join(sorted(open_elsewhere)),
+            )
+        )
     if audited:
         audit.record(
             session,

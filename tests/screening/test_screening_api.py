@@ -317,3 +317,24 @@ def test_a_child_missing_three_times_this_month_is_flagged_at_screening(
     ).json()["flags"]
     assert [f["code"] for f in flags] == ["repeat_missing"]
     assert flags[0]["detail"].startswith("3 missing episodes")
+
+
+def test_a_child_already_in_an_open_enquiry_is_flagged(
+    client: TestClient, auth: AuthHeaders
+) -> None:
+    child = {"given_name": "Orla", "family_name": "Pentreath", "date_of_birth": "2014-12-01"}
+    first = submit(client, auth, children=[child])
+    rate(client, auth, first, "amber")
+    sw = auth("mash_social_worker")
+    client.post(
+        f"/api/v1/contacts/{first}/outcome",
+        json={"outcome": "mash_enquiry", "reason": REASON},
+        headers=sw,
+    )
+    assert (
+        client.post("/api/v1/enquiries", json={"contact_id": first}, headers=sw).status_code == 201
+    )
+    second = submit(client, auth, children=[child])
+    flags = client.get(f"/api/v1/contacts/{second}/screening", headers=sw).json()["flags"]
+    [flag] = [f for f in flags if f["code"] == "open_enquiry"]
+    assert flag["detail"].startswith("Already in an open MASH enquiry: MH-")
