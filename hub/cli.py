@@ -200,10 +200,14 @@ def audit_verify(
         Path | None,
         typer.Option(help="Verify an export folder instead: needs no database and no private key."),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Processes to verify a large log with.", min=1, max=32)
+    ] = 2,
 ) -> None:
     """Recompute the tree, check every signed checkpoint; exit 1 naming the first bad entry."""
     from hub.audit.evidence import ExportError, database_checkpoints, database_leaves, load_export
-    from hub.audit.repository import count_unsequenced
+    from hub.audit.fastverify import PARALLEL_VERIFY_FROM, verify_database_in_parallel
+    from hub.audit.repository import count_unsequenced, tree_size
     from hub.audit.verify import verify_log
     from hub.db import transaction
 
@@ -217,13 +221,22 @@ def audit_verify(
     else:
         settings = get_settings()
         audit_log = _audit_log(settings)
+        public_key = audit_log.signer.public_key_pem()
         with transaction(audit_log.database) as session:
-            report = verify_log(
-                database_leaves(session),
-                database_checkpoints(session),
-                audit_log.signer.public_key_pem(),
-            )
+            checkpoints = database_checkpoints(session)
+            size = tree_size(session)
             pending = count_unsequenced(session)
+        parallel = None
+        if workers > 1 and size >= PARALLEL_VERIFY_FROM:
+            parallel = verify_database_in_parallel(
+                settings.database_url, size, checkpoints, public_key, workers=workers
+            )
+        if parallel is not None:
+            report = parallel
+        else:
+            # Small logs, or something to name exactly: one process, leaf by leaf.
+            with transaction(audit_log.database) as session:
+                report = verify_log(database_leaves(session), checkpoints, public_key)
     if not report.intact:
         raise _fail(report.summary())
     console.print(report.summary())

@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from hub.audit import repository
+from hub.audit.canonical import canonical_bytes_from_raw, canonical_document
 from hub.audit.checkpoints import SignedCheckpoint
-from hub.audit.service import canonical_bytes_from_raw, canonical_document
 from hub.audit.verify import LeafRecord
 from hub.db import utcnow
 

@@ -108,8 +108,16 @@ class MerkleTree:
         _require_hashes(new_leaf_hashes)
         if not new_leaf_hashes:
             return
+        self.extend_packed(_pack(new_leaf_hashes))
+
+    def extend_packed(self, packed: bytes | bytearray) -> None:
+        """Add leaf hashes given as one run of concatenated 32-byte hashes."""
+        if len(packed) % HASH_SIZE:
+            raise ValueError("packed leaf hashes must be a whole number of 32-byte hashes")
+        if not packed:
+            return
         levels = self._levels
-        levels[0] += _pack(new_leaf_hashes)
+        levels[0] += packed
         height = 0
         while len(levels[height]) >= _PAIR_SIZE:
             if height + 1 == len(levels):

@@ -25,10 +25,10 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from hub.audit import repository
+from hub.audit.canonical import canonical_bytes, canonical_document
 from hub.audit.checkpoints import SignedCheckpoint, sign_checkpoint
 from hub.audit.merkle import MerkleTree, leaf_hash
 from hub.audit.models import AuditCheckpoint, AuditLeaf
-from hub.audit.service import canonical_bytes, canonical_document
 from hub.db import Database, transaction, utcnow
 from hub.kit.crypto.signing import CheckpointSigner
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hub.audit.canonical import canonical_bytes
 from hub.audit.checkpoints import SignedCheckpoint, signature_valid
 from hub.audit.merkle import MerkleTree, leaf_hash, verify_consistency
-from hub.audit.service import canonical_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,13 @@ def verify_log(
                 record.entry_id,
             )
         tree.append(computed)
+    return check_checkpoints(tree, checkpoints, public_key_pem)
 
+
+def check_checkpoints(
+    tree: MerkleTree, checkpoints: Iterable[SignedCheckpoint], public_key_pem: bytes
+) -> VerifyReport:
+    """Check every signed checkpoint against a tree rebuilt from the entries."""
     checked = 0
     previous: SignedCheckpoint | None = None
     for checkpoint in sorted(checkpoints, key=lambda c: c.tree_size):

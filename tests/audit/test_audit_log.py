@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from hub.audit import canonical
 from hub.audit import service as audit
 from hub.audit.checkpoints import signature_valid
 from hub.audit.evidence import database_checkpoints, database_leaves, export_log, load_export
@@ -202,11 +203,11 @@ def test_an_edit_with_a_recomputed_leaf_hash_is_caught_by_the_signed_checkpoint(
     audit_log.sequence(force_checkpoint=True)
     with transaction(database) as session:
         row = session.execute(select(*AuditEntry.__table__.columns).where(AuditEntry.id == 5)).one()
-    document = audit.canonical_document(row._mapping)
+    document = canonical.canonical_document(row._mapping)
     document["reason"] = "nothing to see"
     from hub.audit.merkle import leaf_hash
 
-    forged_hash = leaf_hash(audit.canonical_bytes(document)).hex()
+    forged_hash = leaf_hash(canonical.canonical_bytes(document)).hex()
     _tamper(
         database_urls,
         database,
