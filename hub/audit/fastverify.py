@@ -25,7 +25,6 @@ from hub.audit.verify import VerifyReport, check_checkpoints
 
 _FIELDS = tuple(f for f in SORTED_FIELDS if f != "subject_ids")
 _ID = _FIELDS.index("id")
-_RECORDED_AT = _FIELDS.index("recorded_at")
 # The database writes the timestamp in the canonical ISO form itself: cheaper than Python.
 _ISO_TIMESTAMP = {
     # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC; Python splices it faster than SQL.
@@ -77,7 +76,7 @@ def _verify_range(arguments: tuple[str, int, int]) -> RangeResult:
     url, start, end = arguments
     engine = create_engine(url)
     encode = _compact_encoder()
-    sha256 = hashlib.sha256
+    prefixed = hashlib.sha256(b"\x00")  # RFC 6962 leaf prefix, absorbed once
     hashes = bytearray()
     expected = start
     problem = False
@@ -93,13 +92,14 @@ def _verify_range(arguments: tuple[str, int, int]) -> RangeResult:
                 if row[0] != expected or row[_ID + 2] is None or row[-1] is None:
                     problem = True
                     break
-                values = list(row[2:-1])
-                moment = values[_RECORDED_AT]
+                document = dict(zip(_FIELDS, row[2:-1]))  # noqa: B905 (both from _FIELDS)
+                moment = document["recorded_at"]
                 if len(moment) == 26 and moment[10] == " ":
-                    values[_RECORDED_AT] = moment[:10] + "T" + moment[11:] + "+00:00"
-                head = encode(dict(zip(_FIELDS, values)))  # noqa: B905 (both from _FIELDS)
-                encoded = (head[:-1] + ',"subject_ids":' + row[-1] + "}").encode()
-                digest = sha256(b"\x00" + encoded).digest()
+                    document["recorded_at"] = moment[:10] + "T" + moment[11:] + "+00:00"
+                encoded = (encode(document)[:-1] + ',"subject_ids":' + row[-1] + "}").encode()
+                leaf = prefixed.copy()
+                leaf.update(encoded)
+                digest = leaf.digest()
                 if digest.hex() != row[1]:
                     problem = True
                     break
