@@ -412,6 +412,36 @@ def test_break_glass_is_alerted_to_the_agency_with_a_review_due(hub: Hub) -> Non
     assert trail[1]["reason"].startswith("Child missing tonight")
 
 
+def check_request_for(hub: Hub, *, rag: str, agency: str) -> dict[str, Any]:
+    """A contact screened into an enquiry, and one agency asked to check: the request."""
+    contact = hub.post(
+        "/api/v1/contacts",
+        hub.admin,
+        {
+            "children": [CHILD],
+            "worries": ["neglect"],
+            "concern": "x",
+            "consent": {"status": "obtained"},
+        },
+    )
+    contact_id = next(
+        c["id"]
+        for c in hub.get("/api/v1/contacts", hub.admin).json()["items"]
+        if c["reference"] == contact.json()["reference"]
+    )
+    screening = {"threshold_level": 4, "threshold_reason": REASON, "rag": rag}
+    hub.post(f"/api/v1/contacts/{contact_id}/screening", hub.social_worker, screening)
+    outcome = {"outcome": "mash_enquiry", "reason": REASON}
+    hub.post(f"/api/v1/contacts/{contact_id}/outcome", hub.social_worker, outcome)
+    enquiry = hub.post("/api/v1/enquiries", hub.social_worker, {"contact_id": contact_id})
+    [request] = hub.post(
+        f"/api/v1/enquiries/{enquiry.json()['id']}/checks",
+        hub.social_worker,
+        {"agencies": [agency], "question": "Anything?"},
+    ).json()
+    return dict(request)
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -445,39 +475,7 @@ def test_break_glass_is_alerted_to_the_agency_with_a_review_due(hub: Hub) -> Non
 def test_bad_disclosures_get_a_clear_4xx_and_change_nothing(
     hub: Hub, body: dict[str, Any], field: str
 ) -> None:
-    contact = hub.post(
-        "/api/v1/contacts",
-        hub.admin,
-        {
-            "children": [CHILD],
-            "worries": ["neglect"],
-            "concern": "x",
-            "consent": {"status": "obtained"},
-        },
-    )
-    contact_id = next(
-        c["id"]
-        for c in hub.get("/api/v1/contacts", hub.admin).json()["items"]
-        if c["reference"] == contact.json()["reference"]
-    )
-    hub.post(
-        f"/api/v1/contacts/{contact_id}/screening",
-        hub.social_worker,
-        {"threshold_level": 3, "threshold_reason": REASON, "rag": "amber"},
-    )
-    hub.post(
-        f"/api/v1/contacts/{contact_id}/outcome",
-        hub.social_worker,
-        {"outcome": "mash_enquiry", "reason": REASON},
-    )
-    enquiry_id = hub.post(
-        "/api/v1/enquiries", hub.social_worker, {"contact_id": contact_id}
-    ).json()["id"]
-    [request] = hub.post(
-        f"/api/v1/enquiries/{enquiry_id}/checks",
-        hub.social_worker,
-        {"agencies": ["police"], "question": "Anything?"},
-    ).json()
+    request = check_request_for(hub, rag="amber", agency="police")
     response = hub.post(f"/api/v1/checks/{request['id']}/disclosure", hub.police, body)
     assert response.status_code == 422
     assert field in response.json()["detail"]
@@ -497,39 +495,7 @@ def test_a_council_configures_its_own_lawful_bases_and_check_times(hub: Hub, app
     )
     app.state.check_policy = check_policy_for(configured)
     app.state.lawful_bases = configured.lawful_bases()
-    contact = hub.post(
-        "/api/v1/contacts",
-        hub.admin,
-        {
-            "children": [CHILD],
-            "worries": ["neglect"],
-            "concern": "x",
-            "consent": {"status": "obtained"},
-        },
-    )
-    contact_id = next(
-        c["id"]
-        for c in hub.get("/api/v1/contacts", hub.admin).json()["items"]
-        if c["reference"] == contact.json()["reference"]
-    )
-    hub.post(
-        f"/api/v1/contacts/{contact_id}/screening",
-        hub.social_worker,
-        {"threshold_level": 4, "threshold_reason": REASON, "rag": "red"},
-    )
-    hub.post(
-        f"/api/v1/contacts/{contact_id}/outcome",
-        hub.social_worker,
-        {"outcome": "mash_enquiry", "reason": REASON},
-    )
-    enquiry_id = hub.post(
-        "/api/v1/enquiries", hub.social_worker, {"contact_id": contact_id}
-    ).json()["id"]
-    [request] = hub.post(
-        f"/api/v1/enquiries/{enquiry_id}/checks",
-        hub.social_worker,
-        {"agencies": ["health"], "question": "Anything?"},
-    ).json()
+    request = check_request_for(hub, rag="red", agency="health")
     due = datetime.fromisoformat(request["due_at"]) - datetime.fromisoformat(
         request["requested_at"]
     )
