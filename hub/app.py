@@ -103,14 +103,19 @@ def working_calendar(settings: Settings) -> WorkingHours:
     )
 
 
-def check_policy_for(settings: Settings) -> RagPolicy:
-    """When agency checks are due: red round the clock, amber and green in working hours."""
-    red, amber, green = settings.check_due_hours
+def rag_policy_from(hours: tuple[float, float, float]) -> RagPolicy:
+    """Red runs round the clock; amber and green count working hours."""
+    red, amber, green = hours
     return RagPolicy(
         red=RagClock(timedelta(hours=red), runs_round_the_clock=True),
         amber=RagClock(timedelta(hours=amber), runs_round_the_clock=False),
         green=RagClock(timedelta(hours=green), runs_round_the_clock=False),
     )
+
+
+def check_policy_for(settings: Settings) -> RagPolicy:
+    """When agency checks are due."""
+    return rag_policy_from(settings.check_due_hours)
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -158,6 +163,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.keyring = Keyring(kek_provider_for(settings))
     app.state.calendar = working_calendar(settings)
     app.state.check_policy = check_policy_for(settings)
+    app.state.screening_policy = rag_policy_from(settings.screening_hours)
     app.state.lawful_bases = settings.lawful_bases()
     app.state.token_verifier = token_verifier_for(settings)
     app.state.public_jwks = (

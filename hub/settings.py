@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # One-off bank holidays beyond the England and Wales rules (comma-separated ISO dates).
     extra_bank_holidays: Annotated[tuple[date, ...], NoDecode] = ()
 
+    # Screening deadlines from receipt, in hours: red (round the clock), amber and green
+    # (working hours). HUB_SCREENING_HOURS=4,24,72
+    screening_hours: Annotated[tuple[float, float, float], NoDecode] = (4.0, 24.0, 72.0)
     # Agency checks are due this many hours after they are asked: red (round the clock),
     # amber and green (working hours). HUB_CHECK_DUE_HOURS=2,6,24
     check_due_hours: Annotated[tuple[float, float, float], NoDecode] = (2.0, 6.0, 24.0)
@@ -95,18 +98,18 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("check_due_hours", mode="before")
+    @field_validator("check_due_hours", "screening_hours", mode="before")
     @classmethod
     def _split_hours(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(float(part) for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("check_due_hours")
+    @field_validator("check_due_hours", "screening_hours")
     @classmethod
     def _hours_positive(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
         if any(hours <= 0 for hours in value):
-            raise ValueError("check due hours are positive: red,amber,green")
+            raise ValueError("check due hours and screening hours are positive: red,amber,green")
         return value
 
     @field_validator("extra_lawful_bases", mode="before")

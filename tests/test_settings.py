@@ -80,3 +80,8 @@ def test_bad_configuration_is_refused(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ValueError, match=r"check due hours|lawful basis"):
         Settings()
+
+
+def test_screening_hours_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_SCREENING_HOURS", "3,24,72")
+    assert Settings().screening_hours == (3.0, 24.0, 72.0)

@@ -59,6 +59,7 @@ def screen_contact(
         payload,
         keyring=request.app.state.keyring,
         calendar=request.app.state.calendar,
+        rag_policy=request.app.state.screening_policy,
     )
 
 
@@ -79,6 +80,7 @@ def rerate(
         payload,
         keyring=request.app.state.keyring,
         calendar=request.app.state.calendar,
+        rag_policy=request.app.state.screening_policy,
     )
 
 

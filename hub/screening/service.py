@@ -32,7 +32,14 @@ from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.screening import harm, repository
-from hub.screening.deadlines import Rag, WorkingHours, is_breached, rag_deadline
+from hub.screening.deadlines import (
+    SCREENING_POLICY,
+    Rag,
+    RagPolicy,
+    WorkingHours,
+    is_breached,
+    rag_deadline,
+)
 from hub.screening.models import ContactScreening, RagChange
 from hub.screening.rota import ScreeningOutcome, routing_team
 from hub.screening.schemas import (
@@ -125,6 +132,7 @@ def screen_contact(
     *,
     keyring: Keyring,
     calendar: WorkingHours,
+    rag_policy: RagPolicy = SCREENING_POLICY,
 ) -> ScreeningOut:
     """Set the threshold level and the first RAG rating, which starts the clock."""
     resource = Resource(Kind.contact, id=str(contact_id))
@@ -137,7 +145,9 @@ def screen_contact(
         )
     screening.threshold_level = payload.threshold_level
     screening.rag = str(payload.rag)
-    screening.rag_deadline = rag_deadline(contact.received_at, payload.rag, calendar)
+    screening.rag_deadline = rag_deadline(
+        contact.received_at, payload.rag, calendar, policy=rag_policy
+    )
     screening.screened_by = principal.sub
     screening.screened_at = utcnow()
     _add_reason(session, keyring, screening, "threshold", payload.threshold_reason)
@@ -176,6 +186,7 @@ def rerate(
     *,
     keyring: Keyring,
     calendar: WorkingHours,
+    rag_policy: RagPolicy = SCREENING_POLICY,
 ) -> ScreeningOut:
     """A manager changes the rating; the reason is kept and the clock reset to the new rating."""
     resource = Resource(Kind.contact, id=str(contact_id))
@@ -189,7 +200,9 @@ def rerate(
         raise Conflict(f"The contact is already rated {payload.rag}.", code="same_rating")
     previous = screening.rag
     screening.rag = str(payload.rag)
-    screening.rag_deadline = rag_deadline(contact.received_at, payload.rag, calendar)
+    screening.rag_deadline = rag_deadline(
+        contact.received_at, payload.rag, calendar, policy=rag_policy
+    )
     _record_rag_change(
         session,
         keyring,

@@ -338,3 +338,15 @@ def test_a_child_already_in_an_open_enquiry_is_flagged(
     flags = client.get(f"/api/v1/contacts/{second}/screening", headers=sw).json()["flags"]
     [flag] = [f for f in flags if f["code"] == "open_enquiry"]
     assert flag["detail"].startswith("Already in an open MASH enquiry: MH-")
+
+
+def test_a_council_sets_its_own_screening_hours(
+    client: TestClient, auth: AuthHeaders, app: FastAPI
+) -> None:
+    from hub.app import rag_policy_from
+
+    app.state.screening_policy = rag_policy_from((2.0, 24.0, 72.0))
+    contact_id = submit(client, auth)
+    body = rate(client, auth, contact_id, "red").json()
+    received = datetime.fromisoformat(body["received_at"])
+    assert datetime.fromisoformat(body["rag_deadline"]) == received + timedelta(hours=2)
