@@ -26,7 +26,7 @@ from hub.contacts.schemas import (
     ReferrerIn,
 )
 from hub.db import utcnow
-from hub.keys.service import HUB_KEY_ID, Keyring
+from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import BadRequest, Conflict, NotFound
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
@@ -44,9 +44,7 @@ _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def _details_context(contact_id: uuid.UUID) -> SealContext:
-    return SealContext(
-        owner="hub", table="contacts", column="sealed_details", row_id=str(contact_id)
-    )
+    return hub_context("contacts", "sealed_details", contact_id)
 
 
 def new_reference() -> str:

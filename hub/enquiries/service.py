@@ -57,8 +57,7 @@ from hub.enquiries.schemas import (
     ProductOutcome,
     ReleaseIn,
 )
-from hub.keys.service import HUB_KEY_ID, Keyring
-from hub.kit.crypto.envelope import SealContext
+from hub.keys.service import Keyring
 from hub.kit.errors import Conflict, NotFound, Unprocessable
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Decision, Resource
@@ -88,23 +87,6 @@ FEEDBACK = {
     "mash_enquiry": "Being looked at with partner agencies.",
     "outcome_sent": "Decided: passed to the team that will act.",
 }
-
-
-def _seal(
-    keyring: Keyring, session: Session, table: str, column: str, row_id: uuid.UUID, data: Any
-) -> bytes:
-    return keyring.seal(
-        session,
-        HUB_KEY_ID,
-        json.dumps(data).encode(),
-        SealContext("hub", table, column, str(row_id)),
-    )
-
-
-def _open(
-    keyring: Keyring, session: Session, table: str, column: str, row_id: uuid.UUID, blob: bytes
-) -> Any:
-    return json.loads(keyring.open(session, blob, SealContext("hub", table, column, str(row_id))))
 
 
 def _people_ids(contact: Contact) -> list[str]:
@@ -267,8 +249,8 @@ def request_checks(
             status="pending",
             sealed_question=b"",
         )
-        request.sealed_question = _seal(
-            keyring, session, "check_requests", "sealed_question", request.id, payload.question
+        request.sealed_question = keyring.seal_hub_json(
+            session, "check_requests", "sealed_question", request.id, payload.question
         )
         session.add(request)
         created.append(request)
@@ -304,8 +286,7 @@ def _request_out(
         due_at=request.due_at,
         overdue=request.status == "pending" and is_breached(request.due_at, now),
         status=request.status,
-        question=_open(
-            keyring,
+        question=keyring.open_hub_json(
             session,
             "check_requests",
             "sealed_question",
@@ -444,8 +425,8 @@ def disclose(
         disclosed_by=principal.sub,
         disclosed_at=utcnow(),
     )
-    disclosure.sealed_content = _seal(
-        keyring, session, "disclosures", "sealed_content", disclosure.id, content
+    disclosure.sealed_content = keyring.seal_hub_json(
+        session, "disclosures", "sealed_content", disclosure.id, content
     )
     session.add(disclosure)
     request.status = {
@@ -490,8 +471,8 @@ def disclose(
 
 
 def _disclosure_out(session: Session, keyring: Keyring, disclosure: Disclosure) -> DisclosureOut:
-    content: dict[str, Any] = _open(
-        keyring, session, "disclosures", "sealed_content", disclosure.id, disclosure.sealed_content
+    content: dict[str, Any] = keyring.open_hub_json(
+        session, "disclosures", "sealed_content", disclosure.id, disclosure.sealed_content
     )
     return DisclosureOut(
         id=disclosure.id,
@@ -671,8 +652,8 @@ def compile_product(
         compiled_by=principal.sub,
         compiled_at=utcnow(),
     )
-    product.sealed_analysis = _seal(
-        keyring, session, "information_products", "sealed_analysis", product.id, payload.analysis
+    product.sealed_analysis = keyring.seal_hub_json(
+        session, "information_products", "sealed_analysis", product.id, payload.analysis
     )
     session.add(product)
     session.flush()
@@ -712,8 +693,7 @@ def _product_out(session: Session, keyring: Keyring, product: InformationProduct
         status=product.status,
         proposed_outcome=product.proposed_outcome,
         receiving_team=product.receiving_team,
-        analysis=_open(
-            keyring,
+        analysis=keyring.open_hub_json(
             session,
             "information_products",
             "sealed_analysis",
@@ -886,8 +866,8 @@ def break_glass(
         review_due_at=add_working_hours(now, BREAK_GLASS_REVIEW_WORKING_HOURS, calendar),
         sealed_reason=b"",
     )
-    event.sealed_reason = _seal(
-        keyring, session, "break_glass_events", "sealed_reason", event.id, reason
+    event.sealed_reason = keyring.seal_hub_json(
+        session, "break_glass_events", "sealed_reason", event.id, reason
     )
     session.add(event)
     session.flush()
@@ -932,8 +912,8 @@ def break_glass_alerts(
             "reviewed_by": e.reviewed_by,
             "reviewed_at": e.reviewed_at.isoformat() if e.reviewed_at else None,
             "review_justified": e.review_justified,
-            "reason": _open(
-                keyring, session, "break_glass_events", "sealed_reason", e.id, e.sealed_reason
+            "reason": keyring.open_hub_json(
+                session, "break_glass_events", "sealed_reason", e.id, e.sealed_reason
             ),
         }
         for e in events
@@ -961,8 +941,8 @@ def review_break_glass(
     event.reviewed_by = principal.sub
     event.reviewed_at = utcnow()
     event.review_justified = justified
-    event.sealed_review = _seal(
-        keyring, session, "break_glass_events", "sealed_review", event.id, notes
+    event.sealed_review = keyring.seal_hub_json(
+        session, "break_glass_events", "sealed_review", event.id, notes
     )
     session.flush()
     audit.record(

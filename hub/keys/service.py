@@ -24,9 +24,11 @@ own.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import event
@@ -65,6 +67,11 @@ RETIRED = "retired"
 SHREDDED = "shredded"
 
 _SESSION_INFO_KEY = "hub.keyring"
+
+
+def hub_context(table: str, column: str, row_id: object) -> SealContext:
+    """Where a value of the hub's own store lives: every hub-sealed value is bound to this."""
+    return SealContext(owner="hub", table=table, column=column, row_id=str(row_id))
 
 
 class KeyUnavailable(RuntimeError):
@@ -267,6 +274,19 @@ class Keyring:
     def open(self, session: Session, blob: bytes, context: SealContext) -> bytes:
         key_id, version = sealed_key_ref(blob)
         return open_sealed(self._usable(session, key_id, version), blob, context)
+
+    def seal_hub_json(
+        self, session: Session, table: str, column: str, row_id: object, value: Any
+    ) -> bytes:
+        """Seal a JSON value into the hub's own store, bound to its table, column and row."""
+        return self.seal(
+            session, HUB_KEY_ID, json.dumps(value).encode(), hub_context(table, column, row_id)
+        )
+
+    def open_hub_json(
+        self, session: Session, table: str, column: str, row_id: object, blob: bytes
+    ) -> Any:
+        return json.loads(self.open(session, blob, hub_context(table, column, row_id)))
 
     def linkage_key(self, session: Session) -> LinkageKey:
         """The key for blind indexes, separate from every data key."""

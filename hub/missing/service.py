@@ -25,7 +25,7 @@ from hub.agencies.normalise import PersonIdentifiers
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import utcnow
-from hub.keys.service import HUB_KEY_ID, Keyring
+from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import BadRequest, Conflict, NotFound, Unprocessable
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
@@ -60,7 +60,7 @@ _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def _context(episode_id: uuid.UUID, column: str) -> SealContext:
-    return SealContext(owner="hub", table=TABLE, column=column, row_id=str(episode_id))
+    return hub_context(TABLE, column, episode_id)
 
 
 def new_reference() -> str:

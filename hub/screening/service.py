@@ -25,7 +25,7 @@ from hub.contacts.models import Contact
 from hub.contacts.schemas import ConsentStatus
 from hub.contacts.service import open_details
 from hub.db import utcnow
-from hub.keys.service import HUB_KEY_ID, Keyring
+from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import Conflict, NotFound, Unprocessable
 from hub.policy.decision_point import allowed_event, require
@@ -66,11 +66,11 @@ CLOSING_STATUS = {
 
 
 def _reasons_context(contact_id: uuid.UUID) -> SealContext:
-    return SealContext("hub", "contact_screenings", "sealed_reasons", str(contact_id))
+    return hub_context("contact_screenings", "sealed_reasons", contact_id)
 
 
 def _rag_reason_context(change_id: uuid.UUID) -> SealContext:
-    return SealContext("hub", "rag_changes", "sealed_reason", str(change_id))
+    return hub_context("rag_changes", "sealed_reason", change_id)
 
 
 def _load(session: Session, contact_id: uuid.UUID) -> tuple[Contact, ContactScreening]:

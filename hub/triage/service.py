@@ -31,7 +31,7 @@ from hub.auth.principal import Principal
 from hub.contacts import service as contacts
 from hub.contacts.schemas import Channel, ContactIn, PersonIn, ReferrerIn, WorryCategory
 from hub.db import utcnow
-from hub.keys.service import HUB_KEY_ID, Keyring
+from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import BadRequest, Conflict, NotFound, Unprocessable
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
@@ -66,7 +66,7 @@ _RESOURCE = Resource(Kind.da_notification)
 
 
 def _context(notification_id: uuid.UUID, column: str) -> SealContext:
-    return SealContext(owner="hub", table=TABLE, column=column, row_id=str(notification_id))
+    return hub_context(TABLE, column, notification_id)
 
 
 @dataclass(frozen=True, slots=True)
