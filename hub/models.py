@@ -1,7 +1,7 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex  # noqa: F401
-from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditSubject
+from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditTerm
 from hub.contacts.models import Contact, ContactPerson
 from hub.enquiries.models import (  # noqa: F401
     BreakGlassEvent,
@@ -19,7 +19,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEntry",
     "AuditLeaf",
-    "AuditSubject",
+    "AuditTerm",
     "Contact",
     "ContactPerson",
     "DataKeyRow",

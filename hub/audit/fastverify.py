@@ -1,8 +1,8 @@
 """Verifying a large log on the database, quickly: several processes, raw rows.
 
-Each worker reads one range of leaves straight from the driver (no ORM rows), rebuilds
-each entry's canonical bytes on the fast path, hashes it and compares it with the stored
-leaf hash; the parent builds the tree from the workers' hashes and checks the signed
+Each worker reads one range of leaves straight from the driver (no ORM rows), with each
+entry's canonical JSON written by the database, hashes it and compares it with the
+stored leaf hash; the parent builds the tree from the workers' hashes and checks the signed
 checkpoints. If any worker finds anything wrong, the ordinary one-process verification
 runs instead, because it names the first bad leaf and entry exactly.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,24 +23,50 @@ from hub.audit.checkpoints import SignedCheckpoint
 from hub.audit.merkle import MerkleTree
 from hub.audit.verify import VerifyReport, check_checkpoints
 
-_FIELDS = tuple(f for f in SORTED_FIELDS if f != "subject_ids")
-_ID = _FIELDS.index("id")
-# The database writes the timestamp in the canonical ISO form itself: cheaper than Python.
-_ISO_TIMESTAMP = {
-    # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC; Python splices it faster than SQL.
-    "sqlite": "e.recorded_at",
-    "postgresql": (
-        "to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
-    ),
-}
+# The database writes each entry's canonical JSON itself (sorted keys, no spaces, strings
+# escaped as Python's json module escapes them with ensure_ascii=False), all but the
+# already-canonical ``subject_ids``, which is spliced in; a worker only joins two texts
+# and hashes them. A value the database would write differently from Python only fails
+# the comparison and sends the log to the exact verifier; it can never make a changed
+# entry pass, because each is a faithful JSON encoding of the stored values.
+_SQLITE_TIMESTAMP = (
+    # SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS.ffffff"; any other shape gives null here,
+    # which matches no leaf, and so a closer look.
+    "CASE WHEN length(e.recorded_at) = 26 AND substr(e.recorded_at, 11, 1) = ' ' "
+    "THEN substr(e.recorded_at, 1, 10) || 'T' || substr(e.recorded_at, 12) || '+00:00' END"
+)
+_POSTGRESQL_TIMESTAMP = (
+    "'\"' || to_char(e.recorded_at AT TIME ZONE 'UTC', "
+    '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\') || \'"\''
+)
+_HEAD_FIELDS = tuple(name for name in SORTED_FIELDS if name != "subject_ids")
+assert SORTED_FIELDS[-1] == "subject_ids"
+
+
+def _head_sql(dialect: str) -> str:
+    """SQL for an entry's canonical JSON without ``subject_ids``."""
+    if dialect == "sqlite":
+        # json_object writes compact JSON in the order given, in one C call.
+        pairs = (
+            f"'{name}', " + (_SQLITE_TIMESTAMP if name == "recorded_at" else f"e.{name}")
+            for name in _HEAD_FIELDS
+        )
+        return f"json_object({', '.join(pairs)})"
+    parts = [
+        f"'{json.dumps(name)}:' || "
+        + (
+            _POSTGRESQL_TIMESTAMP
+            if name == "recorded_at"
+            else f"coalesce(to_json(e.{name})::text, 'null')"
+        )
+        for name in _HEAD_FIELDS
+    ]
+    return "'{' || " + " || ',' || ".join(parts) + " || '}'"
 
 
 def _select(dialect: str, start: int, end: int) -> str:
-    columns = ", ".join(
-        _ISO_TIMESTAMP[dialect] if name == "recorded_at" else f"e.{name}" for name in _FIELDS
-    )
     return (
-        f"SELECT l.leaf_index, l.leaf_hash, {columns}, e.subject_ids "  # noqa: S608 (fixed names)
+        f"SELECT l.leaf_index, l.leaf_hash, {_head_sql(dialect)}, e.subject_ids "  # noqa: S608
         "FROM audit_leaves l LEFT JOIN audit_entries e ON e.id = l.entry_id "
         f"WHERE l.leaf_index >= {int(start)} AND l.leaf_index < {int(end)} ORDER BY l.leaf_index"
     )
@@ -49,20 +75,6 @@ def _select(dialect: str, start: int, end: int) -> str:
 _FETCH = 50_000
 # Below this many entries one process is quicker than starting workers.
 PARALLEL_VERIFY_FROM = 20_000
-
-
-def _compact_encoder() -> Callable[[dict[str, Any]], str]:
-    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)`` without rebuilding
-    the C encoder on every call (a third of the cost of a row)."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - CPython always has the C encoder
-        return json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-    c_encode = make(None, None, json.encoder.encode_basestring, None, ":", ",", False, False, True)
-
-    def encode(value: dict[str, Any]) -> str:
-        return "".join(c_encode(value, 0))
-
-    return encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +87,6 @@ class RangeResult:
 def _verify_range(arguments: tuple[str, int, int]) -> RangeResult:
     url, start, end = arguments
     engine = create_engine(url)
-    encode = _compact_encoder()
     prefixed = hashlib.sha256(b"\x00")  # RFC 6962 leaf prefix, absorbed once
     hashes = bytearray()
     expected = start
@@ -88,19 +99,14 @@ def _verify_range(arguments: tuple[str, int, int]) -> RangeResult:
             rows = cursor.fetchmany(_FETCH)
             if not rows:
                 break
-            for row in rows:
-                if row[0] != expected or row[_ID + 2] is None or row[-1] is None:
+            for index, stored, head, subject_ids in rows:
+                if index != expected or head is None or subject_ids is None:
                     problem = True
                     break
-                document = dict(zip(_FIELDS, row[2:-1]))  # noqa: B905 (both from _FIELDS)
-                moment = document["recorded_at"]
-                if len(moment) == 26 and moment[10] == " ":
-                    document["recorded_at"] = moment[:10] + "T" + moment[11:] + "+00:00"
-                encoded = (encode(document)[:-1] + ',"subject_ids":' + row[-1] + "}").encode()
                 leaf = prefixed.copy()
-                leaf.update(encoded)
+                leaf.update(f'{head[:-1]},"subject_ids":{subject_ids}}}'.encode())
                 digest = leaf.digest()
-                if digest.hex() != row[1]:
+                if digest.hex() != stored:
                     problem = True
                     break
                 hashes += digest

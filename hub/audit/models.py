@@ -3,14 +3,20 @@
 ``audit_entries`` holds one row per allowed or denied action, written in the action's
 own transaction. ``audit_leaves`` gives each entry its place in the Merkle tree: the
 sequencer assigns leaf indexes 0, 1, 2, ... with no gaps and no forks. ``audit_checkpoints``
-holds signed tree heads. ``audit_subjects`` indexes entries by the people they concern.
+holds signed tree heads. ``audit_terms`` is the search index IG queries use (the people an
+entry concerns, its actor, agency, resource, event, day and denials).
+
+An append touches one B-tree: ``audit_entries`` has its primary key and no other index,
+so appending costs the same at ten entries as at ten million and never contends on index
+pages. The sequencer, which already reads every new entry in order to hash it, writes the
+entry's search terms with its leaf, in batches (see :mod:`hub.audit.terms`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime
@@ -21,28 +27,17 @@ EntryId = BigInteger().with_variant(Integer(), "sqlite")
 
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
-    # Every index costs every append: only the ones IG searches need. Low-cardinality
-    # columns (action, kind, outcome) are filtered after a selective index, except
-    # denied attempts, which are rare and asked for on their own.
-    __table_args__ = (
-        Index(
-            "ix_audit_entries_denied",
-            "id",
-            sqlite_where=text("outcome = 'denied'"),
-            postgresql_where=text("outcome = 'denied'"),
-        ),
-    )
 
     id: Mapped[int] = mapped_column(EntryId, primary_key=True, autoincrement=True)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     request_id: Mapped[str | None] = mapped_column(String(64))
-    actor_sub: Mapped[str] = mapped_column(String(200), index=True)
+    actor_sub: Mapped[str] = mapped_column(String(200))
     actor_role: Mapped[str] = mapped_column(String(40))
-    actor_agency: Mapped[str | None] = mapped_column(String(40), index=True)
+    actor_agency: Mapped[str | None] = mapped_column(String(40))
     actor_team: Mapped[str | None] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40))
     resource_kind: Mapped[str] = mapped_column(String(40))
-    resource_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    resource_id: Mapped[str | None] = mapped_column(String(64))
     resource_owner: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(10))
     rule: Mapped[str] = mapped_column(String(200))
@@ -55,13 +50,17 @@ class AuditEntry(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
 
 
-class AuditSubject(Base):
-    """Which entries concern which person: the IG search "everything about this child"."""
+class AuditTerm(Base):
+    """One search term of one sequenced entry, such as ``subject:<id>`` or ``actor:<sub>``.
 
-    __tablename__ = "audit_subjects"
+    The term comes first in the primary key, so "every entry about this child" is one
+    range of the key, already in entry order for keyset paging.
+    """
 
-    # Subject first: the primary key is the index for "every entry about this person".
-    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    __tablename__ = "audit_terms"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    term: Mapped[str] = mapped_column(String(300), primary_key=True)
     entry_id: Mapped[int] = mapped_column(EntryId, ForeignKey("audit_entries.id"), primary_key=True)
 
 

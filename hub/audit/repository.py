@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, select, text
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, select, text, union
 from sqlalchemy.orm import Session
 
-from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditSubject
+from hub.audit import terms
+from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditTerm
 
 # An arbitrary constant naming the sequencer's PostgreSQL advisory lock.
 SEQUENCER_LOCK_KEY = 0x4D415348  # "MASH"
@@ -144,15 +146,45 @@ def search_entries(
     until: datetime | None = None,
     after_id: int | None = None,
 ) -> Select[AuditEntry]:
-    """IG search, oldest first with a stable id order for keyset paging."""
-    statement = select(AuditEntry).order_by(AuditEntry.id)
-    conditions: list[ColumnElement[bool]] = []
+    """IG search, oldest first, in id order for keyset paging.
+
+    Each filter with a term narrows through ``audit_terms`` (one range of its primary
+    key) plus the entries the sequencer has not reached yet (ids above the highest
+    sequenced one, a fraction of a second of appends); every filter is then checked on
+    the entries themselves. An entry whose transaction committed after a higher id was
+    sequenced is found by its terms once the sequencer's next pass places it.
+    """
+    wanted: list[str | list[str]] = []
     if subject_id is not None:
-        conditions.append(
-            exists().where(
-                AuditSubject.entry_id == AuditEntry.id, AuditSubject.subject_id == subject_id
-            )
+        wanted.append(terms.subject(subject_id))
+    if agency is not None:
+        wanted.append(terms.agency(agency))
+    if actor is not None:
+        wanted.append(terms.actor(actor))
+    if resource_id is not None:
+        wanted.append(terms.resource(resource_id))
+    elif kind is not None and action is not None:
+        wanted.append(terms.event(kind, action))
+    if outcome == "denied":
+        wanted.append(terms.DENIED)
+    days = terms.days_between(since, until)
+    if days is not None:
+        wanted.append(days)
+
+    conditions: list[ColumnElement[bool]] = []
+    sequenced_up_to = select(func.coalesce(func.max(AuditLeaf.entry_id), 0)).scalar_subquery()
+    not_yet_sequenced = select(AuditEntry.id).where(AuditEntry.id > sequenced_up_to)
+    for term in wanted:
+        matching = select(AuditTerm.entry_id).where(
+            AuditTerm.term.in_(term) if isinstance(term, list) else AuditTerm.term == term
         )
+        if after_id is not None:
+            matching = matching.where(AuditTerm.entry_id > after_id)
+        conditions.append(AuditEntry.id.in_(union(matching, not_yet_sequenced)))
+    if subject_id is not None:
+        # Entries store their people as a JSON array of strings, so the quoted id is exact.
+        quoted = json.dumps(subject_id)
+        conditions.append(AuditEntry.subject_ids.contains(quoted, autoescape=True))
     if agency is not None:
         conditions.append(
             (AuditEntry.actor_agency == agency) | (AuditEntry.resource_owner == agency)
@@ -173,4 +205,5 @@ def search_entries(
         conditions.append(AuditEntry.recorded_at < until)
     if after_id is not None:
         conditions.append(AuditEntry.id > after_id)
+    statement = select(AuditEntry).order_by(AuditEntry.id)
     return statement.where(and_(*conditions)) if conditions else statement

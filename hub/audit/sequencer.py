@@ -10,7 +10,9 @@ demand before a proof or a checkpoint.
 An entry whose transaction was still open when a later id was sequenced is picked up on
 a later pass: each pass looks back ``LOOKBACK_IDS`` ids, and a full sweep runs every
 ``FULL_SWEEP_SECONDS``. The tree order is therefore the order entries were sequenced,
-which is what the signatures cover.
+which is what the signatures cover. Each entry's search terms (:mod:`hub.audit.terms`)
+are written with its leaf, in the same transaction, so appends carry no index but their
+primary key.
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ import structlog
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from hub.audit import repository
+from hub.audit import repository, terms
 from hub.audit.canonical import canonical_bytes, canonical_document
 from hub.audit.checkpoints import SignedCheckpoint, sign_checkpoint
 from hub.audit.merkle import MerkleTree, leaf_hash
-from hub.audit.models import AuditCheckpoint, AuditLeaf
+from hub.audit.models import AuditCheckpoint, AuditLeaf, AuditTerm
 from hub.db import Database, transaction, utcnow
 from hub.kit.crypto.signing import CheckpointSigner
 
@@ -115,6 +117,7 @@ class AuditLog:
                 )
                 self._tree.append(digest)
             session.execute(insert(AuditLeaf), leaves)
+            session.execute(insert(AuditTerm), list(terms.rows_for(r._mapping for r in rows)))
             sequenced += len(rows)
             floor = rows[-1].id
         checkpoint = None

@@ -1,24 +1,30 @@
 """Appending to the audit log.
 
 Every allowed or denied action calls :func:`record` inside the request's transaction, so
-the entry commits with the action or not at all. Appending is one INSERT (plus one per
-person concerned) and takes no lock, so concurrent requests never queue on the log.
-Placing entries in the Merkle tree and signing checkpoints happen just behind, in
-:mod:`hub.audit.sequencer`.
+the entry commits with the action or not at all. Appending is one INSERT into a table
+with no index but its primary key, and takes no lock, so concurrent requests never queue
+on the log. Placing entries in the Merkle tree, indexing them for search and signing
+checkpoints happen just behind, in :mod:`hub.audit.sequencer`.
+
+The INSERT is compiled once per database dialect by SQLAlchemy and then run on the
+transaction's own driver cursor, with SQLAlchemy's own type conversions: the stored row
+is exactly what a Core insert would store, without the statement machinery that would
+otherwise cost more than the insert itself.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Dialect, Table, bindparam, insert
 from sqlalchemy.orm import Session
 
-from hub.audit.models import AuditEntry, AuditSubject
+from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal
 from hub.db import utcnow
 
@@ -50,15 +56,47 @@ class AuditEvent:
 
 # Declarative tables are Tables; mypy sees only FromClause.
 _ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
-_SUBJECTS: Table = AuditSubject.__table__  # type: ignore[assignment]
-_INSERT_ENTRY = insert(_ENTRIES).returning(_ENTRIES.c.id)
-_INSERT_SUBJECT = insert(_SUBJECTS)
+_COLUMNS = tuple(c.name for c in _ENTRIES.columns if c.name != "id")
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledAppend:
+    """The entry INSERT as one dialect's driver takes it."""
+
+    sql: str
+    order: tuple[str, ...] | None  # positional drivers: parameter order; else named
+    returning: bool  # PostgreSQL returns the id; SQLite gives lastrowid
+    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
+
+
+_COMPILED: dict[str, _CompiledAppend] = {}
+
+
+def _compiled_for(dialect: Dialect) -> _CompiledAppend:
+    compiled = _COMPILED.get(dialect.name)
+    if compiled is not None:
+        return compiled
+    returning = dialect.name != "sqlite"
+    statement = insert(_ENTRIES).values({name: bindparam(name) for name in _COLUMNS})
+    if returning:
+        statement = statement.returning(_ENTRIES.c.id)
+    sql = statement.compile(dialect=dialect)
+    processors = []
+    for name in _COLUMNS:
+        processor = _ENTRIES.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors.append((name, processor))
+    order = tuple(sql.positiontup) if sql.positional and sql.positiontup else None
+    compiled = _CompiledAppend(str(sql), order, returning, tuple(processors))
+    _COMPILED[dialect.name] = compiled
+    return compiled
 
 
 def record(session: Session | Connection, principal: Principal, event: AuditEvent) -> int:
     """Append one entry for ``event`` in the session's transaction; return its id."""
-    subjects = sorted(set(event.subject_ids))
-    values = {
+    connection = session.connection() if isinstance(session, Session) else session
+    compiled = _compiled_for(connection.dialect)
+    values: dict[str, Any] = {
         "recorded_at": utcnow(),
         "request_id": _current_request_id(),
         "actor_sub": principal.sub,
@@ -75,15 +113,24 @@ def record(session: Session | Connection, principal: Principal, event: AuditEven
         "lawful_basis": event.lawful_basis,
         "consent": event.consent,
         "reason": event.reason,
-        "subject_ids": json.dumps(subjects, separators=(",", ":")),
+        "subject_ids": json.dumps(sorted(set(event.subject_ids)), separators=(",", ":")),
         "content_hash": event.content_hash,
     }
-    # Core statements with bound parameters: compiled once, cheap on every request.
-    entry_id: int = session.execute(_INSERT_ENTRY, values).scalar_one()
-    if subjects:
-        session.execute(
-            _INSERT_SUBJECT, [{"entry_id": entry_id, "subject_id": s} for s in subjects]
-        )
+    for name, processor in compiled.processors:
+        values[name] = processor(values[name])
+    parameters = values if compiled.order is None else [values[n] for n in compiled.order]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(compiled.sql, parameters)
+        if compiled.returning:
+            returned = cursor.fetchone()
+            if returned is None:
+                raise RuntimeError("the audit INSERT returned no id")
+            entry_id = int(returned[0])
+        else:
+            entry_id = int(cursor.lastrowid)
+    finally:
+        cursor.close()
     log.info(
         "audit.recorded",
         entry_id=entry_id,

@@ -23,7 +23,7 @@ from hub.db import Database, transaction
 from hub.settings import Settings
 from tests.conftest import DatabaseUrls
 
-AUDIT_TABLES = ("audit_entries", "audit_subjects", "audit_leaves", "audit_checkpoints")
+AUDIT_TABLES = ("audit_entries", "audit_terms", "audit_leaves", "audit_checkpoints")
 SW = Principal("sw-1", Role.mash_social_worker)
 
 
@@ -73,7 +73,7 @@ def test_the_apps_connection_cannot_change_the_log(
         statement = "DELETE FROM {t}"  # SQLite's TRUNCATE is an unqualified DELETE
     column = {
         "audit_entries": "action",
-        "audit_subjects": "subject_id",
+        "audit_terms": "term",
         "audit_leaves": "leaf_hash",
         "audit_checkpoints": "signature",
     }[table]
@@ -228,7 +228,7 @@ def test_a_deleted_tail_is_caught_against_the_last_checkpoint(
         database_urls,
         database,
         "DELETE FROM audit_leaves WHERE leaf_index >= 7",
-        "DELETE FROM audit_subjects WHERE entry_id >= 8",
+        "DELETE FROM audit_terms WHERE entry_id >= 8",
         "DELETE FROM audit_entries WHERE id >= 8",
     )
     report = verify_database(database, audit_log)
@@ -245,7 +245,7 @@ def test_a_deleted_entry_in_the_middle_is_named(
     _tamper(
         database_urls,
         database,
-        "DELETE FROM audit_subjects WHERE entry_id = 3",
+        "DELETE FROM audit_terms WHERE entry_id = 3",
         "DELETE FROM audit_leaves WHERE entry_id = 3",
         "DELETE FROM audit_entries WHERE id = 3",
     )

@@ -54,7 +54,7 @@ def test_nothing_personal_is_stored_in_clear(
             "triage_meetings",
             "person_index",
             "audit_entries",
-            "audit_subjects",
+            "audit_terms",
         ],
     ).casefold()
     for secret in [
