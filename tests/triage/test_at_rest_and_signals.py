@@ -46,6 +46,7 @@ def test_nothing_personal_is_stored_in_clear(
         json={"outcome": "referred_to_marac", "reason": "Strangulation disclosed by Orlaith."},
         headers=admin,
     )
+    triage_client.app.state.audit_log.sequence()  # type: ignore[attr-defined]  # writes terms
     dump = raw_dump(
         database,
         [
