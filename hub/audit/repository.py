@@ -7,7 +7,20 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, select, text, union
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from hub.audit import terms
@@ -31,6 +44,36 @@ def take_sequencer_lock(session: Session) -> bool:
         text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK_KEY}
     ).scalar_one()
     return bool(locked)
+
+
+_INSERTS: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert plain rows (no type conversions needed) with one driver ``executemany``.
+
+    For the sequencer's leaves and terms: SQLAlchemy's per-row parameter handling would
+    cost several times the inserts themselves. The SQL is SQLAlchemy's, compiled once per
+    dialect.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    key = (connection.dialect.name, table.name)
+    if key not in _INSERTS:
+        names = tuple(rows[0])
+        compiled = insert(table).values({n: bindparam(n) for n in names}).compile(
+            dialect=connection.dialect
+        )
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        _INSERTS[key] = (str(compiled), order)
+    sql, order = _INSERTS[key]
+    parameters = rows if order is None else [tuple(row[n] for n in order) for row in rows]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, parameters)
+    finally:
+        cursor.close()
 
 
 def tree_size(session: Session) -> int:
