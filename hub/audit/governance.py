@@ -103,8 +103,9 @@ def search(
 ) -> Page[AuditEntryOut]:
     decision = require(principal, Action.list, AUDIT_LOG, purpose=purpose)
     purpose = _stated(purpose)
-    statement = repository.search_entries(after_id=_after_id(cursor), **filters).limit(limit + 1)
-    entries = list(session.execute(statement).scalars())
+    entries = repository.search_entries(
+        session, limit=limit + 1, after_id=_after_id(cursor), **filters
+    )
     more = len(entries) > limit
     entries = entries[:limit]
     subject = filters.get("subject_id")
@@ -139,21 +140,24 @@ def disclosure_register(
 ) -> Page[DisclosureRecord]:
     decision = require(principal, Action.list, REGISTER, purpose=purpose)
     purpose = _stated(purpose)
-    statement = repository.search_entries(
-        kind="disclosure", action="create", outcome="allowed", after_id=_after_id(cursor)
-    ).limit(limit + 1)
-    disclosures = list(session.execute(statement).scalars())
+    disclosures = repository.search_entries(
+        session,
+        limit=limit + 1,
+        kind="disclosure",
+        action="create",
+        outcome="allowed",
+        after_id=_after_id(cursor),
+    )
     more = len(disclosures) > limit
     disclosures = disclosures[:limit]
     records = []
     for disclosure_out in _entries_out(session, disclosures):
         reads = (
-            list(
-                session.execute(
-                    repository.search_entries(
-                        kind="disclosure", resource_id=disclosure_out.resource_id
-                    ).where(AuditEntry.action.in_(DISCLOSURE_READS))
-                ).scalars()
+            repository.search_entries(
+                session,
+                kind="disclosure",
+                resource_id=disclosure_out.resource_id,
+                actions=DISCLOSURE_READS,
             )
             if disclosure_out.resource_id
             else []

@@ -12,14 +12,12 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
-    and_,
     bindparam,
     exists,
     func,
     insert,
     select,
     text,
-    union,
 )
 from sqlalchemy.orm import Session
 
@@ -62,8 +60,10 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     key = (connection.dialect.name, table.name)
     if key not in _INSERTS:
         names = tuple(rows[0])
-        compiled = insert(table).values({n: bindparam(n) for n in names}).compile(
-            dialect=connection.dialect
+        compiled = (
+            insert(table)
+            .values({n: bindparam(n) for n in names})
+            .compile(dialect=connection.dialect)
         )
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
         _INSERTS[key] = (str(compiled), order)
@@ -177,76 +177,118 @@ def entry_at_leaf(session: Session, leaf_index: int) -> Row[Any] | None:
 
 
 def search_entries(
+    session: Session,
     *,
+    limit: int | None = None,
     subject_id: str | None = None,
     agency: str | None = None,
     actor: str | None = None,
     action: str | None = None,
+    actions: Sequence[str] | None = None,
     kind: str | None = None,
     resource_id: str | None = None,
     outcome: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     after_id: int | None = None,
-) -> Select[AuditEntry]:
-    """IG search, oldest first, in id order for keyset paging.
+) -> list[AuditEntry]:
+    """IG search, oldest first, in id order for keyset paging (``after_id``).
 
-    Each filter with a term narrows through ``audit_terms`` (one range of its primary
-    key) plus the entries the sequencer has not reached yet (ids above the highest
-    sequenced one, a fraction of a second of appends); every filter is then checked on
-    the entries themselves. An entry whose transaction committed after a higher id was
-    sequenced is found by its terms once the sequencer's next pass places it.
+    The most selective filter that has a search term drives the query: one range of the
+    ``audit_terms`` key, already in entry order, so a page costs the same at any size of
+    log. Every filter is then checked on the entries themselves. Entries the sequencer
+    has not reached yet (ids above the highest sequenced one, a fraction of a second of
+    appends) are read directly, so nothing just written is missed; an entry whose
+    transaction committed after a higher id was sequenced is found once the sequencer's
+    next pass places it.
     """
-    wanted: list[str | list[str]] = []
-    if subject_id is not None:
-        wanted.append(terms.subject(subject_id))
-    if agency is not None:
-        wanted.append(terms.agency(agency))
-    if actor is not None:
-        wanted.append(terms.actor(actor))
-    if resource_id is not None:
-        wanted.append(terms.resource(resource_id))
-    elif kind is not None and action is not None:
-        wanted.append(terms.event(kind, action))
-    if outcome == "denied":
-        wanted.append(terms.DENIED)
-    days = terms.days_between(since, until)
-    if days is not None:
-        wanted.append(days)
-
-    conditions: list[ColumnElement[bool]] = []
-    sequenced_up_to = select(func.coalesce(func.max(AuditLeaf.entry_id), 0)).scalar_subquery()
-    not_yet_sequenced = select(AuditEntry.id).where(AuditEntry.id > sequenced_up_to)
-    for term in wanted:
-        matching = select(AuditTerm.entry_id).where(
-            AuditTerm.term.in_(term) if isinstance(term, list) else AuditTerm.term == term
-        )
-        if after_id is not None:
-            matching = matching.where(AuditTerm.entry_id > after_id)
-        conditions.append(AuditEntry.id.in_(union(matching, not_yet_sequenced)))
+    checks: list[ColumnElement[bool]] = []
     if subject_id is not None:
         # Entries store their people as a JSON array of strings, so the quoted id is exact.
         quoted = json.dumps(subject_id)
-        conditions.append(AuditEntry.subject_ids.contains(quoted, autoescape=True))
+        checks.append(AuditEntry.subject_ids.contains(quoted, autoescape=True))
     if agency is not None:
-        conditions.append(
-            (AuditEntry.actor_agency == agency) | (AuditEntry.resource_owner == agency)
-        )
+        checks.append((AuditEntry.actor_agency == agency) | (AuditEntry.resource_owner == agency))
     if actor is not None:
-        conditions.append(AuditEntry.actor_sub == actor)
+        checks.append(AuditEntry.actor_sub == actor)
     if action is not None:
-        conditions.append(AuditEntry.action == action)
+        checks.append(AuditEntry.action == action)
+    if actions is not None:
+        checks.append(AuditEntry.action.in_(actions))
     if kind is not None:
-        conditions.append(AuditEntry.resource_kind == kind)
+        checks.append(AuditEntry.resource_kind == kind)
     if resource_id is not None:
-        conditions.append(AuditEntry.resource_id == resource_id)
+        checks.append(AuditEntry.resource_id == resource_id)
     if outcome is not None:
-        conditions.append(AuditEntry.outcome == outcome)
+        checks.append(AuditEntry.outcome == outcome)
     if since is not None:
-        conditions.append(AuditEntry.recorded_at >= since)
+        checks.append(AuditEntry.recorded_at >= since)
     if until is not None:
-        conditions.append(AuditEntry.recorded_at < until)
+        checks.append(AuditEntry.recorded_at < until)
     if after_id is not None:
-        conditions.append(AuditEntry.id > after_id)
-    statement = select(AuditEntry).order_by(AuditEntry.id)
-    return statement.where(and_(*conditions)) if conditions else statement
+        checks.append(AuditEntry.id > after_id)
+
+    drivers = _driving_terms(
+        subject_id=subject_id,
+        resource_id=resource_id,
+        actor=actor,
+        agency=agency,
+        denied=outcome == "denied",
+        event=terms.event(kind, action) if kind is not None and action is not None else None,
+        days=terms.days_between(since, until),
+    )
+    if drivers is None:
+        statement = select(AuditEntry).where(*checks).order_by(AuditEntry.id).limit(limit)
+        return list(session.execute(statement).scalars())
+
+    sequenced_up_to = int(
+        session.execute(select(func.coalesce(func.max(AuditLeaf.entry_id), 0))).scalar_one()
+    )
+    found: dict[int, AuditEntry] = {}
+    for term in drivers:
+        statement = (
+            select(AuditEntry)
+            .join(AuditTerm, AuditTerm.entry_id == AuditEntry.id)
+            .where(AuditTerm.term == term, AuditTerm.entry_id <= sequenced_up_to, *checks)
+            .order_by(AuditTerm.entry_id)
+            .limit(limit)
+        )
+        if after_id is not None:
+            statement = statement.where(AuditTerm.entry_id > after_id)
+        found.update((entry.id, entry) for entry in session.execute(statement).scalars())
+    entries = [found[i] for i in sorted(found)][:limit]
+    if limit is None or len(entries) < limit:
+        tail = (
+            select(AuditEntry)
+            .where(AuditEntry.id > sequenced_up_to, *checks)
+            .order_by(AuditEntry.id)
+            .limit(None if limit is None else limit - len(entries))
+        )
+        entries += session.execute(tail).scalars()
+    return entries
+
+
+def _driving_terms(
+    *,
+    subject_id: str | None,
+    resource_id: str | None,
+    actor: str | None,
+    agency: str | None,
+    denied: bool,
+    event: str | None,
+    days: list[str] | None,
+) -> list[str] | None:
+    """The terms of the most selective filter that has them, or None."""
+    if subject_id is not None:
+        return [terms.subject(subject_id)]
+    if resource_id is not None:
+        return [terms.resource(resource_id)]
+    if actor is not None:
+        return [terms.actor(actor)]
+    if denied:
+        return [terms.DENIED]
+    if agency is not None:
+        return [terms.agency(agency)]
+    if event is not None:
+        return [event]
+    return days

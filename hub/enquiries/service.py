@@ -547,11 +547,9 @@ def agency_disclosures(
                 reader_role=entry.actor_role,
                 action=entry.action,
             )
-            for entry in session.execute(
-                audit_repository.search_entries(
-                    kind=str(Kind.disclosure), resource_id=str(disclosure.id), action="read"
-                )
-            ).scalars()
+            for entry in audit_repository.search_entries(
+                session, kind=str(Kind.disclosure), resource_id=str(disclosure.id), action="read"
+            )
         ]
         out.append((_disclosure_out(session, keyring, disclosure), reads))
     audit.record(

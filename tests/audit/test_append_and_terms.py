@@ -50,7 +50,7 @@ def audit_log(app: object) -> AuditLog:
 
 def ids_of(database: Database, **filters: Any) -> list[int]:
     with transaction(database) as session:
-        return [e.id for e in session.execute(repository.search_entries(**filters)).scalars()]
+        return [e.id for e in repository.search_entries(session, **filters)]
 
 
 def test_the_driver_level_append_stores_exactly_what_a_core_insert_would(
@@ -228,3 +228,25 @@ def test_entries_from_before_the_terms_table_are_found_after_the_migration(
     assert restored == [("child-5", 1), ("child-6", 2), ("child-5", 3)]
     upgrade(database_urls.owner)
     owner.dispose()
+
+
+def test_paging_crosses_from_sequenced_entries_to_the_newest_without_gaps(
+    database: Database, audit_log: AuditLog
+) -> None:
+    def add(count: int) -> list[int]:
+        with transaction(database) as session:
+            return [audit.record(session, WORKER, full_event()) for _ in range(count)]
+
+    expected = add(5)
+    audit_log.sequence()
+    expected += add(4)  # not sequenced yet
+    seen: list[int] = []
+    after: int | None = None
+    while True:
+        with transaction(database) as session:
+            page = repository.search_entries(session, limit=2, subject_id="child-9", after_id=after)
+        if not page:
+            break
+        seen += [entry.id for entry in page]
+        after = page[-1].id
+    assert seen == expected
