@@ -12,6 +12,7 @@ batch. Prints per-agency figures; the final line is JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import sys
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datagen import AGENCIES, write_agency_files
 
 from hub.agencies import importer
+from hub.agencies.preparing import WorkerPool
 from hub.app import KEK_FILE
 from hub.auth.principal import Principal, Role
 from hub.cli import ensure_keys
@@ -60,7 +62,13 @@ def prepare(database_url: str | None, work: Path) -> str:
 
 
 def run_import(
-    url: str, key_dir: Path, files: dict[str, Path], batch: int, *, rerun: bool = True
+    url: str,
+    key_dir: Path,
+    files: dict[str, Path],
+    batch: int,
+    *,
+    rerun: bool = True,
+    pool: WorkerPool | None = None,
 ) -> dict[str, float]:
     decision_point.install(Firewall(POLICY_DIR))
     database = Database(make_engine(url))
@@ -71,10 +79,18 @@ def run_import(
     for agency, path in files.items():
         principal = Principal(sub="bench", role=Role.agency_rep, agency=agency)
         t0 = time.perf_counter()
-        plan = importer.plan_import(path)
+        plan = importer.plan_import(path, pool=pool)
         checked = time.perf_counter() - t0
         out = importer.import_file(
-            database, keyring, principal, agency, path, plan, skip_invalid=True, batch_size=batch
+            database,
+            keyring,
+            principal,
+            agency,
+            path,
+            plan,
+            skip_invalid=True,
+            batch_size=batch,
+            pool=pool,
         )
         elapsed = time.perf_counter() - t0
         total_rows += out.rows
@@ -99,9 +115,10 @@ def run_import(
             principal,
             agency,
             path,
-            importer.plan_import(path),
+            importer.plan_import(path, pool=pool),
             skip_invalid=True,
             batch_size=batch,
+            pool=pool,
         )
         assert out.created == out.updated == 0, "a re-run changed records"
     figures["rerun_records_per_s"] = round(total_rows / (time.perf_counter() - t0))
@@ -116,6 +133,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=importer.DEFAULT_BATCH)
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
     parser.add_argument("--skip-rerun", action="store_true")
+    parser.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="check and prepare rows in the importing process, as for a small file",
+    )
     args = parser.parse_args()
     configure_logging(level="WARNING")
     args.work.mkdir(parents=True, exist_ok=True)
@@ -127,12 +149,17 @@ def main() -> None:
     url = prepare(args.database_url, args.work)
     backend = url.split(":", 1)[0].split("+", 1)[0]
     print(f"importing {args.records} records for {len(AGENCIES)} agencies into {backend}")
-    figures = run_import(url, key_dir, files, args.batch, rerun=not args.skip_rerun)
+    # One set of worker processes for every file, as one run of the command has for its
+    # file (the time they take to start is counted).
+    with contextlib.ExitStack() as stack:
+        pool = None if args.no_workers else stack.enter_context(WorkerPool(importer.MAX_WORKERS))
+        figures = run_import(url, key_dir, files, args.batch, rerun=not args.skip_rerun, pool=pool)
     result = {
         "bench": "import",
         "backend": backend,
         **figures,
         "batch": args.batch,
+        "workers": not args.no_workers,
         "max_rss_mib": round(rss_mib(), 1),
     }
     print(f"{figures['records_per_s']} records/s; re-run {figures.get('rerun_records_per_s')}/s")

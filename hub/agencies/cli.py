@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -24,6 +24,10 @@ from hub.db import Database, make_engine, transaction
 from hub.keys.service import Keyring
 from hub.kit.errors import HubError
 from hub.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from hub.agencies.preparing import WorkerPool
+    from hub.agencies.schemas import ImportOut
 
 keys_app = typer.Typer(help="Data keys: rotate, rewrap, shred, status.", no_args_is_help=True)
 records_app = typer.Typer(help="Agency records: bulk import.", no_args_is_help=True)
@@ -242,45 +246,64 @@ def records_import(
 ) -> None:
     """Import an agency's CSV: every row is checked first; re-running changes nothing."""
     from hub.agencies import importer
-    from hub.agencies.service import ImportRefused
 
     principal = Principal(sub=_actor(actor), role=Role.agency_rep, agency=agency)
     with _hub() as hub:
         _check_agency(hub.settings, agency)
         try:
             importer.check_access(hub.database, principal, agency)
-            with console.status("checking every row"):
-                plan = importer.plan_import(file)
         except HubError as error:
             raise _fail(error.detail) from None
-        for problem in plan.problems[:50]:
-            errors.print(f"  {problem}", highlight=False)
-        if len(plan.problems) > 50:
-            errors.print(f"  ... and {len(plan.problems) - 50} more problems", highlight=False)
-        if plan.problems and not skip_invalid:
-            raise _fail(
-                f"{len(plan.report.bad_lines)} of {plan.report.rows} rows are invalid; nothing was "
-                "imported (fix them, or add --skip-invalid)"
-            )
-        try:
-            with _progress() as progress:
-                task = progress.add_task(f"importing into {agency}", total=plan.report.valid)
-                out = importer.import_file(
-                    hub.database,
-                    hub.keyring,
-                    principal,
-                    agency,
-                    file,
-                    plan,
-                    skip_invalid=skip_invalid,
-                    batch_size=batch,
-                    on_batch=lambda n: progress.advance(task, n),
-                )
-        except ImportRefused as refused:
-            raise _fail(refused.detail) from None
-        except HubError as error:
-            raise _fail(error.detail) from None
+        with importer.workers_for(file) as pool:
+            out = _import_checked(hub, principal, agency, file, skip_invalid, batch, pool)
     console.print(
         f"{agency}: {out.rows} rows: {out.created} created, {out.updated} updated, "
         f"{out.unchanged} unchanged, {out.skipped_invalid} skipped as invalid"
     )
+
+
+def _import_checked(
+    hub: Hub,
+    principal: Principal,
+    agency: str,
+    file: Path,
+    skip_invalid: bool,
+    batch: int,
+    pool: WorkerPool | None,
+) -> ImportOut:
+    from hub.agencies import importer
+    from hub.agencies.service import ImportRefused
+
+    try:
+        with console.status("checking every row"):
+            plan = importer.plan_import(file, pool=pool)
+    except HubError as error:
+        raise _fail(error.detail) from None
+    for problem in plan.problems[:50]:
+        errors.print(f"  {problem}", highlight=False)
+    if len(plan.problems) > 50:
+        errors.print(f"  ... and {len(plan.problems) - 50} more problems", highlight=False)
+    if plan.problems and not skip_invalid:
+        raise _fail(
+            f"{len(plan.report.bad_lines)} of {plan.report.rows} rows are invalid; nothing was "
+            "imported (fix them, or add --skip-invalid)"
+        )
+    try:
+        with _progress() as progress:
+            task = progress.add_task(f"importing into {agency}", total=plan.report.valid)
+            return importer.import_file(
+                hub.database,
+                hub.keyring,
+                principal,
+                agency,
+                file,
+                plan,
+                skip_invalid=skip_invalid,
+                batch_size=batch,
+                on_batch=lambda n: progress.advance(task, n),
+                pool=pool,
+            )
+    except ImportRefused as refused:
+        raise _fail(refused.detail) from None
+    except HubError as error:
+        raise _fail(error.detail) from None

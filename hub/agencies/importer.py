@@ -10,9 +10,11 @@ there, unchanged, is left alone.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
+import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,7 +25,15 @@ import structlog
 
 from hub.agencies import service
 from hub.agencies.indexing import Indexer
-from hub.agencies.rows import RecordRow, RowProblem, ValidationReport, checked_rows, missing_columns
+from hub.agencies.preparing import (
+    PreparedRow,
+    RawRecord,
+    WorkerPool,
+    check_raw,
+    prepare_in_process,
+    row_mapping,
+)
+from hub.agencies.rows import RowProblem, RowTally, ValidationReport, missing_columns
 from hub.agencies.schemas import ImportOut
 from hub.audit import service as audit
 from hub.auth.principal import Principal
@@ -37,6 +47,12 @@ from hub.policy.vocabulary import Action, Kind
 log = structlog.get_logger()
 
 DEFAULT_BATCH = 2000
+# Rows per chunk of work handed to a worker process.
+CHUNK = 1000
+# Smaller files (about 10,000 rows) are checked and prepared in the importing process:
+# starting workers would cost more than they save.
+PARALLEL_FROM_BYTES = 2 << 20
+MAX_WORKERS = 2
 
 
 class ImportFileError(Unprocessable):
@@ -45,11 +61,15 @@ class ImportFileError(Unprocessable):
     code = "invalid_file"
 
 
-def csv_rows(text_lines: Iterator[str]) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    """``(first line number, row)`` for each CSV record after the header."""
-    reader = csv.DictReader(text_lines)
+def csv_records(text_lines: Iterator[str]) -> tuple[list[str], Iterator[RawRecord]]:
+    """The header, and ``(first line number, fields)`` for each CSV record after it.
+
+    Line numbers and blank-line handling are :class:`csv.DictReader`'s, as
+    :func:`csv_rows` gives them.
+    """
+    reader = csv.reader(text_lines)
     try:
-        header = reader.fieldnames
+        header = next(reader, None)
     except (csv.Error, UnicodeDecodeError):
         raise ImportFileError("The file's header could not be read as UTF-8 CSV.") from None
     if not header:
@@ -57,10 +77,16 @@ def csv_rows(text_lines: Iterator[str]) -> Iterator[tuple[int, Mapping[str, Any]
     missing = missing_columns(header)
     if missing:
         raise ImportFileError(f"The header lacks required columns: {', '.join(missing)}.")
-    previous_end = reader.line_num
+    return header, _records_after_header(reader)
+
+
+def _records_after_header(reader: Any) -> Iterator[RawRecord]:
+    previous_end: int = reader.line_num
     while True:
         try:
-            row = next(reader)
+            fields: list[str] = next(reader)
+            while not fields:
+                fields = next(reader)
         except StopIteration:
             return
         except csv.Error:
@@ -71,7 +97,14 @@ def csv_rows(text_lines: Iterator[str]) -> Iterator[tuple[int, Mapping[str, Any]
             raise ImportFileError(f"line {previous_end + 1}: the file is not UTF-8 text.") from None
         start = previous_end + 1
         previous_end = reader.line_num
-        yield start, row
+        yield start, fields
+
+
+def csv_rows(text_lines: Iterator[str]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """``(first line number, row)`` for each CSV record after the header."""
+    header, records = csv_records(text_lines)
+    for line, fields in records:
+        yield line, row_mapping(header, fields)
 
 
 def _open_lines(path: Path) -> Iterator[str]:
@@ -91,10 +124,17 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def validate_file(path: Path) -> ValidationReport:
+def validate_file(path: Path, *, pool: WorkerPool | None = None) -> ValidationReport:
     report = ValidationReport()
-    for _ in checked_rows(csv_rows(_open_lines(path)), report):
-        pass
+    tally = RowTally(report)
+    header, records = csv_records(_open_lines(path))
+    outcomes = (
+        check_raw(header, records)
+        if pool is None
+        else pool.check(header, records, chunk_size=CHUNK)
+    )
+    for line, outcome in outcomes:
+        tally.add(line, outcome)
     return report
 
 
@@ -116,8 +156,21 @@ def check_access(database: Database, principal: Principal, agency: str) -> None:
         require(principal, Action.import_, Resource(Kind.agency_record, owner=agency))
 
 
-def plan_import(path: Path) -> ImportPlan:
-    return ImportPlan(report=validate_file(path), digest=file_digest(path))
+def plan_import(path: Path, *, pool: WorkerPool | None = None) -> ImportPlan:
+    """Check every row of the file (in ``pool``'s worker processes, if given)."""
+    return ImportPlan(report=validate_file(path, pool=pool), digest=file_digest(path))
+
+
+@contextlib.contextmanager
+def workers_for(path: Path) -> Iterator[WorkerPool | None]:
+    """Worker processes for checking and importing ``path``, or None for a small file
+    (starting workers would cost more than they save) or a one-core machine."""
+    workers = min(MAX_WORKERS, os.cpu_count() or 1)
+    if workers < 2 or path.stat().st_size < PARALLEL_FROM_BYTES:
+        yield None
+        return
+    with WorkerPool(workers) as pool:
+        yield pool
 
 
 def import_file(
@@ -131,23 +184,25 @@ def import_file(
     skip_invalid: bool,
     batch_size: int = DEFAULT_BATCH,
     on_batch: Callable[[int], None] | None = None,
+    pool: WorkerPool | None = None,
 ) -> ImportOut:
-    """Write the valid rows of a checked file in batches; return the counts."""
+    """Write the valid rows of a checked file in batches; return the counts.
+
+    Rows are checked again as they are read and prepared (in ``pool``'s worker processes,
+    if given, while this process seals and writes the batches before them).
+    """
     if plan.problems and not skip_invalid:
         raise service.ImportRefused(plan.problems)
     import_id = str(uuid.uuid4())
     resource = Resource(Kind.agency_record, owner=agency)
     created = updated = unchanged = 0
-    second_look = ValidationReport()
-    batch: list[RecordRow] = []
 
-    def write(rows: list[RecordRow]) -> None:
+    def write(rows: list[PreparedRow]) -> None:
         nonlocal created, updated, unchanged
         with transaction(database) as session:
             decision = require(principal, Action.import_, resource)
-            indexer = Indexer(keyring.linkage_key(session))
-            result = service.write_rows(
-                session, agency, rows, keyring=keyring, indexer=indexer, written_by=principal.sub
+            result = service.write_prepared(
+                session, agency, rows, keyring=keyring, written_by=principal.sub
             )
             if result.created or result.updated:
                 audit.record(
@@ -167,11 +222,29 @@ def import_file(
         if on_batch is not None:
             on_batch(len(rows))
 
-    for _, row in checked_rows(csv_rows(_open_lines(path)), second_look):
-        batch.append(row)
-        if len(batch) >= batch_size:
-            write(batch)
-            batch = []
+    with transaction(database) as session:
+        require(principal, Action.import_, resource)
+        linkage = keyring.linkage_key(session)
+    # Source-ref indexes already in this import: a later row with the same reference is a
+    # repeat, which the check reported, and is skipped.
+    seen: set[bytes] = set()
+    batch: list[PreparedRow] = []
+    header, records = csv_records(_open_lines(path))
+    chunk_size = min(CHUNK, batch_size)
+    chunks = (
+        prepare_in_process(Indexer(linkage), agency, header, records, chunk_size=chunk_size)
+        if pool is None
+        else pool.prepare(linkage, agency, header, records, chunk_size=chunk_size)
+    )
+    for chunk in chunks:
+        for row in chunk.rows:
+            if row.source_ref_index in seen:
+                continue
+            seen.add(row.source_ref_index)
+            batch.append(row)
+            if len(batch) >= batch_size:
+                write(batch)
+                batch = []
     if batch:
         write(batch)
 

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.agencies.normalise import MatchStrength, PersonIdentifiers, matching_keys
-from hub.kit.crypto.blind import LinkageKey, blind_index
+from hub.agencies.normalise import (
+    MatchStrength,
+    PersonIdentifiers,
+    match_values,
+    matching_keys,
+    normalise_name,
+    nysiis,
+)
+from hub.agencies.rows import RecordRow
+from hub.kit.crypto.blind import LinkageKey, PassIndex
 
 SOURCE_REF_PURPOSE = "agency-source-ref"
 ROW_DIGEST_PURPOSE = "agency-record-digest"
@@ -24,6 +32,11 @@ PASS_STRENGTH: dict[str, MatchStrength] = {
     "phonetic_yob_district": "medium",
     "given_dob_district": "medium",
 }
+
+# Names seen during one import, with their normalised form and sound: a council's records
+# repeat a few thousand names, and NYSIIS is the dearest step of indexing a row. Bounded,
+# and held only by the Indexer of one import or request.
+MAX_REMEMBERED_NAMES = 50_000
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -39,12 +52,25 @@ class BlindIndex:
 class Indexer:
     """Blind indexes under one linkage key (sub-keys derived once, not per row)."""
 
-    __slots__ = ("_digest_key", "_linkage", "_source_ref_key")
+    __slots__ = (
+        "_digest_key",
+        "_digest_of",
+        "_linkage",
+        "_names",
+        "_passes",
+        "_source_ref_key",
+        "_source_ref_of",
+    )
 
     def __init__(self, linkage: LinkageKey) -> None:
         self._linkage = linkage
         self._source_ref_key = linkage.derive_for(SOURCE_REF_PURPOSE)
         self._digest_key = linkage.derive_for(ROW_DIGEST_PURPOSE)
+        self._passes = {name: PassIndex(linkage, name) for name in PASS_STRENGTH}
+        self._names: dict[str, tuple[str, str]] = {}
+        # agency -> its index function under each sub-key
+        self._source_ref_of: dict[str, PassIndex] = {}
+        self._digest_of: dict[str, PassIndex] = {}
 
     def __repr__(self) -> str:
         return "Indexer(<redacted>)"
@@ -52,14 +78,54 @@ class Indexer:
     def person(self, person: PersonIdentifiers) -> list[BlindIndex]:
         """One blind index per matching pass the person's identifiers allow."""
         return [
-            BlindIndex(
-                key.pass_name, key.strength, blind_index(self._linkage, key.pass_name, key.value)
-            )
+            BlindIndex(key.pass_name, key.strength, self._passes[key.pass_name](key.value))
             for key in matching_keys(person)
         ]
 
+    def _name(self, name: str | None) -> tuple[str, str]:
+        """``(normalised name, its NYSIIS code)``; empty strings when nothing is left."""
+        if name is None:
+            return "", ""
+        known = self._names.get(name)
+        if known is None:
+            normalised = normalise_name(name)
+            known = (normalised, nysiis(normalised) if normalised else "")
+            if len(self._names) >= MAX_REMEMBERED_NAMES:
+                self._names.clear()
+            self._names[name] = known
+        return known
+
+    def checked_row(self, row: RecordRow) -> list[tuple[str, bytes]]:
+        """``(pass, blind index)`` for a row that :func:`~hub.agencies.rows.check_row` made.
+
+        The same indexes as :meth:`person` of ``row.person()``: the row's date of birth,
+        NHS number and postcode are already valid and normalised, so only the names need
+        normalising here.
+        """
+        given, given_sound = self._name(row.given_name)
+        family, family_sound = self._name(row.family_name)
+        postcode = row.postcode
+        return [
+            (pass_name, self._passes[pass_name](value))
+            for pass_name, _, value in match_values(
+                given=given,
+                family=family,
+                given_sound=given_sound,
+                family_sound=family_sound,
+                dob=row.date_of_birth,
+                nhs=row.nhs_number,
+                district=postcode.split(" ", 1)[0] if postcode else None,
+            )
+        ]
+
     def source_ref(self, agency: str, source_ref: str) -> bytes:
-        return blind_index(self._source_ref_key, agency, source_ref)
+        index = self._source_ref_of.get(agency)
+        if index is None:
+            index = self._source_ref_of[agency] = PassIndex(self._source_ref_key, agency)
+        return index(source_ref)
 
     def row_digest(self, agency: str, canonical_row: str) -> bytes:
-        return blind_index(self._digest_key, agency, canonical_row)
+        index = self._digest_of.get(agency)
+        if index is None:
+            index = self._digest_of[agency] = PassIndex(self._digest_key, agency)
+        return index(canonical_row)

@@ -56,6 +56,7 @@ __all__ = [
     "MATCH_VALUE_SEPARATOR",
     "MatchKey",
     "PersonIdentifiers",
+    "match_values",
     "matching_keys",
     "normalise_dob",
     "normalise_name",
@@ -396,14 +397,39 @@ def matching_keys(person: PersonIdentifiers) -> list[MatchKey]:
     """The values of every matching pass whose inputs ``person`` has (see module docstring)."""
     given = _or_none(normalise_name, person.given_name)
     family = _or_none(normalise_name, person.family_name)
-    dob = _valid_dob_or_none(person.date_of_birth)
-    nhs = _or_none(normalise_nhs_number, person.nhs_number)
-    district = _or_none(postcode_district, person.postcode)
-    given_sound = _or_none(nysiis, given)
-    family_sound = _or_none(nysiis, family)
-    year_of_birth = dob[:4] if dob else None
+    return [
+        MatchKey(pass_name, value, strength)
+        for pass_name, strength, value in match_values(
+            given=given,
+            family=family,
+            given_sound=_or_none(nysiis, given),
+            family_sound=_or_none(nysiis, family),
+            dob=_valid_dob_or_none(person.date_of_birth),
+            nhs=_or_none(normalise_nhs_number, person.nhs_number),
+            district=_or_none(postcode_district, person.postcode),
+        )
+    ]
 
-    candidates: list[tuple[str, MatchStrength, tuple[str | None, ...]]] = [
+
+def match_values(
+    *,
+    given: str | None,
+    family: str | None,
+    given_sound: str | None,
+    family_sound: str | None,
+    dob: str | None,
+    nhs: str | None,
+    district: str | None,
+) -> list[tuple[str, MatchStrength, str]]:
+    """``(pass, strength, value)`` of every pass whose parts are all present.
+
+    The parts are already normalised (``None`` or ``""`` when missing or invalid): names by
+    :func:`normalise_name`, sounds by :func:`nysiis`, ``dob`` ISO, ``nhs`` ten digits,
+    ``district`` an outward code. :func:`matching_keys` is the way in from raw identifiers;
+    a bulk import whose rows are already normalised comes in here directly.
+    """
+    year_of_birth = dob[:4] if dob else None
+    candidates: tuple[tuple[str, MatchStrength, tuple[str | None, ...]], ...] = (
         ("nhs", "strong", (nhs,)),
         ("family_dob", "strong", (family, dob)),
         ("given_family_dob", "strong", (given, family, dob)),
@@ -414,10 +440,10 @@ def matching_keys(person: PersonIdentifiers) -> list[MatchKey]:
             (family_sound, given_sound, year_of_birth, district),
         ),
         ("given_dob_district", "medium", (given, dob, district)),
-    ]
-    keys: list[MatchKey] = []
+    )
+    values: list[tuple[str, MatchStrength, str]] = []
     for pass_name, strength, parts in candidates:
         present = [part for part in parts if part]
         if len(present) == len(parts):
-            keys.append(MatchKey(pass_name, MATCH_VALUE_SEPARATOR.join(present), strength))
-    return keys
+            values.append((pass_name, strength, MATCH_VALUE_SEPARATOR.join(present)))
+    return values

@@ -107,14 +107,30 @@ class RecordRow:
             postcode=self.postcode,
         )
 
+    def identifiers_json(self) -> str:
+        """:meth:`identifiers` as the stable JSON text that is sealed."""
+        return _stable_json(self.identifiers())
+
+    def content_json(self) -> str:
+        """:meth:`content` as the stable JSON text that is sealed."""
+        return _stable_json(self.content())
+
     def canonical(self) -> str:
         """Everything the record holds, in one stable text (for its keyed digest)."""
-        return json.dumps(
-            {"identifiers": self.identifiers(), "content": self.content()},
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
+        return canonical_of(self.identifiers_json(), self.content_json())
+
+
+def _stable_json(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_of(identifiers_json: str, content_json: str) -> str:
+    """``{"content": ..., "identifiers": ...}`` in stable JSON, from the two parts' stable JSON.
+
+    Exactly the text ``json.dumps`` would give for the whole document with sorted keys (the
+    keys "content" < "identifiers"), without serialising the record twice.
+    """
+    return f'{{"content":{content_json},"identifiers":{identifiers_json}}}'
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str | None:
@@ -230,25 +246,41 @@ def missing_columns(header: Iterable[str]) -> list[str]:
     return [name for name in REQUIRED_COLUMNS if name not in present]
 
 
-def checked_rows(
-    rows: Iterable[tuple[int, Mapping[str, Any]]], report: ValidationReport
-) -> Iterator[tuple[int, RecordRow]]:
-    """Check each row, yield the valid ones and collect problems (and repeats) in ``report``.
+class RowTally:
+    """Counts checked rows into a report, and finds a ``source_ref`` that repeats an earlier
+    row's: the file would say two different things about one record."""
 
-    A ``source_ref`` that repeats an earlier row's is a problem: the file would say two
-    different things about one record.
-    """
-    first_line_of: dict[str, int] = {}
-    for line, raw in rows:
+    __slots__ = ("_first_line_of", "report")
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        self._first_line_of: dict[str, int] = {}
+
+    def add(self, line: int, outcome: str | list[RowProblem]) -> bool:
+        """Count one row (its ``source_ref`` if valid, else its problems); True if it is
+        valid and not a repeat."""
+        report = self.report
         report.rows += 1
-        checked = check_row(raw, line)
-        if isinstance(checked, list):
-            report.problems.extend(checked)
+        if isinstance(outcome, list):
+            report.problems.extend(outcome)
             report.bad_lines.add(line)
-            continue
-        earlier = first_line_of.setdefault(checked.source_ref, line)
+            return False
+        earlier = self._first_line_of.setdefault(outcome, line)
         if earlier != line:
             report.problems.append(RowProblem(line, "source_ref", f"repeats line {earlier}"))
             report.bad_lines.add(line)
-            continue
-        yield line, checked
+            return False
+        return True
+
+
+def checked_rows(
+    rows: Iterable[tuple[int, Mapping[str, Any]]], report: ValidationReport
+) -> Iterator[tuple[int, RecordRow]]:
+    """Check each row, yield the valid ones and collect problems (and repeats) in ``report``."""
+    tally = RowTally(report)
+    for line, raw in rows:
+        checked = check_row(raw, line)
+        if isinstance(checked, list):
+            tally.add(line, checked)
+        elif tally.add(line, checked.source_ref):
+            yield line, checked

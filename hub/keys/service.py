@@ -43,6 +43,7 @@ from hub.kit.crypto.envelope import (
     MAX_SEALS_PER_KEY,
     DataKey,
     SealContext,
+    Sealer,
     open_sealed,
     seal,
     sealed_key_ref,
@@ -313,6 +314,27 @@ class Keyring:
         self._count_seal(session, owner_key, stored_count)
         return record_key, seal(owner_key, record_key.material, context), owner_key.version
 
+    def record_keys(self, session: Session, owner_key_id: str, count: int) -> RecordKeyMaker:
+        """Make up to ``count`` record keys sealed under ``owner_key_id``'s primary (a bulk write).
+
+        Counts ``count`` seals against that version now, as ``count`` calls of
+        :meth:`new_record_key` would, and refuses (counting nothing) if they would pass
+        the ceiling. The maker refuses to seal more than ``count`` keys.
+        """
+        if count < 0:
+            raise ValueError("count must not be negative")
+        owner_key, stored_count = self._primary_version(session, owner_key_id)
+        pending = self._keys_of(session).pending
+        ref = (owner_key.key_id, owner_key.version)
+        used = pending.get(ref, 0)
+        if stored_count + used + count > self._max_seals:
+            log.error("keys.ceiling_reached", key_id=owner_key.key_id, version=owner_key.version)
+            raise KeyUnavailable(
+                f"key {owner_key.key_id} v{owner_key.version} has sealed its limit; rotate it"
+            )
+        pending[ref] = used + count
+        return RecordKeyMaker(owner_key, count)
+
     def open_record_key(
         self, session: Session, sealed_key: bytes, record_id: str, context: SealContext
     ) -> DataKey:
@@ -382,6 +404,28 @@ class Keyring:
             )
             for row in session.execute(repository.all_versions()).scalars()
         ]
+
+
+class RecordKeyMaker:
+    """New record keys sealed under one owner key version, as many as were counted."""
+
+    __slots__ = ("_left", "_sealer", "version")
+
+    def __init__(self, owner_key: DataKey, count: int) -> None:
+        self._sealer = Sealer(owner_key)
+        self._left = count
+        self.version = owner_key.version
+
+    def __repr__(self) -> str:
+        return f"RecordKeyMaker(version={self.version}, left={self._left})"
+
+    def new(self, record_id: str, context: SealContext) -> tuple[DataKey, bytes]:
+        """A fresh key for one record and that key sealed, as :meth:`Keyring.new_record_key`."""
+        if self._left <= 0:
+            raise KeyUnavailable("more record keys than were counted")
+        self._left -= 1
+        record_key = DataKey.generate(record_key_id(record_id), RECORD_KEY_VERSION)
+        return record_key, self._sealer.seal(record_key.material, context)
 
 
 def _flush_seal_counts(session: Session) -> None:

@@ -25,7 +25,7 @@ from typing import Self
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["BLIND_INDEX_BYTES", "LINKAGE_KEY_BYTES", "LinkageKey", "blind_index"]
+__all__ = ["BLIND_INDEX_BYTES", "LINKAGE_KEY_BYTES", "LinkageKey", "PassIndex", "blind_index"]
 
 LINKAGE_KEY_BYTES = 32
 BLIND_INDEX_BYTES = 32
@@ -107,4 +107,32 @@ def blind_index(key: LinkageKey, pass_name: str, normalised_value: str) -> bytes
     message = _length_prefixed(
         _INDEX_LABEL, pass_name.encode("utf-8"), normalised_value.encode("utf-8")
     )
-    return hmac.new(key.to_bytes(), message, hashlib.sha256).digest()
+    return hmac.digest(key.to_bytes(), message, hashlib.sha256)
+
+
+class PassIndex:
+    """:func:`blind_index` for one key and one pass, for many values (a bulk import).
+
+    Equal to ``blind_index(key, pass_name, value)`` for every value; the label and pass
+    name are encoded once instead of once per value. Holds the key: its ``repr`` does not
+    show it, and it is meant to live no longer than the work it serves.
+    """
+
+    __slots__ = ("_key", "_prefix")
+
+    def __init__(self, key: LinkageKey, pass_name: str) -> None:
+        if not pass_name:
+            raise ValueError("pass_name must be a non-empty string")
+        self._key = key.to_bytes()
+        self._prefix = _length_prefixed(_INDEX_LABEL, pass_name.encode("utf-8"))
+
+    def __repr__(self) -> str:
+        return "PassIndex(<redacted>)"
+
+    def __call__(self, normalised_value: str) -> bytes:
+        if not normalised_value:
+            raise ValueError("a blind index needs a non-empty value")
+        value = normalised_value.encode("utf-8")
+        return hmac.digest(
+            self._key, self._prefix + _FIELD_LENGTH.pack(len(value)) + value, hashlib.sha256
+        )

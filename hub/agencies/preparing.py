@@ -1,0 +1,205 @@
+"""Checked rows made ready to write: looked-up indexes, blind indexes and the text to seal.
+
+Preparing a row needs the linkage key and nothing else: no database, no data key. So a
+bulk import prepares its batches in worker processes while the importing process writes
+the batches before them (see :class:`WorkerPool`); a single record or a JSON import
+prepares in the request. What a prepared row holds in clear (the identifiers and content
+as JSON) is sealed under a new record key by :func:`hub.agencies.service.write_prepared`
+before anything is stored, and is never logged: its ``repr`` shows only the line.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import Any, NamedTuple, TypeVar
+
+from hub.agencies.indexing import Indexer
+from hub.agencies.rows import RecordRow, RowProblem, canonical_of, check_row
+from hub.kit.crypto.blind import LinkageKey
+
+
+class PreparedRow(NamedTuple):
+    """One valid row, ready to be sealed and written."""
+
+    line: int
+    source_ref_index: bytes
+    row_digest: bytes
+    identifiers: bytes  # stable JSON, personal data: sealed before it is stored
+    content: bytes  # stable JSON
+    blinds: tuple[tuple[str, bytes], ...]  # (pass, blind index)
+
+    def __repr__(self) -> str:
+        return f"PreparedRow(line={self.line}, <redacted>)"
+
+
+def prepare_row(indexer: Indexer, agency: str, line: int, row: RecordRow) -> PreparedRow:
+    identifiers = row.identifiers_json()
+    content = row.content_json()
+    return PreparedRow(
+        line,
+        indexer.source_ref(agency, row.source_ref),
+        indexer.row_digest(agency, canonical_of(identifiers, content)),
+        identifiers.encode(),
+        content.encode(),
+        tuple(indexer.checked_row(row)),
+    )
+
+
+def prepare_rows(
+    indexer: Indexer, agency: str, rows: Iterable[tuple[int, RecordRow]]
+) -> list[PreparedRow]:
+    return [prepare_row(indexer, agency, line, row) for line, row in rows]
+
+
+# --- in worker processes --------------------------------------------------------------------
+
+# A raw CSV record as the reader gave it: its first line number and its fields.
+RawRecord = tuple[int, list[str]]
+
+
+class PreparedChunk(NamedTuple):
+    """What a worker made of a chunk of raw records: the valid rows and every problem."""
+
+    rows: list[PreparedRow]
+    problems: list[RowProblem]
+
+
+def row_mapping(header: Sequence[str], fields: list[str]) -> dict[Any, Any]:
+    """The fields under their column names, as :class:`csv.DictReader` files them.
+
+    Fields beyond the header go under ``None`` as a list; missing trailing fields are None.
+    """
+    row: dict[Any, Any] = dict(zip(header, fields, strict=False))
+    if len(fields) > len(header):
+        row[None] = fields[len(header) :]
+    elif len(fields) < len(header):
+        for name in header[len(fields) :]:
+            row[name] = None
+    return row
+
+
+def prepare_raw(
+    indexer: Indexer, agency: str, header: Sequence[str], records: Iterable[RawRecord]
+) -> PreparedChunk:
+    """Check each raw record and prepare the valid ones (repeats are the caller's to find)."""
+    chunk = PreparedChunk([], [])
+    for line, fields in records:
+        checked = check_row(row_mapping(header, fields), line)
+        if isinstance(checked, list):
+            chunk.problems.extend(checked)
+        else:
+            chunk.rows.append(prepare_row(indexer, agency, line, checked))
+    return chunk
+
+
+def check_raw(
+    header: Sequence[str], records: Iterable[RawRecord]
+) -> list[tuple[int, str | list[RowProblem]]]:
+    """Each raw record's line and its ``source_ref`` if valid, else its problems."""
+    outcomes: list[tuple[int, str | list[RowProblem]]] = []
+    for line, fields in records:
+        checked = check_row(row_mapping(header, fields), line)
+        outcomes.append((line, checked if isinstance(checked, list) else checked.source_ref))
+    return outcomes
+
+
+# One Indexer per worker process and linkage key, made on the first chunk that needs it.
+_worker_indexers: dict[bytes, Indexer] = {}
+
+
+def _prepare_in_worker(
+    linkage_key: bytes, agency: str, header: Sequence[str], records: list[RawRecord]
+) -> PreparedChunk:
+    indexer = _worker_indexers.get(linkage_key)
+    if indexer is None:
+        _worker_indexers.clear()
+        indexer = _worker_indexers[linkage_key] = Indexer(LinkageKey.from_bytes(linkage_key))
+    return prepare_raw(indexer, agency, header, records)
+
+
+def _chunks(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+_Result = TypeVar("_Result")
+
+
+class WorkerPool:
+    """Worker processes that check or prepare chunks of raw records, in order.
+
+    Workers start from a fork server (forking the importing process could copy a lock
+    another of its threads holds) with this module already imported there. Rows and the
+    linkage key reach them through the pool's own pipes; nothing is written to disk, and
+    the workers end with the pool.
+    """
+
+    def __init__(self, workers: int) -> None:
+        context = multiprocessing.get_context("forkserver")
+        # The fork server imports the main module once (as spawn would in every worker)
+        # and this one; workers forked from it start with both already imported.
+        context.set_forkserver_preload(["__main__", __name__])
+        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self._ahead = 2 * workers
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _in_order(
+        self, work: Callable[[list[RawRecord]], Future[_Result]], chunks: Iterable[list[RawRecord]]
+    ) -> Iterator[_Result]:
+        """Results in submission order, every worker kept a chunk or two ahead."""
+        pending: deque[Future[_Result]] = deque()
+        for chunk in chunks:
+            pending.append(work(chunk))
+            if len(pending) > self._ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def check(
+        self, header: Sequence[str], records: Iterable[RawRecord], *, chunk_size: int
+    ) -> Iterator[tuple[int, str | list[RowProblem]]]:
+        """:func:`check_raw` of every record, in order."""
+        for outcomes in self._in_order(
+            lambda chunk: self._executor.submit(check_raw, header, chunk),
+            _chunks(records, chunk_size),
+        ):
+            yield from outcomes
+
+    def prepare(
+        self,
+        linkage: LinkageKey,
+        agency: str,
+        header: Sequence[str],
+        records: Iterable[RawRecord],
+        *,
+        chunk_size: int,
+    ) -> Iterator[PreparedChunk]:
+        """:func:`prepare_raw` of every chunk of records, in order."""
+        key = linkage.to_bytes()
+        return self._in_order(
+            lambda chunk: self._executor.submit(_prepare_in_worker, key, agency, header, chunk),
+            _chunks(records, chunk_size),
+        )
+
+
+def prepare_in_process(
+    indexer: Indexer,
+    agency: str,
+    header: Sequence[str],
+    records: Iterable[RawRecord],
+    *,
+    chunk_size: int,
+) -> Iterator[PreparedChunk]:
+    """What :meth:`WorkerPool.prepare` gives, worked out in this process."""
+    for chunk in _chunks(records, chunk_size):
+        yield prepare_raw(indexer, agency, header, chunk)

@@ -1,0 +1,446 @@
+"""The bulk import's fast paths give exactly what the plain paths give.
+
+Rows are prepared by worker processes or in process, records are written by driver-level
+bulk inserts, and names are normalised once per import: each of these is checked here
+against the straightforward way of doing the same thing, on real databases with real keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, insert, select
+
+from hub.agencies import importer, repository
+from hub.agencies.indexing import Indexer
+from hub.agencies.models import AgencyRecord, AgencyRecordIndex
+from hub.agencies.preparing import WorkerPool
+from hub.agencies.rows import RecordRow, check_row
+from hub.agencies.service import ImportRefused, new_record_id, record_out
+from hub.auth.principal import Principal, Role
+from hub.db import Database, transaction
+from hub.keys.models import DataKeyRow
+from hub.keys.service import Keyring, KeyUnavailable
+from hub.kit.crypto.blind import LinkageKey, PassIndex, blind_index
+from hub.kit.crypto.envelope import (
+    DataKey,
+    DecryptionError,
+    SealContext,
+    Sealer,
+    open_sealed,
+    seal,
+)
+from hub.kit.crypto.providers import LocalFileKekProvider
+
+COLUMNS = [
+    "source_ref",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "nhs_number",
+    "postcode",
+    "address_line",
+    "record_type",
+    "occurred_on",
+    "summary",
+    "team",
+]
+
+# Identifiers written the many ways agencies write them.
+GIVEN = ["Zoë", "ZOE", " zoe ", "Łukasz", "Siân", "Æthelred", "--", "Ørjan", "Mo'", "Ann-Marie"]
+FAMILY = [
+    "O'Brien",
+    "OBrien",
+    "o\u2019brien",
+    "Müller",
+    "MUELLER",
+    "Smith-Jones",
+    "Straße",
+    "Ng",
+    "",
+]
+DOBS = ["07/03/2014", "2014-03-07", "7 March 2014", "20140307", "", "1.2.2019", "31/12/2020"]
+NHS = ["943 476 5919", "9434765919", "", "401-023-2137"]
+POSTCODES = ["sw1a 1aa", "SW1A1AA", "", "rt4 7xq", "M1 1AE"]
+
+
+def messy_row(i: int, **changes: str) -> dict[str, str]:
+    values = {
+        "source_ref": f"BULK-{i:05d}",
+        "given_name": GIVEN[i % len(GIVEN)],
+        "family_name": FAMILY[(i // 3) % len(FAMILY)],
+        "date_of_birth": DOBS[(i // 2) % len(DOBS)],
+        "nhs_number": NHS[i % len(NHS)],
+        "postcode": POSTCODES[(i // 5) % len(POSTCODES)],
+        "address_line": f"{i} Kiln Street, Riverton",
+        "record_type": "incident",
+        "occurred_on": "2024-02-11",
+        "summary": f"Attended the address ({i}).",
+        "team": f"team-{i % 4}",
+    }
+    values.update(changes)
+    return values
+
+
+def checked(raw: dict[str, str]) -> RecordRow:
+    row = check_row(raw, 2)
+    assert isinstance(row, RecordRow)
+    return row
+
+
+# --- the recipes the import uses -------------------------------------------------------------
+
+CONTEXT = SealContext(owner="police", table="agency_records", column="sealed_content", row_id="r1")
+
+
+def test_a_sealer_seals_what_seal_seals() -> None:
+    key = DataKey.generate("record:r1", 1)
+    sealer = Sealer(key)
+    for plaintext in (b"", b"x", "Zoë O'Brien".encode(), b"y" * 5000):
+        blob = sealer.seal(plaintext, CONTEXT)
+        reference = seal(key, plaintext, CONTEXT)
+        # Same header, same length; different random nonces.
+        assert len(blob) == len(reference)
+        assert blob[: -len(plaintext) - 28] == reference[: -len(plaintext) - 28]
+        assert blob != reference
+        assert open_sealed(key, blob, CONTEXT) == plaintext
+        moved = SealContext("health", "agency_records", "sealed_content", "r1")
+        with pytest.raises(DecryptionError):
+            open_sealed(key, blob, moved)
+    assert key.material.hex() not in repr(sealer)
+
+
+def test_a_pass_index_is_the_blind_index() -> None:
+    key = LinkageKey.generate()
+    for pass_name in ("nhs", "family_dob", "police"):
+        index = PassIndex(key, pass_name)
+        for value in ("9434765919", "obrien\x1f2014-03-07", "zoë", "x" * 300):
+            assert index(value) == blind_index(key, pass_name, value)
+        with pytest.raises(ValueError, match="non-empty"):
+            index("")
+
+
+def test_a_checked_rows_indexes_are_the_persons_indexes() -> None:
+    indexer = Indexer(LinkageKey.generate())
+    rows = [
+        checked(messy_row(i))
+        for i in range(200)
+        if not isinstance(check_row(messy_row(i), 2), list)
+    ]
+    assert len(rows) > 100
+    for row in rows:
+        expected = [(index.pass_name, index.blind) for index in indexer.person(row.person())]
+        assert indexer.checked_row(row) == expected
+    # Every pass is exercised somewhere in the sample.
+    passes = {name for row in rows for name, _ in indexer.checked_row(row)}
+    assert len(passes) == 6
+
+
+def test_the_canonical_text_is_the_whole_record_as_stable_json() -> None:
+    row = checked(messy_row(3, summary="Zoë said «enough»", team="é", zeta="z", alpha="a"))
+    whole = json.dumps(
+        {"identifiers": row.identifiers(), "content": row.content()},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    assert row.canonical() == whole
+    assert json.loads(row.identifiers_json()) == row.identifiers()
+    assert json.loads(row.content_json()) == row.content()
+
+
+def dict_reader_rows(text: str) -> list[tuple[int, dict[Any, Any]]]:
+    """How the import numbered and read CSV rows before (csv.DictReader)."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    assert reader.fieldnames
+    rows = []
+    previous_end = reader.line_num
+    for row in reader:
+        rows.append((previous_end + 1, row))
+        previous_end = reader.line_num
+    return rows
+
+
+def test_csv_records_are_read_and_numbered_as_before() -> None:
+    text = (
+        "source_ref,given_name,record_type,occurred_on,summary\n"
+        "A-1,Zoë,incident,2024-01-02,plain\n"
+        "\n"
+        'A-2,Ann,incident,2024-01-02,"two\nlines"\n'
+        "A-3,Bo,incident,2024-01-02,extra,fields,here\n"
+        "A-4,Cy\n"
+        "\n"
+        "\n"
+        'A-5,Di,incident,2024-01-02,"quoted, comma"\n'
+    )
+    assert list(importer.csv_text_rows(text)) == dict_reader_rows(text)
+
+
+def test_record_ids_are_time_ordered_uuid7() -> None:
+    ids = [new_record_id() for _ in range(1000)]
+    assert all(record_id.version == 7 and record_id.variant == uuid.RFC_4122 for record_id in ids)
+    assert len(set(ids)) == len(ids)
+    millis = [record_id.int >> 80 for record_id in ids]
+    assert millis == sorted(millis)
+    assert abs(millis[-1] - datetime.now(UTC).timestamp() * 1000) < 60_000
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def raw_rows(
+    database: Database, agency: str
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows as the driver returns them: no SQLAlchemy type conversions."""
+    with database.session() as session:
+        connection = session.connection()
+        records = connection.exec_driver_sql(
+            "SELECT id, agency, source_ref_index, row_digest, sealed_key, key_version, "
+            "sealed_identifiers, sealed_content, created_by, created_at, updated_at, shredded_at "
+            f"FROM agency_records WHERE agency = '{agency}' ORDER BY source_ref_index"
+        ).all()
+        indexes = connection.exec_driver_sql(
+            "SELECT record_id, pass_name, agency, blind FROM agency_record_index "
+            f"WHERE agency = '{agency}' ORDER BY blind"
+        ).all()
+    return [tuple(r) for r in records], [tuple(r) for r in indexes]
+
+
+def test_bulk_inserts_store_exactly_what_core_inserts_store(database: Database) -> None:
+    now = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    records = [
+        (
+            uuid.uuid4(),
+            bytes([i]) * 32,
+            bytes([i + 1]) * 32,
+            b"k" * 60 + bytes([i]),
+            3,
+            "Zoë".encode() + bytes(range(256)),
+            bytes([i]) * 200,
+        )
+        for i in range(5)
+    ]
+    indexes = [
+        (record[0], name, bytes([i, j]) * 16)
+        for i, record in enumerate(records)
+        for j, name in enumerate(("nhs", "family_dob"))
+    ]
+
+    with transaction(database) as session:
+        session.execute(
+            insert(AgencyRecord),
+            [
+                {
+                    **dict(zip(repository.NEW_RECORD_FIELDS, record, strict=True)),
+                    "agency": "police",
+                    "created_by": "ops-1",
+                    "created_at": now,
+                    "updated_at": now,
+                    "shredded_at": None,
+                }
+                for record in records
+            ],
+        )
+        session.execute(
+            insert(AgencyRecordIndex),
+            [
+                {"record_id": record_id, "pass_name": name, "agency": "police", "blind": blind}
+                for record_id, name, blind in indexes
+            ],
+        )
+    through_core = raw_rows(database, "police")
+    with transaction(database) as session:
+        session.execute(delete(AgencyRecordIndex))
+        session.execute(delete(AgencyRecord))
+    with transaction(database) as session:
+        repository.insert_new_records(
+            session, "police", created_by="ops-1", now=now, records=records
+        )
+        repository.insert_blind_indexes(session, "police", indexes)
+    through_bulk = raw_rows(database, "police")
+
+    assert (len(through_core[0]), len(through_core[1])) == (5, 10)
+    assert through_bulk == through_core
+    # And the ORM reads them back as it wrote them.
+    with database.session() as session:
+        stored = (
+            session.execute(select(AgencyRecord).order_by(AgencyRecord.source_ref_index))
+            .scalars()
+            .all()
+        )
+        assert [r.id for r in stored] == [record[0] for record in records]
+        assert {r.created_at for r in stored} == {now}
+        assert [r.sealed_identifiers for r in stored] == [record[5] for record in records]
+
+
+# --- importing a file ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def keyring(key_dir: Path) -> Keyring:
+    return Keyring(LocalFileKekProvider(key_dir / "kek.bin"))
+
+
+@pytest.fixture
+def pool() -> Iterator[WorkerPool]:
+    with WorkerPool(2) as workers:
+        yield workers
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def import_csv(
+    database: Database,
+    keyring: Keyring,
+    agency: str,
+    path: Path,
+    *,
+    pool: WorkerPool | None,
+    batch_size: int = 7,
+) -> Any:
+    principal = Principal(sub="ops-1", role=Role.agency_rep, agency=agency)
+    plan = importer.plan_import(path, pool=pool)
+    return importer.import_file(
+        database,
+        keyring,
+        principal,
+        agency,
+        path,
+        plan,
+        skip_invalid=True,
+        batch_size=batch_size,
+        pool=pool,
+    )
+
+
+def stored_records(database: Database, keyring: Keyring, agency: str) -> dict[str, dict[str, Any]]:
+    """Each record of ``agency`` opened, by its own reference, with its blind indexes."""
+    with database.session() as session:
+        records = (
+            session.execute(select(AgencyRecord).where(AgencyRecord.agency == agency))
+            .scalars()
+            .all()
+        )
+        blinds: dict[uuid.UUID, set[tuple[str, bytes]]] = {}
+        for index in session.execute(
+            select(AgencyRecordIndex).where(AgencyRecordIndex.agency == agency)
+        ).scalars():
+            blinds.setdefault(index.record_id, set()).add((index.pass_name, index.blind))
+        opened = {}
+        for record in records:
+            out = record_out(session, keyring, record).model_dump(
+                exclude={"id", "agency", "created_at", "updated_at"}
+            )
+            opened[out["source_ref"]] = {**out, "blinds": blinds.get(record.id, set())}
+    return opened
+
+
+def many_rows() -> list[dict[str, str]]:
+    rows = [messy_row(i) for i in range(60)]
+    rows[10] = messy_row(10, nhs_number="1234567890")  # a bad check digit
+    rows[20] = messy_row(20, source_ref=rows[5]["source_ref"])  # repeats an earlier row
+    rows[30] = messy_row(30, occurred_on="not a date")
+    return rows
+
+
+@pytest.mark.usefixtures("app")
+def test_workers_import_what_one_process_imports(
+    database: Database, keyring: Keyring, pool: WorkerPool, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "records.csv", many_rows())
+    by_workers = import_csv(database, keyring, "police", path, pool=pool)
+    in_process = import_csv(database, keyring, "health", path, pool=None)
+
+    assert by_workers == in_process
+    assert by_workers.skipped_invalid >= 3
+    assert by_workers.created == by_workers.rows - by_workers.skipped_invalid
+    police = stored_records(database, keyring, "police")
+    health = stored_records(database, keyring, "health")
+    assert police == health
+    assert len(police) == by_workers.created
+    # The first of two rows with one reference is the one imported.
+    assert police[many_rows()[5]["source_ref"]]["summary"] == "Attended the address (5)."
+    assert sum(1 for record in police.values() if record["blinds"]) > len(police) // 2
+
+
+@pytest.mark.usefixtures("app")
+def test_a_workers_import_runs_again_unchanged_and_updates_what_changed(
+    database: Database, keyring: Keyring, pool: WorkerPool, tmp_path: Path
+) -> None:
+    rows = [messy_row(i) for i in range(40) if not isinstance(check_row(messy_row(i), 2), list)]
+    path = write_csv(tmp_path / "records.csv", rows)
+    first = import_csv(database, keyring, "police", path, pool=pool)
+    again = import_csv(database, keyring, "police", path, pool=pool)
+    assert (first.created, first.updated, first.unchanged) == (len(rows), 0, 0)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, len(rows))
+    before = stored_records(database, keyring, "police")
+
+    rows[3] = {**rows[3], "summary": "A second visit.", "given_name": "Oskar"}
+    changed = import_csv(database, keyring, "police", write_csv(path, rows), pool=pool)
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, len(rows) - 1)
+    after = stored_records(database, keyring, "police")
+    ref = rows[3]["source_ref"]
+    assert (after[ref]["summary"], after[ref]["given_name"]) == ("A second visit.", "Oskar")
+    assert after[ref]["blinds"] != before[ref]["blinds"]
+    assert {k: v for k, v in after.items() if k != ref} == {
+        k: v for k, v in before.items() if k != ref
+    }
+
+    # One seal of the agency key per record key made: 40 created, then 1 updated.
+    with database.session() as session:
+        counts = {
+            (row.key_id, row.version): row.seal_count
+            for row in session.execute(select(DataKeyRow)).scalars()
+        }
+    assert counts[("agency:police", 1)] == len(rows) + 1
+
+
+@pytest.mark.usefixtures("app")
+def test_an_import_stops_at_the_key_ceiling_without_writing_past_it(
+    database: Database, key_dir: Path, pool: WorkerPool, tmp_path: Path
+) -> None:
+    keyring = Keyring(LocalFileKekProvider(key_dir / "kek.bin"), max_seals=10)
+    rows = [messy_row(i) for i in range(40) if not isinstance(check_row(messy_row(i), 2), list)]
+    path = write_csv(tmp_path / "records.csv", rows)
+    with pytest.raises(KeyUnavailable, match="limit"):
+        import_csv(database, keyring, "police", path, pool=pool, batch_size=4)
+    # Two batches of four fit under the ceiling of ten; the third would not, and wrote nothing.
+    with database.session() as session:
+        assert len(session.execute(select(AgencyRecord.id)).all()) == 8
+        key = session.execute(
+            select(DataKeyRow).where(DataKeyRow.key_id == "agency:police")
+        ).scalar_one()
+        assert key.seal_count == 8
+
+
+@pytest.mark.usefixtures("app")
+def test_a_file_with_bad_rows_imports_nothing_with_or_without_workers(
+    database: Database, keyring: Keyring, pool: WorkerPool, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "records.csv", many_rows())
+    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
+    for workers in (pool, None):
+        plan = importer.plan_import(path, pool=workers)
+        assert plan.report.bad_lines == {12, 22, 32}
+        assert [p.line for p in plan.problems] == [12, 22, 32]
+        assert "repeats line 7" in str(plan.problems[1])
+        with pytest.raises(ImportRefused):
+            importer.import_file(
+                database, keyring, principal, "police", path, plan, skip_invalid=False, pool=workers
+            )
+    with database.session() as session:
+        assert session.execute(select(AgencyRecord.id)).first() is None
