@@ -26,6 +26,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
@@ -61,18 +62,24 @@ def bench_event(number: int) -> AuditEvent:
     )
 
 
-def append_many(url: str, count: int, offset: int) -> float:
-    """One writer: ``count`` appends, each its own committed transaction."""
+def append_many(url: str, count: int, offset: int, ready: Any = None) -> tuple[float, float]:
+    """One writer: ``count`` appends, each its own committed transaction.
+
+    Returns wall-clock (start, end). With ``ready`` (a barrier) every writer connects
+    first and they all start appending at the same moment.
+    """
     configure_logging(level="WARNING")
     engine = make_engine(url)
     with engine.connect() as connection:
-        started = time.perf_counter()
+        if ready is not None:
+            ready.wait()
+        started = time.time()
         for number in range(offset, offset + count):
             with connection.begin():
                 audit.record(connection, WORKER, bench_event(number))
-        elapsed = time.perf_counter() - started
+        finished = time.time()
     engine.dispose()
-    return elapsed
+    return started, finished
 
 
 def append_many_as_requests(url: str, count: int, offset: int) -> float:
@@ -87,19 +94,78 @@ def append_many_as_requests(url: str, count: int, offset: int) -> float:
     return elapsed
 
 
-def _append_worker(arguments: tuple[str, int, int]) -> float:
-    return append_many(*arguments)
+def _append_worker(url: str, count: int, offset: int, ready: Any, times: Any) -> None:
+    times.put(append_many(url, count, offset, ready))
 
 
 def appends_per_second(url: str, total: int, processes: int) -> float:
+    """Entries per second from the first writer's start to the last writer's end."""
     if processes == 1:
-        return total / append_many(url, total, 0)
+        started, finished = append_many(url, total, 0)
+        return total / (finished - started)
     share = total // processes
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        # Each worker times its own appends, so process start-up is not counted; the
-        # slowest worker's time bounds the whole run.
-        elapsed = pool.map(_append_worker, [(url, share, n * share) for n in range(processes)])
-    return share * processes / max(elapsed)
+    # A fork server: workers start from a clean process, then wait for each other, so
+    # start-up is not counted and the writers really overlap.
+    context = multiprocessing.get_context("forkserver")
+    ready, times = context.Barrier(processes), context.Queue()
+    workers = [
+        context.Process(target=_append_worker, args=(url, share, n * share, ready, times))
+        for n in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    spans = [times.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return share * processes / (max(end for _, end in spans) - min(start for start, _ in spans))
+
+
+def driver_ceiling(url: str, count: int, offset: int, ready: Any, times: Any) -> None:
+    """The same INSERT and COMMIT through psycopg alone: what the machine allows."""
+    import psycopg
+
+    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    columns = [c.name for c in AuditEntry.__table__.columns if c.name != "id"]
+    sql = (
+        f"INSERT INTO audit_entries ({', '.join(columns)}) "  # noqa: S608 (fixed names)
+        f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id"
+    )
+    with psycopg.connect(plain) as connection:
+        ready.wait()
+        started = time.time()
+        for number in range(offset, offset + count):
+            event = bench_event(number)
+            values = {
+                "recorded_at": utcnow(),
+                "actor_sub": WORKER.sub,
+                "actor_role": str(WORKER.role),
+                "action": event.action,
+                "resource_kind": event.resource_kind,
+                "resource_id": event.resource_id,
+                "outcome": str(event.outcome),
+                "rule": event.rule,
+                "purpose": event.purpose,
+                "subject_ids": json.dumps(list(event.subject_ids), separators=(",", ":")),
+            }
+            connection.execute(sql, [values.get(c) for c in columns], prepare=True).fetchone()
+            connection.commit()
+        times.put((started, time.time()))
+
+
+def driver_ceiling_per_second(url: str, total: int, processes: int) -> float:
+    share = total // processes
+    context = multiprocessing.get_context("forkserver")
+    ready, times = context.Barrier(processes), context.Queue()
+    workers = [
+        context.Process(target=driver_ceiling, args=(url, share, n * share, ready, times))
+        for n in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    spans = [times.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return share * processes / (max(end for _, end in spans) - min(start for start, _ in spans))
 
 
 def fill(database: Database, entries: int) -> None:
@@ -175,6 +241,12 @@ def main() -> None:
             figures["postgresql_appends_per_s"] = round(rate)
             label = f"PostgreSQL appends ({args.processes} processes, own transaction each)"
             print(f"{label}: {rate:,.0f}/s")
+            ceiling = driver_ceiling_per_second(pg_url, args.appends, args.processes)
+            figures["postgresql_driver_ceiling_per_s"] = round(ceiling)
+            print(
+                f"  the same INSERT and COMMIT through psycopg alone ({args.processes} processes):"
+                f" {ceiling:,.0f}/s"
+            )
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
