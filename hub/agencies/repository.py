@@ -10,10 +10,12 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Dialect,
+    LargeBinary,
     Row,
     Select,
     Table,
     and_,
+    any_,
     bindparam,
     delete,
     func,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex
@@ -67,19 +70,34 @@ def records_by_source_ref(
 ) -> dict[bytes, tuple[uuid.UUID, bytes | None]]:
     """Existing records of ``agency`` by source-ref index: ``{index: (id, row digest)}``."""
     found: dict[bytes, tuple[uuid.UUID, bytes | None]] = {}
-    for start in range(0, len(source_ref_indexes), IN_LIST_LIMIT):
-        chunk = source_ref_indexes[start : start + IN_LIST_LIMIT]
-        statement = (
+    columns = (AgencyRecord.source_ref_index, AgencyRecord.id, AgencyRecord.row_digest)
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter, not one parameter per index: a batch is one short query.
+        statements = [
             records_of_agency(agency)
-            .where(AgencyRecord.source_ref_index.in_(chunk))
-            .with_only_columns(
-                AgencyRecord.source_ref_index, AgencyRecord.id, AgencyRecord.row_digest
+            .where(
+                AgencyRecord.source_ref_index
+                == any_(bindparam("refs", list(source_ref_indexes), type_=_BYTEA_ARRAY))
             )
-        )
+            .with_only_columns(*columns)
+        ]
+    else:
+        statements = [
+            records_of_agency(agency)
+            .where(
+                AgencyRecord.source_ref_index.in_(source_ref_indexes[start : start + IN_LIST_LIMIT])
+            )
+            .with_only_columns(*columns)
+            for start in range(0, len(source_ref_indexes), IN_LIST_LIMIT)
+        ]
+    for statement in statements:
         for ref_index, record_id, digest in session.execute(statement):
             if ref_index is not None:
                 found[bytes(ref_index)] = (record_id, None if digest is None else bytes(digest))
     return found
+
+
+_BYTEA_ARRAY = postgresql.ARRAY(LargeBinary)
 
 
 # --- bulk writes ------------------------------------------------------------------------
