@@ -23,7 +23,7 @@ from typing import Any
 
 import structlog
 
-from hub.agencies import service
+from hub.agencies import repository, service
 from hub.agencies.indexing import Indexer
 from hub.agencies.preparing import (
     PreparedRow,
@@ -201,6 +201,7 @@ def import_file(
         nonlocal created, updated, unchanged
         with transaction(database) as session:
             decision = require(principal, Action.import_, resource)
+            repository.prepare_for_bulk_writes(session)
             result = service.write_prepared(
                 session, agency, rows, keyring=keyring, written_by=principal.sub
             )
@@ -234,7 +235,15 @@ def import_file(
     chunks = (
         prepare_in_process(Indexer(linkage), agency, header, records, chunk_size=chunk_size)
         if pool is None
-        else pool.prepare(linkage, agency, header, records, chunk_size=chunk_size)
+        else pool.prepare(
+            linkage,
+            agency,
+            header,
+            records,
+            chunk_size=chunk_size,
+            # The workers prepare the next batch while this process writes one.
+            ahead=-(-batch_size // chunk_size),
+        )
     )
     for chunk in chunks:
         for row in chunk.rows:
@@ -258,6 +267,7 @@ def import_file(
     )
     with transaction(database) as session:
         decision = require(principal, Action.import_, resource)
+        repository.finish_bulk_writes(session)
         audit.record(
             session,
             principal,

@@ -145,7 +145,7 @@ class WorkerPool:
         # and this one; workers forked from it start with both already imported.
         context.set_forkserver_preload(["__main__", __name__])
         self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        self._ahead = 2 * workers
+        self._workers = workers
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -154,13 +154,19 @@ class WorkerPool:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _in_order(
-        self, work: Callable[[list[RawRecord]], Future[_Result]], chunks: Iterable[list[RawRecord]]
+        self,
+        work: Callable[[list[RawRecord]], Future[_Result]],
+        chunks: Iterable[list[RawRecord]],
+        *,
+        ahead: int = 0,
     ) -> Iterator[_Result]:
-        """Results in submission order, every worker kept a chunk or two ahead."""
+        """Results in submission order, every worker kept a chunk or two ahead (and
+        ``ahead`` chunks more, for a caller that takes results in bursts)."""
         pending: deque[Future[_Result]] = deque()
+        limit = 2 * self._workers + ahead
         for chunk in chunks:
             pending.append(work(chunk))
-            if len(pending) > self._ahead:
+            if len(pending) > limit:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
@@ -183,12 +189,15 @@ class WorkerPool:
         records: Iterable[RawRecord],
         *,
         chunk_size: int,
+        ahead: int = 0,
     ) -> Iterator[PreparedChunk]:
-        """:func:`prepare_raw` of every chunk of records, in order."""
+        """:func:`prepare_raw` of every chunk of records, in order; ``ahead`` more chunks
+        are prepared while the caller writes a batch."""
         key = linkage.to_bytes()
         return self._in_order(
             lambda chunk: self._executor.submit(_prepare_in_worker, key, agency, header, chunk),
             _chunks(records, chunk_size),
+            ahead=ahead,
         )
 
 
