@@ -6,7 +6,10 @@
 Generates the 8 agencies' CSVs (bench/datagen.py, not timed), migrates an empty
 database, then imports each file exactly as the command does: every row checked first,
 then written in batches with per-record keys, blind indexes and an audit entry per
-batch. Prints per-agency figures; the final line is JSON.
+batch. Rows are checked and prepared by two worker processes, started once for the whole
+run and counted in the time (the command starts them for any file over a few MB;
+``--no-workers`` does everything in one process). Prints per-agency figures; the final
+line is JSON.
 """
 
 from __future__ import annotations

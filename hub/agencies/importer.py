@@ -6,6 +6,11 @@ transaction of its own with its own audit entry, so a very large file never hold
 long transaction open, and a file interrupted half-way is finished by running it again:
 rows are found by the agency's own reference (``source_ref``) and a row that is already
 there, unchanged, is left alone.
+
+A large file is checked and prepared (normalised, blind-indexed, serialised) by worker
+processes, which work ahead of this process while it seals and writes each batch (see
+:mod:`hub.agencies.preparing`); a small one is done in this process. Either way the same
+rows are written, and the same problems reported by line.
 """
 
 from __future__ import annotations
