@@ -2,6 +2,7 @@
 
     python bench/import.py --records 1000000                 # SQLite file under var/
     python bench/import.py --records 200000 --database-url postgresql+psycopg://...
+                                     # imports into a new database on that server
 
 Generates the 8 agencies' CSVs (bench/datagen.py, not timed), migrates an empty
 database, then imports each file exactly as the command does: every row checked first,
@@ -20,11 +21,15 @@ import json
 import resource
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from datagen import AGENCIES, write_agency_files
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from hub.agencies import importer
 from hub.agencies.preparing import WorkerPool
@@ -48,20 +53,33 @@ def rss_mib() -> float:
 
 
 def prepare(database_url: str | None, work: Path) -> str:
+    """A fresh, migrated database: a new SQLite file, or a new database of its own on the
+    PostgreSQL server ``database_url`` names (that database itself is left untouched)."""
     if database_url is None:
         path = work / "bench.db"
         path.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
-        url = database_url
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            if engine.dialect.name == "postgresql":
-                connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-                connection.exec_driver_sql("CREATE SCHEMA public")
-        engine.dispose()
+        name = f"hub_bench_{uuid.uuid4().hex[:8]}"
+        with _server(database_url).connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+        print(f"benchmark database: {name} (dropped at the end unless --keep-database)")
     upgrade(url)
     return url
+
+
+def drop(url: str) -> None:
+    """Drop a database :func:`prepare` created on a PostgreSQL server."""
+    if url.startswith("sqlite"):
+        return
+    name = make_url(url).database
+    with _server(url).connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _server(url: str) -> Any:
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
 def run_import(
@@ -137,6 +155,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
     parser.add_argument("--skip-rerun", action="store_true")
     parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="PostgreSQL: keep the benchmark's database (for bench/match.py --reuse)",
+    )
+    parser.add_argument(
         "--no-workers",
         action="store_true",
         help="check and prepare rows in the importing process, as for a small file",
@@ -154,9 +177,17 @@ def main() -> None:
     print(f"importing {args.records} records for {len(AGENCIES)} agencies into {backend}")
     # One set of worker processes for every file, as one run of the command has for its
     # file (the time they take to start is counted).
-    with contextlib.ExitStack() as stack:
-        pool = None if args.no_workers else stack.enter_context(WorkerPool(importer.MAX_WORKERS))
-        figures = run_import(url, key_dir, files, args.batch, rerun=not args.skip_rerun, pool=pool)
+    try:
+        with contextlib.ExitStack() as stack:
+            pool = (
+                None if args.no_workers else stack.enter_context(WorkerPool(importer.MAX_WORKERS))
+            )
+            figures = run_import(
+                url, key_dir, files, args.batch, rerun=not args.skip_rerun, pool=pool
+            )
+    finally:
+        if not args.keep_database:
+            drop(url)
     result = {
         "bench": "import",
         "backend": backend,

@@ -110,6 +110,8 @@ def main() -> None:
             repository.index_matches(session, blinds)
             lookup.append((time.perf_counter() - t0) * 1000)
     database.engine.dispose()
+    if not args.reuse:
+        bench_import.drop(url)
 
     result_line = {
         "bench": "match",
