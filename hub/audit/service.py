@@ -70,6 +70,8 @@ class _CompiledAppend:
 
 
 _COMPILED: dict[str, _CompiledAppend] = {}
+# json.dumps(value, separators=(",", ":")), without building an encoder on every call.
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _compiled_for(dialect: Dialect) -> _CompiledAppend:
@@ -113,7 +115,7 @@ def record(session: Session | Connection, principal: Principal, event: AuditEven
         "lawful_basis": event.lawful_basis,
         "consent": event.consent,
         "reason": event.reason,
-        "subject_ids": json.dumps(sorted(set(event.subject_ids)), separators=(",", ":")),
+        "subject_ids": _compact_json(sorted(set(event.subject_ids))),
         "content_hash": event.content_hash,
     }
     for name, processor in compiled.processors:
