@@ -104,13 +104,18 @@ def appends_per_second(url: str, total: int, processes: int) -> float:
     if processes == 1:
         started, finished = append_many(url, total, 0)
         return total / (finished - started)
+    return _writers_per_second(_append_worker, url, total, processes)
+
+
+def _writers_per_second(target: Any, url: str, total: int, processes: int) -> float:
+    """Run ``target(url, count, offset, ready, times)`` in ``processes`` writers at once."""
     share = total // processes
     # A fork server: workers start from a clean process, then wait for each other, so
     # start-up is not counted and the writers really overlap.
     context = multiprocessing.get_context("forkserver")
     ready, times = context.Barrier(processes), context.Queue()
     workers = [
-        context.Process(target=_append_worker, args=(url, share, n * share, ready, times))
+        context.Process(target=target, args=(url, share, n * share, ready, times))
         for n in range(processes)
     ]
     for worker in workers:
@@ -154,19 +159,7 @@ def driver_ceiling(url: str, count: int, offset: int, ready: Any, times: Any) ->
 
 
 def driver_ceiling_per_second(url: str, total: int, processes: int) -> float:
-    share = total // processes
-    context = multiprocessing.get_context("forkserver")
-    ready, times = context.Barrier(processes), context.Queue()
-    workers = [
-        context.Process(target=driver_ceiling, args=(url, share, n * share, ready, times))
-        for n in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    spans = [times.get() for _ in workers]
-    for worker in workers:
-        worker.join()
-    return share * processes / (max(end for _, end in spans) - min(start for start, _ in spans))
+    return _writers_per_second(driver_ceiling, url, total, processes)
 
 
 def fill(database: Database, entries: int) -> None:

@@ -8,14 +8,25 @@ attempt) rolls the action back and then writes its own record in a fresh transac
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -63,6 +74,57 @@ def utcnow() -> datetime:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+@dataclass(frozen=True, slots=True)
+class DriverInsert:
+    """An INSERT compiled by SQLAlchemy for one dialect, run on the driver's own cursor.
+
+    For the few hot writes (audit appends, bulk imports, the sequencer) where SQLAlchemy's
+    per-statement machinery costs more than the insert itself. The SQL and the column
+    types' bind processors are SQLAlchemy's, so the stored rows are exactly what a Core
+    insert stores.
+    """
+
+    sql: str
+    order: tuple[str, ...] | None  # positional drivers: the parameters' order; else named
+    processors: dict[str, Callable[[Any], Any]]
+
+    def parameters(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        """``values`` (by column name) converted and arranged as the driver takes them."""
+        for name, processor in self.processors.items():
+            values[name] = processor(values[name])
+        return values if self.order is None else [values[n] for n in self.order]
+
+
+_DRIVER_INSERTS: dict[tuple[str, str, tuple[str, ...], bool], DriverInsert] = {}
+
+
+def driver_insert(
+    dialect: Dialect,
+    table: Table,
+    columns: tuple[str, ...],
+    *,
+    returning: ColumnElement[Any] | None = None,
+) -> DriverInsert:
+    """The INSERT of ``columns`` into ``table`` for ``dialect``, compiled once."""
+    key = (dialect.name, table.name, columns, returning is not None)
+    found = _DRIVER_INSERTS.get(key)
+    if found is not None:
+        return found
+    statement = insert(table).values({name: bindparam(name) for name in columns})
+    if returning is not None:
+        statement = statement.returning(returning)
+    compiled = statement.compile(dialect=dialect)
+    processors: dict[str, Callable[[Any], Any]] = {}
+    for name in columns:
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors[name] = processor
+    order = tuple(compiled.positiontup or ()) if compiled.positional else None
+    found = DriverInsert(str(compiled), order, processors)
+    _DRIVER_INSERTS[key] = found
+    return found
 
 
 def _prepare_sqlite(engine: Engine) -> None:

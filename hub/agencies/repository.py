@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex
+from hub.db import driver_insert
 
 # Parameters per IN (...) list; below SQLite's limit and PostgreSQL's comfortable range.
 IN_LIST_LIMIT = 900
@@ -169,20 +170,14 @@ def _bulk_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _B
     found = _BULK.get((dialect.name, table.name))
     if found is not None:
         return found
-    processors: dict[str, Callable[[Any], Any]] = {}
-    for name in columns:
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            processors[name] = processor
+    compiled = driver_insert(dialect, table, columns)
     if dialect.name == "postgresql":
-        names = ", ".join(columns)
-        sql = f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
     else:
-        compiled = insert(table).values({n: bindparam(n) for n in columns}).compile(dialect=dialect)
-        if not compiled.positional or tuple(compiled.positiontup or ()) != columns:
+        if compiled.order != columns:
             raise RuntimeError(f"unexpected parameter style for {table.name} on {dialect.name}")
-        sql = str(compiled)
-    found = _BulkInsert(sql, columns, processors)
+        sql = compiled.sql
+    found = _BulkInsert(sql, columns, compiled.processors)
     _BULK[(dialect.name, table.name)] = found
     return found
 

@@ -12,10 +12,8 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
-    bindparam,
     exists,
     func,
-    insert,
     select,
     text,
 )
@@ -23,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hub.audit import terms
 from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditTerm
+from hub.db import driver_insert
 
 # An arbitrary constant naming the sequencer's PostgreSQL advisory lock.
 SEQUENCER_LOCK_KEY = 0x4D415348  # "MASH"
@@ -44,34 +43,16 @@ def take_sequencer_lock(session: Session) -> bool:
     return bool(locked)
 
 
-_INSERTS: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
-
-
 def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert plain rows (no type conversions needed) with one driver ``executemany``.
-
-    For the sequencer's leaves and terms: SQLAlchemy's per-row parameter handling would
-    cost several times the inserts themselves. The SQL is SQLAlchemy's, compiled once per
-    dialect.
-    """
+    """Insert rows with one driver ``executemany`` (the sequencer's leaves and terms)."""
     if not rows:
         return
     connection = session.connection()
-    key = (connection.dialect.name, table.name)
-    if key not in _INSERTS:
-        names = tuple(rows[0])
-        compiled = (
-            insert(table)
-            .values({n: bindparam(n) for n in names})
-            .compile(dialect=connection.dialect)
-        )
-        order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        _INSERTS[key] = (str(compiled), order)
-    sql, order = _INSERTS[key]
-    parameters = rows if order is None else [tuple(row[n] for n in order) for row in rows]
+    compiled = driver_insert(connection.dialect, table, tuple(rows[0]))
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(sql, parameters)
+        parameters: Any = [compiled.parameters(dict(row)) for row in rows]
+        cursor.executemany(compiled.sql, parameters)
     finally:
         cursor.close()
 

@@ -15,18 +15,18 @@ otherwise cost more than the insert itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Dialect, Table, bindparam, insert
+from sqlalchemy import Connection, Table
 from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal
-from hub.db import utcnow
+from hub.db import driver_insert, utcnow
 
 log = structlog.get_logger()
 
@@ -59,45 +59,18 @@ _ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
 _COLUMNS = tuple(c.name for c in _ENTRIES.columns if c.name != "id")
 
 
-@dataclass(frozen=True, slots=True)
-class _CompiledAppend:
-    """The entry INSERT as one dialect's driver takes it."""
-
-    sql: str
-    order: tuple[str, ...] | None  # positional drivers: parameter order; else named
-    returning: bool  # PostgreSQL returns the id; SQLite gives lastrowid
-    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
-
-
-_COMPILED: dict[str, _CompiledAppend] = {}
 # json.dumps(value, separators=(",", ":")), without building an encoder on every call.
 _compact_json = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def _compiled_for(dialect: Dialect) -> _CompiledAppend:
-    compiled = _COMPILED.get(dialect.name)
-    if compiled is not None:
-        return compiled
-    returning = dialect.name != "sqlite"
-    statement = insert(_ENTRIES).values({name: bindparam(name) for name in _COLUMNS})
-    if returning:
-        statement = statement.returning(_ENTRIES.c.id)
-    sql = statement.compile(dialect=dialect)
-    processors = []
-    for name in _COLUMNS:
-        processor = _ENTRIES.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            processors.append((name, processor))
-    order = tuple(sql.positiontup) if sql.positional and sql.positiontup else None
-    compiled = _CompiledAppend(str(sql), order, returning, tuple(processors))
-    _COMPILED[dialect.name] = compiled
-    return compiled
 
 
 def record(session: Session | Connection, principal: Principal, event: AuditEvent) -> int:
     """Append one entry for ``event`` in the session's transaction; return its id."""
     connection = session.connection() if isinstance(session, Session) else session
-    compiled = _compiled_for(connection.dialect)
+    # PostgreSQL returns the new id; SQLite's driver gives it as lastrowid.
+    returning = connection.dialect.name != "sqlite"
+    compiled = driver_insert(
+        connection.dialect, _ENTRIES, _COLUMNS, returning=_ENTRIES.c.id if returning else None
+    )
     values: dict[str, Any] = {
         "recorded_at": utcnow(),
         "request_id": _current_request_id(),
@@ -118,13 +91,10 @@ def record(session: Session | Connection, principal: Principal, event: AuditEven
         "subject_ids": _compact_json(sorted(set(event.subject_ids))),
         "content_hash": event.content_hash,
     }
-    for name, processor in compiled.processors:
-        values[name] = processor(values[name])
-    parameters = values if compiled.order is None else [values[n] for n in compiled.order]
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(compiled.sql, parameters)
-        if compiled.returning:
+        cursor.execute(compiled.sql, compiled.parameters(values))
+        if returning:
             returned = cursor.fetchone()
             if returned is None:
                 raise RuntimeError("the audit INSERT returned no id")
