@@ -8,6 +8,7 @@ matching indexes (nor with each other).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hub.agencies.normalise import (
@@ -19,7 +20,7 @@ from hub.agencies.normalise import (
     nysiis,
 )
 from hub.agencies.rows import RecordRow
-from hub.kit.crypto.blind import LinkageKey, PassIndex
+from hub.kit.crypto.blind import BLIND_INDEX_BYTES, LinkageKey, PassIndex
 
 SOURCE_REF_PURPOSE = "agency-source-ref"
 ROW_DIGEST_PURPOSE = "agency-record-digest"
@@ -32,6 +33,36 @@ PASS_STRENGTH: dict[str, MatchStrength] = {
     "phonetic_yob_district": "medium",
     "given_dob_district": "medium",
 }
+
+# How each pass is stored in agency_record_index. Stored data depends on these numbers:
+# never change or reuse one; a new pass takes the next.
+PASS_CODES: dict[str, int] = {
+    "nhs": 1,
+    "family_dob": 2,
+    "given_family_dob": 3,
+    "phonetic_given_family_dob": 4,
+    "phonetic_yob_district": 5,
+    "given_dob_district": 6,
+}
+PASS_OF_CODE: dict[int, str] = {code: name for name, code in PASS_CODES.items()}
+_INDEX_KEY_BYTES = 1 + BLIND_INDEX_BYTES
+
+
+def pack_index_keys(blinds: Iterable[tuple[str, bytes]]) -> bytes:
+    """A record's ``(pass, blind index)`` pairs as kept in ``agency_records.index_keys``:
+    for each, one byte of pass code and the 32 bytes of the index."""
+    return b"".join(PASS_CODES[name].to_bytes(1, "big") + blind for name, blind in blinds)
+
+
+def unpack_index_keys(packed: bytes) -> list[tuple[int, bytes]]:
+    """``(pass code, blind index)`` pairs from :func:`pack_index_keys`."""
+    if len(packed) % _INDEX_KEY_BYTES:
+        raise ValueError("index keys are not whole entries")
+    return [
+        (packed[start], packed[start + 1 : start + _INDEX_KEY_BYTES])
+        for start in range(0, len(packed), _INDEX_KEY_BYTES)
+    ]
+
 
 # Names seen during one import, with their normalised form and sound: a council's records
 # repeat a few thousand names, and NYSIIS is the dearest step of indexing a row. Bounded,

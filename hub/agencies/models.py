@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy import Index, Integer, LargeBinary, SmallInteger, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, new_id
@@ -39,6 +39,9 @@ class AgencyRecord(Base):
     key_version: Mapped[int | None] = mapped_column(Integer)
     sealed_identifiers: Mapped[bytes | None] = mapped_column(LargeBinary)
     sealed_content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The record's rows in agency_record_index, packed (see hub.agencies.indexing.pack_index_keys);
+    # emptied when the record is shredded.
+    index_keys: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -46,17 +49,25 @@ class AgencyRecord(Base):
 
 
 class AgencyRecordIndex(Base):
-    """One blind index of one matching pass for one agency record."""
+    """One blind index of one matching pass for one agency record.
+
+    Keyed ``(agency, blind, record_id)`` and stored as that one B-tree (``WITHOUT ROWID``
+    on SQLite): an agency check seeks each of its blind indexes in each agency's range,
+    and a bulk import, which writes an agency's index rows sorted by blind, lands them in
+    that agency's range only, so a large batch rewrites each page it touches once instead
+    of scattering a page write per row across every agency's indexes. There is no index by
+    record: a record's own index keys are kept in ``agency_records.index_keys``, so
+    replacing or shredding it deletes exactly its rows. The pass is a small code
+    (:data:`hub.agencies.indexing.PASS_CODES`), not its name, in each of millions of rows.
+    """
 
     __tablename__ = "agency_record_index"
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    record_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("agency_records.id", ondelete="CASCADE"), primary_key=True
-    )
-    pass_name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    # Denormalised from the record so an agency check needs no join.
-    agency: Mapped[str] = mapped_column(String(40))
-    blind: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    agency: Mapped[str] = mapped_column(String(40), primary_key=True)
+    blind: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    pass_code: Mapped[int] = mapped_column(SmallInteger)
 
 
 class PersonIndex(Base):

@@ -45,6 +45,7 @@ straight to the blind index function.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -142,6 +143,9 @@ _WRITTEN_DATE = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+([0-
 _COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 
 
+# A bulk import parses the same few thousand dates of birth and record dates again and
+# again; remembered per process, bounded.
+@functools.lru_cache(maxsize=1 << 16)
 def _parse_date(text: str) -> date:
     """Parse one of the accepted formats or raise ValueError (without the input)."""
     cleaned = " ".join(text.split()).casefold()

@@ -22,11 +22,13 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from hub.agencies.indexing import PASS_OF_CODE, unpack_index_keys
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex
 from hub.db import driver_insert
 
@@ -66,12 +68,26 @@ def page_of_records(
     return list(session.execute(statement.limit(limit)).scalars())
 
 
+@dataclass(frozen=True, slots=True)
+class KnownRecord:
+    """What a write needs of a record that is already stored."""
+
+    id: uuid.UUID
+    row_digest: bytes | None
+    index_keys: bytes | None
+
+
 def records_by_source_ref(
     session: Session, agency: str, source_ref_indexes: Sequence[bytes]
-) -> dict[bytes, tuple[uuid.UUID, bytes | None]]:
-    """Existing records of ``agency`` by source-ref index: ``{index: (id, row digest)}``."""
-    found: dict[bytes, tuple[uuid.UUID, bytes | None]] = {}
-    columns = (AgencyRecord.source_ref_index, AgencyRecord.id, AgencyRecord.row_digest)
+) -> dict[bytes, KnownRecord]:
+    """Existing records of ``agency`` by source-ref index."""
+    found: dict[bytes, KnownRecord] = {}
+    columns = (
+        AgencyRecord.source_ref_index,
+        AgencyRecord.id,
+        AgencyRecord.row_digest,
+        AgencyRecord.index_keys,
+    )
     if session.get_bind().dialect.name == "postgresql":
         # One array parameter, not one parameter per index: a batch is one short query.
         statements = [
@@ -92,9 +108,13 @@ def records_by_source_ref(
             for start in range(0, len(source_ref_indexes), IN_LIST_LIMIT)
         ]
     for statement in statements:
-        for ref_index, record_id, digest in session.execute(statement):
+        for ref_index, record_id, digest, index_keys in session.execute(statement):
             if ref_index is not None:
-                found[bytes(ref_index)] = (record_id, None if digest is None else bytes(digest))
+                found[bytes(ref_index)] = KnownRecord(
+                    record_id,
+                    None if digest is None else bytes(digest),
+                    None if index_keys is None else bytes(index_keys),
+                )
     return found
 
 
@@ -122,6 +142,7 @@ NEW_RECORD_FIELDS = (
     "key_version",
     "sealed_identifiers",
     "sealed_content",
+    "index_keys",
 )
 # The table's own column order, which is the order of a compiled INSERT's parameters.
 _RECORD_COLUMNS = (
@@ -133,7 +154,7 @@ _RECORD_COLUMNS = (
     "updated_at",
     "shredded_at",
 )
-_INDEX_COLUMNS = ("record_id", "pass_name", "agency", "blind")
+_INDEX_COLUMNS = ("agency", "blind", "record_id", "pass_code")
 # PostgreSQL types for binary COPY, column by column.
 _PG_TYPES = {
     "id": "uuid",
@@ -144,9 +165,10 @@ _PG_TYPES = {
     "key_version": "int4",
     "sealed_identifiers": "bytea",
     "sealed_content": "bytea",
+    "index_keys": "bytea",
     "blind": "bytea",
+    "pass_code": "int2",
     "agency": "varchar",
-    "pass_name": "varchar",
     "created_by": "varchar",
     "created_at": "timestamptz",
     "updated_at": "timestamptz",
@@ -257,17 +279,21 @@ def insert_new_records(
 
 
 def insert_blind_indexes(
-    session: Session, agency: str, indexes: Sequence[tuple[uuid.UUID, str, bytes]]
+    session: Session, agency: str, indexes: Sequence[tuple[bytes, uuid.UUID, int]]
 ) -> None:
-    """Insert blind indexes ``(record id, pass, blind)`` of records of ``agency``."""
+    """Insert blind indexes ``(blind, record id, pass code)`` of records of ``agency``.
+
+    Sorted by blind first, so the rows go into the agency's range of the index in order.
+    """
     if not indexes:
         return
     bulk = _bulk_insert(session.get_bind().dialect, _RECORD_INDEX, _INDEX_COLUMNS)
     to_id = bulk.processors.get("record_id")
+    ordered = sorted(indexes)
     rows = (
-        [(to_id(record_id), name, agency, blind) for record_id, name, blind in indexes]
+        [(agency, blind, to_id(record_id), code) for blind, record_id, code in ordered]
         if to_id is not None
-        else [(record_id, name, agency, blind) for record_id, name, blind in indexes]
+        else [(agency, blind, record_id, code) for blind, record_id, code in ordered]
     )
     _run_bulk(session, bulk, rows)
 
@@ -283,25 +309,56 @@ def replace_record(
     )
 
 
-def delete_indexes_of(session: Session, record_ids: Sequence[uuid.UUID]) -> None:
-    for start in range(0, len(record_ids), IN_LIST_LIMIT):
-        session.execute(
-            delete(AgencyRecordIndex)
-            .where(AgencyRecordIndex.record_id.in_(record_ids[start : start + IN_LIST_LIMIT]))
-            .execution_options(synchronize_session=False)
+def delete_indexes_of(
+    session: Session, agency: str, records: Sequence[tuple[uuid.UUID, bytes | None]]
+) -> None:
+    """Delete the blind indexes of records of ``agency``, given each ``(id, index keys)``."""
+    keys = [
+        {"index_blind": blind, "index_record_id": record_id}
+        for record_id, packed in records
+        if packed
+        for _, blind in unpack_index_keys(packed)
+    ]
+    if keys:
+        session.connection().execute(
+            delete(_RECORD_INDEX).where(
+                _RECORD_INDEX.c.agency == agency,
+                _RECORD_INDEX.c.blind == bindparam("index_blind"),
+                _RECORD_INDEX.c.record_id == bindparam("index_record_id"),
+            ),
+            keys,
         )
 
 
-def index_matches(session: Session, blinds: Iterable[bytes]) -> Sequence[Row[str, str, uuid.UUID]]:
+# The agencies with anything in the index, one seek each (a loose index scan): an agency
+# check then seeks its blind indexes within each agency's range of the key.
+_AGENCIES_IN_INDEX = text(
+    """
+    WITH RECURSIVE present(agency) AS (
+        SELECT min(agency) FROM agency_record_index
+        UNION ALL
+        SELECT (SELECT min(agency) FROM agency_record_index WHERE agency > present.agency)
+        FROM present WHERE present.agency IS NOT NULL
+    )
+    SELECT agency FROM present WHERE agency IS NOT NULL
+    """
+)
+
+
+def index_matches(session: Session, blinds: Iterable[bytes]) -> list[tuple[str, str, uuid.UUID]]:
     """Every (agency, pass, record) whose blind index is one of ``blinds``."""
     values = list(blinds)
     if not values:
         return []
-    return session.execute(
+    agencies = list(session.execute(_AGENCIES_IN_INDEX).scalars())
+    if not agencies:
+        return []
+    rows = session.execute(
         select(
-            AgencyRecordIndex.agency, AgencyRecordIndex.pass_name, AgencyRecordIndex.record_id
-        ).where(AgencyRecordIndex.blind.in_(values))
+            AgencyRecordIndex.agency, AgencyRecordIndex.pass_code, AgencyRecordIndex.record_id
+        ).where(AgencyRecordIndex.agency.in_(agencies), AgencyRecordIndex.blind.in_(values))
     ).all()
+    return [(agency, PASS_OF_CODE[code], record_id) for agency, code, record_id in rows]
 
 
 def matching_records_of_agency(
@@ -314,12 +371,12 @@ def matching_records_of_agency(
     statement = (
         live_records_of_agency(agency)
         .join(AgencyRecordIndex, AgencyRecordIndex.record_id == AgencyRecord.id)
-        .where(AgencyRecordIndex.blind.in_(values))
-        .add_columns(AgencyRecordIndex.pass_name)
+        .where(AgencyRecordIndex.agency == agency, AgencyRecordIndex.blind.in_(values))
+        .add_columns(AgencyRecordIndex.pass_code)
         .order_by(AgencyRecord.created_at.desc(), AgencyRecord.id.desc())
         .limit(limit)
     )
-    return [(record, pass_name) for record, pass_name in session.execute(statement).all()]
+    return [(record, PASS_OF_CODE[code]) for record, code in session.execute(statement).all()]
 
 
 # --- keys over time -----------------------------------------------------------------------
@@ -363,11 +420,17 @@ _SHREDDED_VALUES: dict[str, Any] = {
     "key_version": None,
     "sealed_identifiers": None,
     "sealed_content": None,
+    "index_keys": None,
 }
 
 
 def shred_record(session: Session, agency: str, record_id: uuid.UUID, when: datetime) -> None:
-    delete_indexes_of(session, [record_id])
+    index_keys = session.execute(
+        records_of_agency(agency)
+        .where(AgencyRecord.id == record_id)
+        .with_only_columns(AgencyRecord.index_keys)
+    ).scalar_one_or_none()
+    delete_indexes_of(session, agency, [(record_id, index_keys)])
     replace_record(session, agency, record_id, {**_SHREDDED_VALUES, "shredded_at": when})
 
 

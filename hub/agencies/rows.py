@@ -120,8 +120,12 @@ class RecordRow:
         return canonical_of(self.identifiers_json(), self.content_json())
 
 
+# One encoder for every row (``json.dumps`` with options builds a new one per call).
+_STABLE_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _stable_json(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _STABLE_JSON.encode(document)
 
 
 def canonical_of(identifiers_json: str, content_json: str) -> str:

@@ -50,7 +50,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from hub.agencies import repository
-from hub.agencies.indexing import PASS_STRENGTH, Indexer
+from hub.agencies.indexing import PASS_CODES, PASS_STRENGTH, Indexer, pack_index_keys
 from hub.agencies.models import AgencyRecord
 from hub.agencies.normalise import MatchStrength, PersonIdentifiers, matching_keys
 from hub.agencies.preparing import PreparedRow, prepare_rows
@@ -165,20 +165,21 @@ def write_prepared(
     existing = repository.records_by_source_ref(
         session, agency, [row.source_ref_index for row in rows]
     )
-    changed: list[tuple[PreparedRow, uuid.UUID | None]] = []
+    changed: list[tuple[PreparedRow, repository.KnownRecord | None]] = []
     for row in rows:
         found = existing.get(row.source_ref_index)
-        if found is not None and found[1] == row.row_digest:
+        if found is not None and found.row_digest == row.row_digest:
             result.unchanged += 1
         else:
-            changed.append((row, None if found is None else found[0]))
+            changed.append((row, found))
     if not changed:
         return result
     record_keys = keyring.record_keys(session, agency_key_id(agency), len(changed))
     new_records: list[tuple[Any, ...]] = []
-    indexes: list[tuple[uuid.UUID, str, bytes]] = []
-    for row, known_id in changed:
-        record_id = new_record_id() if known_id is None else known_id
+    indexes: list[tuple[bytes, uuid.UUID, int]] = []
+    replaced: list[tuple[uuid.UUID, bytes | None]] = []
+    for row, known in changed:
+        record_id = new_record_id() if known is None else known.id
         row_id = str(record_id)
         record_key, sealed_key = record_keys.new(
             row_id, SealContext(agency, RECORDS_TABLE, "sealed_key", row_id)
@@ -190,8 +191,9 @@ def write_prepared(
         sealed_content = sealer.seal(
             row.content, SealContext(agency, RECORDS_TABLE, "sealed_content", row_id)
         )
-        indexes.extend((record_id, pass_name, blind) for pass_name, blind in row.blinds)
-        if known_id is None:
+        indexes.extend((blind, record_id, PASS_CODES[name]) for name, blind in row.blinds)
+        index_keys = pack_index_keys(row.blinds)
+        if known is None:
             new_records.append(
                 (
                     record_id,
@@ -201,11 +203,12 @@ def write_prepared(
                     record_keys.version,
                     sealed_identifiers,
                     sealed_content,
+                    index_keys,
                 )
             )
             result.created.append(record_id)
         else:
-            repository.delete_indexes_of(session, [record_id])
+            replaced.append((record_id, known.index_keys))
             repository.replace_record(
                 session,
                 agency,
@@ -216,21 +219,17 @@ def write_prepared(
                     "key_version": record_keys.version,
                     "sealed_identifiers": sealed_identifiers,
                     "sealed_content": sealed_content,
+                    "index_keys": index_keys,
                     "updated_at": now,
                 },
             )
             result.updated.append(record_id)
+    repository.delete_indexes_of(session, agency, replaced)
     repository.insert_new_records(
         session, agency, created_by=written_by, now=now, records=new_records
     )
-    # In index order: neighbouring inserts land on neighbouring pages of the blind index.
-    indexes.sort(key=_blind_of)
     repository.insert_blind_indexes(session, agency, indexes)
     return result
-
-
-def _blind_of(index: tuple[uuid.UUID, str, bytes]) -> bytes:
-    return index[2]
 
 
 def _row_from_payload(payload: RecordIn) -> RecordRow:

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import delete, insert, select
 
 from hub.agencies import importer, repository
-from hub.agencies.indexing import Indexer
+from hub.agencies.indexing import PASS_CODES, PASS_OF_CODE, Indexer, pack_index_keys
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex
 from hub.agencies.preparing import WorkerPool
 from hub.agencies.rows import RecordRow, check_row
@@ -204,11 +204,12 @@ def raw_rows(
         connection = session.connection()
         records = connection.exec_driver_sql(
             "SELECT id, agency, source_ref_index, row_digest, sealed_key, key_version, "
-            "sealed_identifiers, sealed_content, created_by, created_at, updated_at, shredded_at "
+            "sealed_identifiers, sealed_content, index_keys, created_by, created_at, updated_at, "
+            "shredded_at "
             f"FROM agency_records WHERE agency = '{agency}' ORDER BY source_ref_index"
         ).all()
         indexes = connection.exec_driver_sql(
-            "SELECT record_id, pass_name, agency, blind FROM agency_record_index "
+            "SELECT agency, blind, record_id, pass_code FROM agency_record_index "
             f"WHERE agency = '{agency}' ORDER BY blind"
         ).all()
     return [tuple(r) for r in records], [tuple(r) for r in indexes]
@@ -225,13 +226,14 @@ def test_bulk_inserts_store_exactly_what_core_inserts_store(database: Database) 
             3,
             "Zoë".encode() + bytes(range(256)),
             bytes([i]) * 200,
+            pack_index_keys([("nhs", bytes([i, 0]) * 16), ("family_dob", bytes([i, 1]) * 16)]),
         )
         for i in range(5)
     ]
     indexes = [
-        (record[0], name, bytes([i, j]) * 16)
+        (bytes([i, j]) * 16, record[0], code)
         for i, record in enumerate(records)
-        for j, name in enumerate(("nhs", "family_dob"))
+        for j, code in enumerate((PASS_CODES["nhs"], PASS_CODES["family_dob"]))
     ]
 
     with transaction(database) as session:
@@ -252,8 +254,8 @@ def test_bulk_inserts_store_exactly_what_core_inserts_store(database: Database) 
         session.execute(
             insert(AgencyRecordIndex),
             [
-                {"record_id": record_id, "pass_name": name, "agency": "police", "blind": blind}
-                for record_id, name, blind in indexes
+                {"agency": "police", "blind": blind, "record_id": record_id, "pass_code": code}
+                for blind, record_id, code in indexes
             ],
         )
     through_core = raw_rows(database, "police")
@@ -339,7 +341,9 @@ def stored_records(database: Database, keyring: Keyring, agency: str) -> dict[st
         for index in session.execute(
             select(AgencyRecordIndex).where(AgencyRecordIndex.agency == agency)
         ).scalars():
-            blinds.setdefault(index.record_id, set()).add((index.pass_name, index.blind))
+            blinds.setdefault(index.record_id, set()).add(
+                (PASS_OF_CODE[index.pass_code], index.blind)
+            )
         opened = {}
         for record in records:
             out = record_out(session, keyring, record).model_dump(

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from hub.agencies.indexing import PASS_OF_CODE
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex
 from hub.audit.models import AuditEntry
 from hub.db import Database
@@ -126,7 +127,7 @@ def test_records_are_sealed_and_indexed_blind(
     )
     for clear in (b"Quorley", b"Tamsin", b"9434765919", b"RT4", b"REF-", b"disturbance", b"Larch"):
         assert clear not in stored
-    assert {i.pass_name for i in indexes} == {
+    assert {PASS_OF_CODE[i.pass_code] for i in indexes} == {
         "nhs",
         "family_dob",
         "given_family_dob",
