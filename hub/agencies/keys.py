@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from hub.agencies import repository
-from hub.agencies.service import RECORDS_TABLE
+from hub.agencies.preparing import RECORDS_TABLE
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import utcnow

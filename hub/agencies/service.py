@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -53,7 +51,12 @@ from hub.agencies import repository
 from hub.agencies.indexing import PASS_CODES, PASS_STRENGTH, Indexer, pack_index_keys
 from hub.agencies.models import AgencyRecord
 from hub.agencies.normalise import MatchStrength, PersonIdentifiers, matching_keys
-from hub.agencies.preparing import PreparedRow, prepare_rows
+from hub.agencies.preparing import (
+    RECORDS_TABLE,
+    PreparedRow,
+    prepare_rows,
+    record_columns,
+)
 from hub.agencies.rows import RecordRow, RowProblem, ValidationReport, check_row, checked_rows
 from hub.agencies.schemas import (
     AgencyCheckOut,
@@ -69,7 +72,7 @@ from hub.agencies.schemas import (
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import utcnow
-from hub.keys.service import Keyring, agency_key_id
+from hub.keys.service import RECORD_KEY_VERSION, Keyring, agency_key_id, record_key_id
 from hub.kit.crypto.envelope import DataKey, SealContext, Sealer, open_sealed
 from hub.kit.errors import BadRequest, Conflict, HubError, NotFound, Unprocessable
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
@@ -79,7 +82,6 @@ from hub.policy.vocabulary import Action, Kind
 
 log = structlog.get_logger()
 
-RECORDS_TABLE = "agency_records"
 SEARCH_LIMIT = 100
 MAX_PROBLEMS_SHOWN = 200
 
@@ -105,22 +107,6 @@ class WriteResult:
     @property
     def changed_ids(self) -> list[str]:
         return [str(record_id) for record_id in (*self.created, *self.updated)]
-
-
-def new_record_id() -> uuid.UUID:
-    """A time-ordered UUID (version 7, RFC 9562): 48 bits of Unix milliseconds, 74 random.
-
-    Records written together get neighbouring ids, so a batch adds to the end of the
-    id indexes instead of touching a random page of each for every record; on a store of
-    a million records that is a good part of an import's database time. The time in an
-    id is the record's ``created_at``, which the row holds in clear anyway.
-    """
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10)) & _RANDOM_74
-    return uuid.UUID(int=value | _VERSION_7_AND_VARIANT)
-
-
-_RANDOM_74 = (1 << 80) - 1 & ~(0xF << 76) & ~(0x3 << 62)
-_VERSION_7_AND_VARIANT = 0x7 << 76 | 0x2 << 62
 
 
 def write_rows(
@@ -175,21 +161,20 @@ def write_prepared(
     if not changed:
         return result
     record_keys = keyring.record_keys(session, agency_key_id(agency), len(changed))
+    key_column = record_columns(agency)[0]
     new_records: list[tuple[Any, ...]] = []
     indexes: list[tuple[bytes, uuid.UUID, int]] = []
     replaced: list[tuple[uuid.UUID, bytes | None]] = []
     for row, known in changed:
-        record_id = new_record_id() if known is None else known.id
+        if known is None:
+            record_id = row.record_id
+            sealed_identifiers, sealed_content = row.sealed_identifiers, row.sealed_content
+        else:
+            record_id = known.id
+            sealed_identifiers, sealed_content = _sealed_for(agency, row, record_id)
         row_id = str(record_id)
-        record_key, sealed_key = record_keys.new(
-            row_id, SealContext(agency, RECORDS_TABLE, "sealed_key", row_id)
-        )
-        sealer = Sealer(record_key)
-        sealed_identifiers = sealer.seal(
-            row.identifiers, SealContext(agency, RECORDS_TABLE, "sealed_identifiers", row_id)
-        )
-        sealed_content = sealer.seal(
-            row.content, SealContext(agency, RECORDS_TABLE, "sealed_content", row_id)
+        sealed_key = record_keys.seal(
+            DataKey(record_key_id(row_id), RECORD_KEY_VERSION, row.record_key), key_column, row_id
         )
         indexes.extend((blind, record_id, PASS_CODES[name]) for name, blind in row.blinds)
         index_keys = pack_index_keys(row.blinds)
@@ -230,6 +215,25 @@ def write_prepared(
     )
     repository.insert_blind_indexes(session, agency, indexes)
     return result
+
+
+def _sealed_for(agency: str, row: PreparedRow, record_id: uuid.UUID) -> tuple[bytes, bytes]:
+    """A changed row's identifiers and content, moved from the new id it was prepared
+    (and sealed) for to the id of the record it replaces, under the same fresh key."""
+    prepared_id, row_id = str(row.record_id), str(record_id)
+    prepared_key = DataKey(record_key_id(prepared_id), RECORD_KEY_VERSION, row.record_key)
+    sealer = Sealer(DataKey(record_key_id(row_id), RECORD_KEY_VERSION, row.record_key))
+    _, identifiers_column, content_column = record_columns(agency)
+    identifiers = open_sealed(
+        prepared_key, row.sealed_identifiers, _context(agency, prepared_id, "sealed_identifiers")
+    )
+    content = open_sealed(
+        prepared_key, row.sealed_content, _context(agency, prepared_id, "sealed_content")
+    )
+    return (
+        sealer.seal_at(identifiers, identifiers_column, row_id),
+        sealer.seal_at(content, content_column, row_id),
+    )
 
 
 def _row_from_payload(payload: RecordIn) -> RecordRow:

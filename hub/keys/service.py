@@ -42,6 +42,7 @@ from hub.kit.crypto.blind import LinkageKey
 from hub.kit.crypto.envelope import (
     MAX_SEALS_PER_KEY,
     DataKey,
+    SealColumn,
     SealContext,
     Sealer,
     open_sealed,
@@ -421,11 +422,22 @@ class RecordKeyMaker:
 
     def new(self, record_id: str, context: SealContext) -> tuple[DataKey, bytes]:
         """A fresh key for one record and that key sealed, as :meth:`Keyring.new_record_key`."""
+        self._count_one()
+        record_key = DataKey.generate(record_key_id(record_id), RECORD_KEY_VERSION)
+        return record_key, self._sealer.seal(record_key.material, context)
+
+    def seal(self, record_key: DataKey, column: SealColumn, record_id: str) -> bytes:
+        """Seal a record key made elsewhere (a bulk import's worker process, which never
+        holds the owner key) for the record ``record_id`` in ``column``."""
+        if record_key.key_id != record_key_id(record_id):
+            raise ValueError("a record key is sealed for the record it is named after")
+        self._count_one()
+        return self._sealer.seal_at(record_key.material, column, record_id)
+
+    def _count_one(self) -> None:
         if self._left <= 0:
             raise KeyUnavailable("more record keys than were counted")
         self._left -= 1
-        record_key = DataKey.generate(record_key_id(record_id), RECORD_KEY_VERSION)
-        return record_key, self._sealer.seal(record_key.material, context)
 
 
 def _flush_seal_counts(session: Session) -> None:

@@ -22,9 +22,9 @@ from sqlalchemy import delete, insert, select
 from hub.agencies import importer, repository
 from hub.agencies.indexing import PASS_CODES, PASS_OF_CODE, Indexer, pack_index_keys
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex
-from hub.agencies.preparing import WorkerPool
+from hub.agencies.preparing import WorkerPool, new_record_id
 from hub.agencies.rows import RecordRow, check_row
-from hub.agencies.service import ImportRefused, new_record_id, record_out
+from hub.agencies.service import ImportRefused, record_out
 from hub.auth.principal import Principal, Role
 from hub.db import Database, transaction
 from hub.keys.models import DataKeyRow
@@ -33,6 +33,7 @@ from hub.kit.crypto.blind import LinkageKey, PassIndex, blind_index
 from hub.kit.crypto.envelope import (
     DataKey,
     DecryptionError,
+    SealColumn,
     SealContext,
     Sealer,
     open_sealed,
@@ -116,6 +117,45 @@ def test_a_sealer_seals_what_seal_seals() -> None:
         with pytest.raises(DecryptionError):
             open_sealed(key, blob, moved)
     assert key.material.hex() not in repr(sealer)
+
+
+def test_a_column_context_seals_as_the_whole_context_does() -> None:
+    key = DataKey.generate("record:r1", 1)
+    column = SealColumn("police", "agency_records", "sealed_content")
+    assert column.encode_row("r1") == CONTEXT.encode()
+    assert (
+        column.encode_row("Zoë-1")
+        == SealContext("police", "agency_records", "sealed_content", "Zoë-1").encode()
+    )
+    blob = Sealer(key).seal_at(b"summary", column, "r1")
+    assert open_sealed(key, blob, CONTEXT) == b"summary"
+    with pytest.raises(DecryptionError):
+        open_sealed(key, blob, SealContext("police", "agency_records", "sealed_content", "r2"))
+    with pytest.raises(ValueError, match="row_id"):
+        column.encode_row("")
+    with pytest.raises(ValueError, match="table"):
+        SealColumn("police", "", "sealed_content")
+
+
+def test_a_record_key_made_by_a_worker_is_sealed_for_its_own_record_and_counted(
+    database: Database, keyring: Keyring
+) -> None:
+    column = SealColumn("police", "agency_records", "sealed_key")
+    record_key = DataKey.generate("record:r1", 1)
+    with transaction(database) as session:
+        maker = keyring.record_keys(session, "agency:police", 1)
+        with pytest.raises(ValueError, match="named after"):
+            maker.seal(record_key, column, "r2")
+        sealed = maker.seal(record_key, column, "r1")
+        with pytest.raises(KeyUnavailable, match="counted"):
+            maker.seal(record_key, column, "r1")
+        opened = keyring.open_record_key(
+            session,
+            sealed,
+            "r1",
+            SealContext("police", "agency_records", "sealed_key", "r1"),
+        )
+    assert opened.material == record_key.material
 
 
 def test_a_pass_index_is_the_blind_index() -> None:

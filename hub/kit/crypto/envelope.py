@@ -37,6 +37,7 @@ __all__ = [
     "MAX_SEALS_PER_KEY",
     "DataKey",
     "DecryptionError",
+    "SealColumn",
     "SealContext",
     "Sealer",
     "open_sealed",
@@ -166,6 +167,28 @@ class SealContext:
         )
 
 
+class SealColumn:
+    """One column of one owner's table: a :class:`SealContext` waiting for its row id.
+
+    ``column.encode_row(row_id)`` equals ``SealContext(owner, table, column,
+    row_id).encode()``, with the fixed part encoded once (for a bulk write).
+    """
+
+    __slots__ = ("_prefix",)
+
+    def __init__(self, owner: str, table: str, column: str) -> None:
+        SealContext(owner, table, column, "-")  # the same checks of the fixed fields
+        self._prefix = _length_prefixed(
+            owner.encode("utf-8"), table.encode("utf-8"), column.encode("utf-8")
+        )
+
+    def encode_row(self, row_id: str) -> bytes:
+        if not isinstance(row_id, str) or not row_id:
+            raise ValueError("SealContext.row_id must be a non-empty string")
+        encoded = row_id.encode("utf-8")
+        return self._prefix + _FIELD_LENGTH.pack(len(encoded)) + encoded
+
+
 def _header(key_id: str, version: int) -> bytes:
     encoded_key_id = _validate_key_id(key_id)
     return (
@@ -209,11 +232,20 @@ class Sealer:
 
     def seal(self, plaintext: bytes, context: SealContext) -> bytes:
         """Encrypt ``plaintext``, bound to ``context``; the caller counts the seal."""
+        return self._seal(plaintext, context.encode())
+
+    def seal_at(self, plaintext: bytes, column: SealColumn, row_id: str) -> bytes:
+        """:meth:`seal` bound to ``SealContext(<column's fields>, row_id)``."""
+        return self._seal(plaintext, column.encode_row(row_id))
+
+    def _seal(self, plaintext: bytes, encoded_context: bytes) -> bytes:
         if not isinstance(plaintext, bytes):
             raise TypeError("plaintext must be bytes")
         nonce = os.urandom(NONCE_BYTES)
         # The same bytes as _associated_data(header, context), the fixed part kept.
-        associated_data = self._aad_prefix + _length_prefixed(context.encode())
+        associated_data = (
+            self._aad_prefix + _FIELD_LENGTH.pack(len(encoded_context)) + encoded_context
+        )
         return self._header + nonce + self._aead.encrypt(nonce, plaintext, associated_data)
 
 
