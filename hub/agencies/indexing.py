@@ -48,10 +48,10 @@ PASS_OF_CODE: dict[int, str] = {code: name for name, code in PASS_CODES.items()}
 _INDEX_KEY_BYTES = 1 + BLIND_INDEX_BYTES
 
 
-def pack_index_keys(blinds: Iterable[tuple[str, bytes]]) -> bytes:
-    """A record's ``(pass, blind index)`` pairs as kept in ``agency_records.index_keys``:
+def pack_index_keys(blinds: Iterable[tuple[int, bytes]]) -> bytes:
+    """A record's ``(pass code, blind index)`` pairs as kept in ``agency_records.index_keys``:
     for each, one byte of pass code and the 32 bytes of the index."""
-    return b"".join(PASS_CODES[name].to_bytes(1, "big") + blind for name, blind in blinds)
+    return b"".join(code.to_bytes(1, "big") + blind for code, blind in blinds)
 
 
 def unpack_index_keys(packed: bytes) -> list[tuple[int, bytes]]:

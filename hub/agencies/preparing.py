@@ -23,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Any, NamedTuple, TypeVar
 
-from hub.agencies.indexing import Indexer
+from hub.agencies.indexing import PASS_CODES, Indexer, pack_index_keys
 from hub.agencies.rows import RecordRow, RowProblem, canonical_of, check_row
 from hub.keys.service import RECORD_KEY_VERSION, record_key_id
 from hub.kit.crypto.blind import LinkageKey
@@ -46,7 +46,8 @@ class PreparedRow(NamedTuple):
     record_key: bytes  # key material, in clear: sealed under the agency key before storing
     sealed_identifiers: bytes
     sealed_content: bytes
-    blinds: tuple[tuple[str, bytes], ...]  # (pass, blind index)
+    blinds: tuple[tuple[int, bytes], ...]  # (pass code, blind index)
+    index_keys: bytes  # blinds packed, as agency_records.index_keys keeps them
 
     def __repr__(self) -> str:
         return f"PreparedRow(line={self.line}, <redacted>)"
@@ -86,6 +87,7 @@ def prepare_row(indexer: Indexer, agency: str, line: int, row: RecordRow) -> Pre
     record_key = DataKey.generate(record_key_id(row_id), RECORD_KEY_VERSION)
     sealer = Sealer(record_key)
     _, identifiers_column, content_column = record_columns(agency)
+    blinds = tuple((PASS_CODES[name], blind) for name, blind in indexer.checked_row(row))
     return PreparedRow(
         line,
         indexer.source_ref(agency, row.source_ref),
@@ -94,7 +96,8 @@ def prepare_row(indexer: Indexer, agency: str, line: int, row: RecordRow) -> Pre
         record_key.material,
         sealer.seal_at(identifiers.encode(), identifiers_column, row_id),
         sealer.seal_at(content.encode(), content_column, row_id),
-        tuple(indexer.checked_row(row)),
+        blinds,
+        pack_index_keys(blinds),
     )
 
 

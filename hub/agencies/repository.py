@@ -82,39 +82,52 @@ def records_by_source_ref(
 ) -> dict[bytes, KnownRecord]:
     """Existing records of ``agency`` by source-ref index."""
     found: dict[bytes, KnownRecord] = {}
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # An import looks up every row of every batch: straight to the driver, as the bulk
+        # writes below go, instead of SQLAlchemy processing each of the IN list's values.
+        to_id = _RECORDS.c.id.type.result_processor(connection.dialect, None)
+        cursor = connection.connection.cursor()
+        try:
+            for start in range(0, len(source_ref_indexes), IN_LIST_LIMIT):
+                part = source_ref_indexes[start : start + IN_LIST_LIMIT]
+                placeholders = ", ".join("?" * len(part))  # only placeholders go into the SQL
+                cursor.execute(
+                    "SELECT source_ref_index, id, row_digest, index_keys FROM agency_records "  # noqa: S608
+                    f"WHERE agency = ? AND source_ref_index IN ({placeholders})",
+                    (agency, *part),
+                )
+                for ref_index, record_id, digest, index_keys in cursor.fetchall():
+                    found[bytes(ref_index)] = KnownRecord(
+                        cast(uuid.UUID, record_id if to_id is None else to_id(record_id)),
+                        None if digest is None else bytes(digest),
+                        None if index_keys is None else bytes(index_keys),
+                    )
+        finally:
+            cursor.close()
+        return found
     columns = (
         AgencyRecord.source_ref_index,
         AgencyRecord.id,
         AgencyRecord.row_digest,
         AgencyRecord.index_keys,
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # One array parameter, not one parameter per index: a batch is one short query.
-        statements = [
-            records_of_agency(agency)
-            .where(
-                AgencyRecord.source_ref_index
-                == any_(bindparam("refs", list(source_ref_indexes), type_=_BYTEA_ARRAY))
+    # One array parameter, not one parameter per index: a batch is one short query.
+    statement = (
+        records_of_agency(agency)
+        .where(
+            AgencyRecord.source_ref_index
+            == any_(bindparam("refs", list(source_ref_indexes), type_=_BYTEA_ARRAY))
+        )
+        .with_only_columns(*columns)
+    )
+    for ref_index, record_id, digest, index_keys in session.execute(statement):
+        if ref_index is not None:
+            found[bytes(ref_index)] = KnownRecord(
+                record_id,
+                None if digest is None else bytes(digest),
+                None if index_keys is None else bytes(index_keys),
             )
-            .with_only_columns(*columns)
-        ]
-    else:
-        statements = [
-            records_of_agency(agency)
-            .where(
-                AgencyRecord.source_ref_index.in_(source_ref_indexes[start : start + IN_LIST_LIMIT])
-            )
-            .with_only_columns(*columns)
-            for start in range(0, len(source_ref_indexes), IN_LIST_LIMIT)
-        ]
-    for statement in statements:
-        for ref_index, record_id, digest, index_keys in session.execute(statement):
-            if ref_index is not None:
-                found[bytes(ref_index)] = KnownRecord(
-                    record_id,
-                    None if digest is None else bytes(digest),
-                    None if index_keys is None else bytes(index_keys),
-                )
     return found
 
 
@@ -279,23 +292,28 @@ def insert_new_records(
 
 
 def insert_blind_indexes(
-    session: Session, agency: str, indexes: Sequence[tuple[bytes, uuid.UUID, int]]
+    session: Session,
+    agency: str,
+    records: Sequence[tuple[uuid.UUID, Sequence[tuple[int, bytes]]]],
 ) -> None:
-    """Insert blind indexes ``(blind, record id, pass code)`` of records of ``agency``.
+    """Insert the blind indexes of records of ``agency``: ``(record id, [(pass code, blind)])``.
 
     Sorted by blind first, so the rows go into the agency's range of the index in order.
     """
-    if not indexes:
+    if not records:
         return
     bulk = _bulk_insert(session.get_bind().dialect, _RECORD_INDEX, _INDEX_COLUMNS)
     to_id = bulk.processors.get("record_id")
-    ordered = sorted(indexes)
-    rows = (
-        [(agency, blind, to_id(record_id), code) for blind, record_id, code in ordered]
-        if to_id is not None
-        else [(agency, blind, record_id, code) for blind, record_id, code in ordered]
-    )
+    rows: list[tuple[str, bytes, Any, int]] = []
+    for record_id, blinds in records:
+        stored_id = record_id if to_id is None else to_id(record_id)
+        rows.extend([(agency, blind, stored_id, code) for code, blind in blinds])
+    rows.sort(key=_blind_of_row)
     _run_bulk(session, bulk, rows)
+
+
+def _blind_of_row(row: tuple[str, bytes, Any, int]) -> bytes:
+    return row[1]
 
 
 def replace_record(

@@ -48,7 +48,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from hub.agencies import repository
-from hub.agencies.indexing import PASS_CODES, PASS_STRENGTH, Indexer, pack_index_keys
+from hub.agencies.indexing import PASS_STRENGTH, Indexer
 from hub.agencies.models import AgencyRecord
 from hub.agencies.normalise import MatchStrength, PersonIdentifiers, matching_keys
 from hub.agencies.preparing import (
@@ -163,7 +163,7 @@ def write_prepared(
     record_keys = keyring.record_keys(session, agency_key_id(agency), len(changed))
     key_column = record_columns(agency)[0]
     new_records: list[tuple[Any, ...]] = []
-    indexes: list[tuple[bytes, uuid.UUID, int]] = []
+    indexes: list[tuple[uuid.UUID, Sequence[tuple[int, bytes]]]] = []
     replaced: list[tuple[uuid.UUID, bytes | None]] = []
     for row, known in changed:
         if known is None:
@@ -176,8 +176,8 @@ def write_prepared(
         sealed_key = record_keys.seal(
             DataKey(record_key_id(row_id), RECORD_KEY_VERSION, row.record_key), key_column, row_id
         )
-        indexes.extend((blind, record_id, PASS_CODES[name]) for name, blind in row.blinds)
-        index_keys = pack_index_keys(row.blinds)
+        indexes.append((record_id, row.blinds))
+        index_keys = row.index_keys
         if known is None:
             new_records.append(
                 (

@@ -266,7 +266,12 @@ def test_bulk_inserts_store_exactly_what_core_inserts_store(database: Database) 
             3,
             "Zoë".encode() + bytes(range(256)),
             bytes([i]) * 200,
-            pack_index_keys([("nhs", bytes([i, 0]) * 16), ("family_dob", bytes([i, 1]) * 16)]),
+            pack_index_keys(
+                [
+                    (PASS_CODES["nhs"], bytes([i, 0]) * 16),
+                    (PASS_CODES["family_dob"], bytes([i, 1]) * 16),
+                ]
+            ),
         )
         for i in range(5)
     ]
@@ -306,7 +311,14 @@ def test_bulk_inserts_store_exactly_what_core_inserts_store(database: Database) 
         repository.insert_new_records(
             session, "police", created_by="ops-1", now=now, records=records
         )
-        repository.insert_blind_indexes(session, "police", indexes)
+        repository.insert_blind_indexes(
+            session,
+            "police",
+            [
+                (record[0], [(code, blind) for blind, rid, code in indexes if rid == record[0]])
+                for record in records
+            ],
+        )
     through_bulk = raw_rows(database, "police")
 
     assert (len(through_core[0]), len(through_core[1])) == (5, 10)
