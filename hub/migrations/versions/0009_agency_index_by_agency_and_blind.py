@@ -6,7 +6,8 @@ blind one, spread over every agency's rows. It becomes one B-tree keyed
 ``(agency, blind, record_id)`` (``WITHOUT ROWID`` on SQLite) with the pass as a small code,
 so an import's sorted rows land in its own agency's range. A record's own index keys move
 into ``agency_records.index_keys``, which is how its rows are found when it is replaced or
-shredded (there is no longer an index by record). Existing rows are copied over.
+shredded (there is no longer an index by record). Existing rows are copied over, and on
+PostgreSQL the rebuilt table gets the privileges other roles had on the old one.
 
 Revision ID: 0009
 Revises: 0008
@@ -57,6 +58,28 @@ def _rename_primary_key(table: str, old: str, new: str) -> None:
     """PostgreSQL names the primary key's index after the constraint; SQLite has no name."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"ALTER TABLE {table} RENAME CONSTRAINT {old} TO {new}")
+
+
+def _grants_on(table: str) -> list[tuple[str, str]]:
+    """PostgreSQL: the privileges other roles (the app's) hold on ``table``."""
+    if op.get_bind().dialect.name != "postgresql":
+        return []
+    rows = op.get_bind().execute(
+        sa.text(
+            "SELECT grantee, privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_schema = current_schema() AND table_name = :table "
+            "AND grantee <> current_user"
+        ),
+        {"table": table},
+    )
+    return [(grantee, privilege) for grantee, privilege in rows]
+
+
+def _grant(table: str, grants: list[tuple[str, str]]) -> None:
+    """Give the rebuilt table the privileges the old one had, so the app keeps working
+    without another ``mash-hub db grant``."""
+    for grantee, privilege in grants:
+        op.execute(f'GRANT {privilege} ON {table} TO "{grantee}"')
 
 
 def _backfill_index_keys() -> None:
@@ -112,12 +135,14 @@ def upgrade() -> None:
         "INSERT INTO agency_record_index_new (agency, blind, record_id, pass_code) "
         f"SELECT agency, blind, record_id, {_code_of_name()} FROM agency_record_index"
     )
+    grants = _grants_on("agency_record_index")
     op.drop_index("ix_agency_record_index_blind", table_name="agency_record_index")
     op.drop_table("agency_record_index")
     op.rename_table("agency_record_index_new", "agency_record_index")
     _rename_primary_key(
         "agency_record_index", "pk_agency_record_index_new", "pk_agency_record_index"
     )
+    _grant("agency_record_index", grants)
     _backfill_index_keys()
 
 
@@ -140,8 +165,10 @@ def downgrade() -> None:
         "INSERT INTO agency_record_index_old (record_id, pass_name, agency, blind) "
         f"SELECT record_id, {_name_of_code()}, agency, blind FROM agency_record_index"
     )
+    grants = _grants_on("agency_record_index")
     op.drop_table("agency_record_index")
     op.rename_table("agency_record_index_old", "agency_record_index")
+    _grant("agency_record_index", grants)
     _rename_primary_key(
         "agency_record_index", "pk_agency_record_index_old", "pk_agency_record_index"
     )
