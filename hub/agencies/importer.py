@@ -207,9 +207,12 @@ def import_file(
         with transaction(database) as session:
             decision = require(principal, Action.import_, resource)
             repository.prepare_for_bulk_writes(session)
-            result = service.write_prepared(
-                session, agency, rows, keyring=keyring, written_by=principal.sub
-            )
+            try:
+                result = service.write_prepared(
+                    session, agency, rows, keyring=keyring, written_by=principal.sub
+                )
+            finally:
+                repository.end_bulk_batch(session)
             if result.created or result.updated:
                 audit.record(
                     session,

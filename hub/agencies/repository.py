@@ -243,11 +243,31 @@ BULK_WAL_AUTOCHECKPOINT_PAGES = 50_000
 SQLITE_DEFAULT_WAL_AUTOCHECKPOINT_PAGES = 1000
 
 
+# An import batch inserts tens of thousands of index rows into one agency's range; with
+# SQLite's default 2 MB page cache it spills dirty pages to the log and reads them back
+# mid-transaction. A batch transaction gets a larger cache, and gives it back before it
+# commits, so no pooled connection keeps it.
+BULK_CACHE_KIB = 256 * 1024
+_CACHE_BEFORE_BULK = "cache_size_before_bulk_writes"
+
+
 def prepare_for_bulk_writes(session: Session) -> None:
-    """Let this transaction's connection batch its checkpoints (SQLite; elsewhere a no-op)."""
+    """Let this batch transaction's connection batch its checkpoints and cache more pages
+    (SQLite; elsewhere a no-op). Call :func:`end_bulk_batch` before it commits."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={BULK_WAL_AUTOCHECKPOINT_PAGES}")
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        connection.info[_CACHE_BEFORE_BULK] = before
+        connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+
+
+def end_bulk_batch(session: Session) -> None:
+    """Give back the batch's page cache (its dirty pages go to the log, as at commit)."""
+    connection = session.connection()
+    before = connection.info.pop(_CACHE_BEFORE_BULK, None)
+    if before is not None:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 def finish_bulk_writes(session: Session) -> None:

@@ -500,3 +500,22 @@ def test_a_file_with_bad_rows_imports_nothing_with_or_without_workers(
             )
     with database.session() as session:
         assert session.execute(select(AgencyRecord.id)).first() is None
+
+
+def test_a_batch_gives_back_its_page_cache_before_it_commits(database: Database) -> None:
+    with transaction(database) as session:
+        connection = session.connection()
+        if connection.dialect.name != "sqlite":
+            # Nothing to give back on PostgreSQL: its buffers are the server's.
+            repository.prepare_for_bulk_writes(session)
+            assert not connection.info
+            repository.end_bulk_batch(session)
+            return
+        usual = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        repository.prepare_for_bulk_writes(session)
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == -(
+            repository.BULK_CACHE_KIB
+        )
+        repository.end_bulk_batch(session)
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == usual
+        repository.finish_bulk_writes(session)
