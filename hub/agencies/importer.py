@@ -7,8 +7,9 @@ long transaction open, and a file interrupted half-way is finished by running it
 rows are found by the agency's own reference (``source_ref``) and a row that is already
 there, unchanged, is left alone.
 
-A large file is checked and prepared (normalised, blind-indexed, serialised) by worker
-processes, which work ahead of this process while it seals and writes each batch (see
+A large file is checked and prepared (normalised, blind-indexed, sealed under a new key
+per record) by worker processes, which work ahead of this process while it seals the
+record keys under the agency key and writes each batch (see
 :mod:`hub.agencies.preparing`); a small one is done in this process. Either way the same
 rows are written, and the same problems reported by line.
 """

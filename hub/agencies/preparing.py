@@ -187,8 +187,9 @@ class WorkerPool:
 
     Workers start from a fork server (forking the importing process could copy a lock
     another of its threads holds) with this module already imported there. Rows and the
-    linkage key reach them through the pool's own pipes; nothing is written to disk, and
-    the workers end with the pool.
+    linkage key reach them, and prepared rows with their record keys come back, through
+    the pool's own pipes; nothing is written to disk, no agency key is ever sent, and the
+    workers end with the pool.
     """
 
     def __init__(self, workers: int) -> None:

@@ -19,14 +19,13 @@ retention ends, as with any design.
 Why the record key is sealed under the agency key and not wrapped by the KEK: wrapping is
 a round trip to the HSM, and a bulk import would make one per record. Sealing under the
 agency key is a local AES-GCM operation, and rotating an agency key re-seals 60-byte
-record keys instead of re-encrypting records. Measured (``bench/import.py`` and a
-micro-benchmark on a 2-core box): a record key costs about 7 microseconds per record
-(generate 32 random bytes, one extra AES-GCM seal with the agency key's schedule reused)
-against 150-350 microseconds for the whole row on SQLite (checking, normalising, six blind
-indexes, sealing, inserting seven rows), so 2-4% of import throughput. The import's cost
-is elsewhere, mostly in the database's random inserts into the blind index (see
-``bench/``); dropping per-record keys would not bring it closer to its target, and would
-give up record-level crypto-shredding.
+record keys instead of re-encrypting records. Per record that is one AES-GCM seal of 32
+bytes with the agency key's schedule reused, a few microseconds against the 100-200
+microseconds a record costs to import on SQLite (see ``bench/import.py``); dropping
+per-record keys would not change what an import costs, and would give up record-level
+crypto-shredding. In a bulk import the record key is made, and the record sealed under
+it, in a worker process (:mod:`hub.agencies.preparing`); only the importing process,
+which alone holds the agency key, seals the record key.
 
 Associated data binds every ciphertext to the agency, table, column and record id, and
 (through the sealed header) to the key id and version that sealed it, so a ciphertext or
