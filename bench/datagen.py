@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from hub.agencies.rows import KNOWN_COLUMNS
+
 AGENCIES = (
     "police",
     "health",
@@ -27,19 +29,8 @@ AGENCIES = (
     "early_years",
     "ambulance",
 )
-COLUMNS = (
-    "source_ref",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "nhs_number",
-    "postcode",
-    "address_line",
-    "record_type",
-    "occurred_on",
-    "summary",
-    "team",
-)
+# The columns an import knows, in their documented order, and one kept as details.
+COLUMNS = (*KNOWN_COLUMNS, "team")
 GIVEN = [
     "Amelia",
     "Noah",

@@ -98,11 +98,8 @@ def records_by_source_ref(
                     (agency, *part),
                 )
                 for ref_index, record_id, digest, index_keys in cursor.fetchall():
-                    found[bytes(ref_index)] = KnownRecord(
-                        cast(uuid.UUID, record_id if to_id is None else to_id(record_id)),
-                        None if digest is None else bytes(digest),
-                        None if index_keys is None else bytes(index_keys),
-                    )
+                    record_id = record_id if to_id is None else to_id(record_id)
+                    found[bytes(ref_index)] = _known(record_id, digest, index_keys)
         finally:
             cursor.close()
         return found
@@ -123,12 +120,16 @@ def records_by_source_ref(
     )
     for ref_index, record_id, digest, index_keys in session.execute(statement):
         if ref_index is not None:
-            found[bytes(ref_index)] = KnownRecord(
-                record_id,
-                None if digest is None else bytes(digest),
-                None if index_keys is None else bytes(index_keys),
-            )
+            found[bytes(ref_index)] = _known(record_id, digest, index_keys)
     return found
+
+
+def _known(record_id: Any, digest: Any, index_keys: Any) -> KnownRecord:
+    return KnownRecord(
+        cast(uuid.UUID, record_id),
+        None if digest is None else bytes(digest),
+        None if index_keys is None else bytes(index_keys),
+    )
 
 
 _BYTEA_ARRAY = postgresql.ARRAY(LargeBinary)

@@ -23,7 +23,7 @@ from hub.agencies import importer, repository
 from hub.agencies.indexing import PASS_CODES, PASS_OF_CODE, Indexer, pack_index_keys
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex
 from hub.agencies.preparing import WorkerPool, new_record_id
-from hub.agencies.rows import RecordRow, check_row
+from hub.agencies.rows import KNOWN_COLUMNS, RecordRow, check_row
 from hub.agencies.service import ImportRefused, record_out
 from hub.auth.principal import Principal, Role
 from hub.db import Database, transaction
@@ -41,19 +41,8 @@ from hub.kit.crypto.envelope import (
 )
 from hub.kit.crypto.providers import LocalFileKekProvider
 
-COLUMNS = [
-    "source_ref",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "nhs_number",
-    "postcode",
-    "address_line",
-    "record_type",
-    "occurred_on",
-    "summary",
-    "team",
-]
+# The columns an import knows, in their documented order, and one kept as details.
+COLUMNS = [*KNOWN_COLUMNS, "team"]
 
 # Identifiers written the many ways agencies write them.
 GIVEN = ["Zoë", "ZOE", " zoe ", "Łukasz", "Siân", "Æthelred", "--", "Ørjan", "Mo'", "Ann-Marie"]

@@ -12,24 +12,14 @@ from typer.testing import CliRunner
 
 from hub.agencies.cli import keys_app, records_app
 from hub.agencies.models import AgencyRecord
+from hub.agencies.rows import KNOWN_COLUMNS
 from hub.audit.models import AuditEntry
 from hub.db import Database
 from hub.keys.models import DataKeyRow
 from hub.settings import Settings, get_settings
 
-COLUMNS = [
-    "source_ref",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "nhs_number",
-    "postcode",
-    "address_line",
-    "record_type",
-    "occurred_on",
-    "summary",
-    "officer",
-]
+# The columns an import knows, in their documented order, and one kept as details.
+COLUMNS = [*KNOWN_COLUMNS, "officer"]
 
 
 @pytest.fixture

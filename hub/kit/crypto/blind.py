@@ -34,6 +34,9 @@ _INDEX_LABEL = b"mash-hub/blind-index/v1"
 _DERIVE_LABEL = b"mash-hub/linkage-subkey/v1"
 _FIELD_LENGTH = struct.Struct(">I")
 _SHA256_BLOCK = 64
+# HMAC's pads (RFC 2104) as byte translations: each key byte XOR 0x36, XOR 0x5C.
+_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
 
 
 def _length_prefixed(*fields: bytes) -> bytes:
@@ -131,9 +134,9 @@ class PassIndex:
             raise ValueError("pass_name must be a non-empty string")
         # The linkage key (32 bytes) is shorter than SHA-256's 64-byte block: zero-padded.
         block = key.to_bytes().ljust(_SHA256_BLOCK, b"\0")
-        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
+        self._inner = hashlib.sha256(block.translate(_INNER_PAD))
         self._inner.update(_length_prefixed(_INDEX_LABEL, pass_name.encode("utf-8")))
-        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
+        self._outer = hashlib.sha256(block.translate(_OUTER_PAD))
 
     def __repr__(self) -> str:
         return "PassIndex(<redacted>)"
