@@ -7,6 +7,10 @@ long transaction open, and a file interrupted half-way is finished by running it
 rows are found by the agency's own reference (``source_ref``) and a row that is already
 there, unchanged, is left alone.
 
+What is imported is the file that was checked: a file that changes after its check (an
+export still being written, say) stops the import at the next batch, and the bytes read
+for the import must hash to the checked file's digest before its last batch is written.
+
 A large file is checked and prepared (normalised, blind-indexed, sealed under a new key
 per record) by worker processes, which work ahead of this process while it seals the
 record keys under the agency key and writes each batch (see
@@ -25,7 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import structlog
 
@@ -65,6 +69,25 @@ class ImportFileError(Unprocessable):
     """The file as a whole cannot be read (not UTF-8, no header, missing columns)."""
 
     code = "invalid_file"
+
+
+class FileChanged(ImportFileError):
+    """The file is not the one that was checked: it changed during or after its check."""
+
+    code = "file_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """A file's size and modification time: what changes when anything writes to it."""
+
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp:
+        status = path.stat()
+        return cls(status.st_size, status.st_mtime_ns)
 
 
 def csv_records(text_lines: Iterator[str]) -> tuple[list[str], Iterator[RawRecord]]:
@@ -113,27 +136,42 @@ def csv_rows(text_lines: Iterator[str]) -> Iterator[tuple[int, Mapping[str, Any]
         yield line, row_mapping(header, fields)
 
 
-def _open_lines(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        yield from handle
+def _open_lines(path: Path, digest: Any = None) -> Iterator[str]:
+    """The file's text lines; the bytes read also go into ``digest`` (a hashlib object)."""
+    with path.open("rb") as raw:
+        source: Any = raw if digest is None else io.BufferedReader(_Hashing(raw, digest))
+        with io.TextIOWrapper(source, encoding="utf-8-sig", newline="") as handle:
+            yield from handle
+
+
+class _Hashing(io.RawIOBase):
+    """A binary file that feeds each block it reads into a digest."""
+
+    def __init__(self, raw: io.BufferedReader, digest: Any) -> None:
+        self._raw = raw
+        self._digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._raw.readinto(buffer)
+        if count:
+            self._digest.update(memoryview(buffer)[:count])
+        return count
 
 
 def csv_text_rows(text: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     return csv_rows(iter(io.StringIO(text, newline="")))
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def validate_file(path: Path, *, pool: WorkerPool | None = None) -> ValidationReport:
+def validate_file(
+    path: Path, *, pool: WorkerPool | None = None, digest: Any = None
+) -> ValidationReport:
+    """Check every row; the file's bytes also go into ``digest``, if given."""
     report = ValidationReport()
     tally = RowTally(report)
-    header, records = csv_records(_open_lines(path))
+    header, records = csv_records(_open_lines(path, digest))
     outcomes = (
         check_raw(header, records)
         if pool is None
@@ -150,6 +188,7 @@ class ImportPlan:
 
     report: ValidationReport
     digest: str
+    stamp: FileStamp
 
     @property
     def problems(self) -> list[RowProblem]:
@@ -164,7 +203,15 @@ def check_access(database: Database, principal: Principal, agency: str) -> None:
 
 def plan_import(path: Path, *, pool: WorkerPool | None = None) -> ImportPlan:
     """Check every row of the file (in ``pool``'s worker processes, if given)."""
-    return ImportPlan(report=validate_file(path, pool=pool), digest=file_digest(path))
+    stamp = FileStamp.of(path)
+    digest = hashlib.sha256()
+    report = validate_file(path, pool=pool, digest=digest)
+    if FileStamp.of(path) != stamp:
+        raise FileChanged(
+            "The file changed while it was being checked; nothing was imported. "
+            "Run the import again once the file is complete."
+        )
+    return ImportPlan(report=report, digest=digest.hexdigest(), stamp=stamp)
 
 
 @contextlib.contextmanager
@@ -199,12 +246,18 @@ def import_file(
     """
     if plan.problems and not skip_invalid:
         raise service.ImportRefused(plan.problems)
+    if FileStamp.of(path) != plan.stamp:
+        raise FileChanged(
+            "The file changed after it was checked; nothing was imported. Run the import again."
+        )
     import_id = str(uuid.uuid4())
     resource = Resource(Kind.agency_record, owner=agency)
     created = updated = unchanged = 0
 
     def write(rows: list[PreparedRow]) -> None:
         nonlocal created, updated, unchanged
+        if FileStamp.of(path) != plan.stamp:
+            stop("The file changed while it was being imported.")
         with transaction(database) as session:
             decision = require(principal, Action.import_, resource)
             repository.prepare_for_bulk_writes(session)
@@ -232,6 +285,29 @@ def import_file(
         if on_batch is not None:
             on_batch(len(rows))
 
+    def stop(why: str) -> NoReturn:
+        """Stop a changed file's import: audit what was written, and say so."""
+        with transaction(database) as session:
+            decision = require(principal, Action.import_, resource)
+            repository.finish_bulk_writes(session)
+            audit.record(
+                session,
+                principal,
+                allowed_event(
+                    decision,
+                    resource,
+                    resource_id=import_id,
+                    content_hash=plan.digest,
+                    reason=f"import stopped, the file changed after its check: created "
+                    f"{created}, updated {updated}, unchanged {unchanged}",
+                ),
+            )
+        log.warning("agency_records.import_stopped", agency=agency, import_id=import_id)
+        raise FileChanged(
+            f"{why} {created + updated} records were written before it was noticed, each "
+            "from a valid row; nothing after. Run the import again on the finished file."
+        )
+
     with transaction(database) as session:
         require(principal, Action.import_, resource)
         linkage = keyring.linkage_key(session)
@@ -239,7 +315,8 @@ def import_file(
     # repeat, which the check reported, and is skipped.
     seen: set[bytes] = set()
     batch: list[PreparedRow] = []
-    header, records = csv_records(_open_lines(path))
+    read = hashlib.sha256()
+    header, records = csv_records(_open_lines(path, read))
     chunk_size = min(CHUNK, batch_size)
     chunks = (
         prepare_in_process(Indexer(linkage), agency, header, records, chunk_size=chunk_size)
@@ -255,6 +332,8 @@ def import_file(
         )
     )
     for chunk in chunks:
+        if any(problem.line not in plan.report.bad_lines for problem in chunk.problems):
+            stop("The file changed while it was being imported.")
         for row in chunk.rows:
             if row.source_ref_index in seen:
                 continue
@@ -263,6 +342,8 @@ def import_file(
             if len(batch) >= batch_size:
                 write(batch)
                 batch = []
+    if read.hexdigest() != plan.digest:
+        stop("The file read for the import is not the file that was checked.")
     if batch:
         write(batch)
 

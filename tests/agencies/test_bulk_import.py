@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from hub.agencies.models import AgencyRecord, AgencyRecordIndex
 from hub.agencies.preparing import WorkerPool, new_record_id
 from hub.agencies.rows import KNOWN_COLUMNS, RecordRow, check_row
 from hub.agencies.service import ImportRefused, record_out
+from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal, Role
 from hub.db import Database, transaction
 from hub.keys.models import DataKeyRow
@@ -508,3 +510,114 @@ def test_a_batch_gives_back_its_page_cache_before_it_commits(database: Database)
         repository.end_bulk_batch(session)
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar_one() == usual
         repository.finish_bulk_writes(session)
+
+
+# --- the file imported is the file checked ----------------------------------------------------
+
+
+def valid_rows(count: int) -> list[dict[str, str]]:
+    return [messy_row(i) for i in range(count) if not isinstance(check_row(messy_row(i), 2), list)]
+
+
+def append_row(path: Path, row: dict[str, str]) -> None:
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore").writerow(row)
+
+
+def police_records(database: Database) -> int:
+    with database.session() as session:
+        return len(
+            session.execute(select(AgencyRecord.id).where(AgencyRecord.agency == "police")).all()
+        )
+
+
+@pytest.mark.usefixtures("app")
+def test_a_file_changed_after_its_check_imports_nothing(
+    database: Database, keyring: Keyring, pool: WorkerPool, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "records.csv", valid_rows(20))
+    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
+    for workers in (pool, None):
+        plan = importer.plan_import(path, pool=workers)
+        append_row(path, messy_row(900, summary="Added after the check."))
+        with pytest.raises(importer.FileChanged, match="changed after it was checked"):
+            importer.import_file(
+                database, keyring, principal, "police", path, plan, skip_invalid=False, pool=workers
+            )
+    assert police_records(database) == 0
+
+
+@pytest.mark.usefixtures("app")
+def test_a_file_changed_during_its_import_stops_at_the_next_batch_and_says_so(
+    database: Database, keyring: Keyring, pool: WorkerPool, tmp_path: Path
+) -> None:
+    rows = valid_rows(40)
+    path = write_csv(tmp_path / "records.csv", rows)
+    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
+    plan = importer.plan_import(path, pool=pool)
+
+    def after_a_batch(_: int) -> None:
+        append_row(path, messy_row(901))
+
+    with pytest.raises(importer.FileChanged, match="5 records were written") as stopped:
+        importer.import_file(
+            database,
+            keyring,
+            principal,
+            "police",
+            path,
+            plan,
+            skip_invalid=False,
+            batch_size=5,
+            on_batch=after_a_batch,
+            pool=pool,
+        )
+    assert "Run the import again" in stopped.value.detail
+    assert police_records(database) == 5
+    with database.session() as session:
+        entries = (
+            session.execute(
+                select(AuditEntry).where(AuditEntry.action == "import").order_by(AuditEntry.id)
+            )
+            .scalars()
+            .all()
+        )
+    assert [entry.reason for entry in entries] == [
+        None,
+        "import stopped, the file changed after its check: created 5, updated 0, unchanged 0",
+    ]
+    assert len(json.loads(entries[0].subject_ids)) == 5
+
+    # Run again on the finished file: the rest is written, the five are left as they are.
+    out = import_csv(database, keyring, "police", path, pool=pool, batch_size=5)
+    assert (out.created, out.unchanged) == (len(rows) + 1 - 5, 5)
+
+
+@pytest.mark.usefixtures("app")
+def test_a_file_rewritten_to_the_same_size_and_time_is_caught_by_its_digest(
+    database: Database, keyring: Keyring, tmp_path: Path
+) -> None:
+    rows = valid_rows(20)
+    path = write_csv(tmp_path / "records.csv", rows)
+    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
+    plan = importer.plan_import(path)
+    status = path.stat()
+    # The same length, a different summary, and the old modification time put back.
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"Attended the address (3).", b"Attended the address (4)."))
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert path.read_bytes() != original
+    assert importer.FileStamp.of(path) == plan.stamp
+
+    with pytest.raises(importer.FileChanged, match="not the file that was checked"):
+        importer.import_file(
+            database,
+            keyring,
+            principal,
+            "police",
+            path,
+            plan,
+            skip_invalid=False,
+            batch_size=len(rows) + 1,
+        )
+    assert police_records(database) == 0
