@@ -15,7 +15,11 @@ A large file is checked and prepared (normalised, blind-indexed, sealed under a 
 per record) by worker processes, which work ahead of this process while it seals the
 record keys under the agency key and writes each batch (see
 :mod:`hub.agencies.preparing`); a small one is done in this process. Either way the same
-rows are written, and the same problems reported by line.
+rows are written, and the same problems reported by line. Into a store that already has
+records, each chunk is sent with the digests stored under its rows' references; a row
+that matches comes back unsealed, and its batch confirms it against the store (preparing
+it in full if its record changed meanwhile), so running the same file again makes no
+record keys and seals nothing.
 """
 
 from __future__ import annotations
@@ -32,18 +36,29 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import structlog
+from sqlalchemy.orm import Session
 
 from hub.agencies import repository, service
 from hub.agencies.indexing import Indexer
 from hub.agencies.preparing import (
+    KnownDigests,
+    PreparedChunk,
     PreparedRow,
     RawRecord,
+    UnchangedRow,
     WorkerPool,
     check_raw,
     prepare_in_process,
+    prepare_raw,
     row_mapping,
 )
-from hub.agencies.rows import RowProblem, RowTally, ValidationReport, missing_columns
+from hub.agencies.rows import (
+    RowProblem,
+    RowTally,
+    ValidationReport,
+    clean_text,
+    missing_columns,
+)
 from hub.agencies.schemas import ImportOut
 from hub.audit import service as audit
 from hub.auth.principal import Principal
@@ -195,6 +210,69 @@ class ImportPlan:
         return self.report.problems
 
 
+def _known_digests(
+    database: Database, principal: Principal, agency: str, header: list[str], indexer: Indexer
+) -> Callable[[list[RawRecord]], KnownDigests]:
+    """For a chunk of raw records, the digest stored under each one's reference.
+
+    The reference is read as the row check reads it; a record whose reference is not
+    valid gets None (the check reports it). Only a hint: the batch that writes a row the
+    workers found unchanged confirms it against the store.
+    """
+    # csv.DictReader keeps the last of repeated column names.
+    at = max(position for position, name in enumerate(header) if name == "source_ref")
+    resource = Resource(Kind.agency_record, owner=agency)
+
+    def known_of(chunk: list[RawRecord]) -> KnownDigests:
+        refs: list[bytes | None] = []
+        for _, fields in chunk:
+            value = clean_text(fields[at]) if at < len(fields) else None
+            refs.append(None if value is None else indexer.source_ref(agency, value))
+        with transaction(database) as session:
+            require(principal, Action.import_, resource)
+            stored = repository.records_by_source_ref(
+                session, agency, [ref for ref in refs if ref is not None]
+            )
+        known: KnownDigests = []
+        for ref in refs:
+            found = None if ref is None else stored.get(ref)
+            known.append(None if found is None else found.row_digest)
+        return known
+
+    return known_of
+
+
+def _confirm_unchanged(
+    session: Session,
+    agency: str,
+    items: list[PreparedRow | UnchangedRow],
+    raw_of: Mapping[int, list[str]],
+    prepare: Callable[[list[RawRecord]], PreparedChunk],
+) -> tuple[list[PreparedRow], int]:
+    """The batch's rows to write, and how many of its unchanged rows the store confirms.
+
+    A row found unchanged whose record changed (or went) since is prepared in full here.
+    """
+    rows = [item for item in items if isinstance(item, PreparedRow)]
+    marks = [item for item in items if isinstance(item, UnchangedRow)]
+    if not marks:
+        return rows, 0
+    stored = repository.records_by_source_ref(
+        session, agency, [mark.source_ref_index for mark in marks]
+    )
+    stale: list[RawRecord] = []
+    for mark in marks:
+        found = stored.get(mark.source_ref_index)
+        if found is None or found.row_digest != mark.row_digest:
+            stale.append((mark.line, raw_of[mark.line]))
+    if stale:
+        for row in prepare(stale).rows:
+            if not isinstance(row, PreparedRow):
+                raise RuntimeError("a row prepared without stored digests came back unchanged")
+            rows.append(row)
+    return rows, len(marks) - len(stale)
+
+
 def check_access(database: Database, principal: Principal, agency: str) -> None:
     """Refuse (and audit the refusal) before reading a file the caller may not import."""
     with transaction(database):
@@ -254,7 +332,7 @@ def import_file(
     resource = Resource(Kind.agency_record, owner=agency)
     created = updated = unchanged = 0
 
-    def write(rows: list[PreparedRow]) -> None:
+    def write(items: list[PreparedRow | UnchangedRow]) -> None:
         nonlocal created, updated, unchanged
         if FileStamp.of(path) != plan.stamp:
             stop("The file changed while it was being imported.")
@@ -262,9 +340,17 @@ def import_file(
             decision = require(principal, Action.import_, resource)
             repository.prepare_for_bulk_writes(session)
             try:
+                rows, confirmed = _confirm_unchanged(
+                    session,
+                    agency,
+                    items,
+                    raw_of,
+                    lambda stale: prepare_raw(indexer, agency, header, stale),
+                )
                 result = service.write_prepared(
                     session, agency, rows, keyring=keyring, written_by=principal.sub
                 )
+                result.unchanged += confirmed
             finally:
                 repository.end_bulk_batch(session)
             if result.created or result.updated:
@@ -283,7 +369,7 @@ def import_file(
         updated += len(result.updated)
         unchanged += result.unchanged
         if on_batch is not None:
-            on_batch(len(rows))
+            on_batch(len(items))
 
     def stop(why: str) -> NoReturn:
         """Stop a changed file's import: audit what was written, and say so."""
@@ -311,15 +397,24 @@ def import_file(
     with transaction(database) as session:
         require(principal, Action.import_, resource)
         linkage = keyring.linkage_key(session)
+        # Into a store with records already, rows are sent with the digests stored under
+        # their references, and an unchanged row comes back unsealed.
+        any_stored = repository.has_records(session, agency)
+    indexer = Indexer(linkage)
     # Source-ref indexes already in this import: a later row with the same reference is a
     # repeat, which the check reported, and is skipped.
     seen: set[bytes] = set()
-    batch: list[PreparedRow] = []
+    batch: list[PreparedRow | UnchangedRow] = []
+    # The raw fields of the batch's unchanged rows, to prepare any that changed meanwhile.
+    raw_of: dict[int, list[str]] = {}
     read = hashlib.sha256()
     header, records = csv_records(_open_lines(path, read))
+    known_of = _known_digests(database, principal, agency, header, indexer) if any_stored else None
     chunk_size = min(CHUNK, batch_size)
     chunks = (
-        prepare_in_process(Indexer(linkage), agency, header, records, chunk_size=chunk_size)
+        prepare_in_process(
+            indexer, agency, header, records, chunk_size=chunk_size, known_of=known_of
+        )
         if pool is None
         else pool.prepare(
             linkage,
@@ -329,19 +424,25 @@ def import_file(
             chunk_size=chunk_size,
             # The workers prepare the next batch while this process writes one.
             ahead=-(-batch_size // chunk_size),
+            known_of=known_of,
         )
     )
-    for chunk in chunks:
+    for raw, chunk in chunks:
         if any(problem.line not in plan.report.bad_lines for problem in chunk.problems):
             stop("The file changed while it was being imported.")
+        fields_at: dict[int, list[str]] | None = None
         for row in chunk.rows:
             if row.source_ref_index in seen:
                 continue
             seen.add(row.source_ref_index)
             batch.append(row)
+            if isinstance(row, UnchangedRow):
+                fields_at = dict(raw) if fields_at is None else fields_at
+                raw_of[row.line] = fields_at[row.line]
             if len(batch) >= batch_size:
                 write(batch)
                 batch = []
+                raw_of = {}
     if read.hexdigest() != plan.digest:
         stop("The file read for the import is not the file that was checked.")
     if batch:

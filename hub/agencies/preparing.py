@@ -53,6 +53,25 @@ class PreparedRow(NamedTuple):
         return f"PreparedRow(line={self.line}, <redacted>)"
 
 
+class UnchangedRow(NamedTuple):
+    """A valid row found to be exactly the record already stored under its reference.
+
+    Nothing of it is sealed: the importing process confirms, in the batch's transaction,
+    that the stored record still has this digest, and prepares the row in full if not.
+    """
+
+    line: int
+    source_ref_index: bytes
+    row_digest: bytes
+
+    def __repr__(self) -> str:
+        return f"UnchangedRow(line={self.line}, <redacted>)"
+
+
+# The stored digest of each raw record's reference, where one is stored (None if not).
+KnownDigests = list[bytes | None]
+
+
 def new_record_id() -> uuid.UUID:
     """A time-ordered UUID (version 7, RFC 9562): 48 bits of Unix milliseconds, 74 random.
 
@@ -114,9 +133,10 @@ RawRecord = tuple[int, list[str]]
 
 
 class PreparedChunk(NamedTuple):
-    """What a worker made of a chunk of raw records: the valid rows and every problem."""
+    """What a worker made of a chunk of raw records: the valid rows, in file order, and
+    every problem."""
 
-    rows: list[PreparedRow]
+    rows: list[PreparedRow | UnchangedRow]
     problems: list[RowProblem]
 
 
@@ -135,16 +155,34 @@ def row_mapping(header: Sequence[str], fields: list[str]) -> dict[Any, Any]:
 
 
 def prepare_raw(
-    indexer: Indexer, agency: str, header: Sequence[str], records: Iterable[RawRecord]
+    indexer: Indexer,
+    agency: str,
+    header: Sequence[str],
+    records: Sequence[RawRecord],
+    known: KnownDigests | None = None,
 ) -> PreparedChunk:
-    """Check each raw record and prepare the valid ones (repeats are the caller's to find)."""
+    """Check each raw record and prepare the valid ones (repeats are the caller's to find).
+
+    ``known`` gives, record by record, the digest stored under the record's reference (if
+    any): a valid row with exactly that digest comes back as an :class:`UnchangedRow`,
+    unsealed, so running an unchanged file again costs no keys and no sealing.
+    """
     chunk = PreparedChunk([], [])
-    for line, fields in records:
+    for position, (line, fields) in enumerate(records):
         checked = check_row(row_mapping(header, fields), line)
         if isinstance(checked, list):
             chunk.problems.extend(checked)
-        else:
-            chunk.rows.append(prepare_row(indexer, agency, line, checked))
+            continue
+        stored = None if known is None else known[position]
+        if stored is not None:
+            digest = indexer.row_digest(
+                agency, canonical_of(checked.identifiers_json(), checked.content_json())
+            )
+            if digest == stored:
+                source_ref_index = indexer.source_ref(agency, checked.source_ref)
+                chunk.rows.append(UnchangedRow(line, source_ref_index, digest))
+                continue
+        chunk.rows.append(prepare_row(indexer, agency, line, checked))
     return chunk
 
 
@@ -164,13 +202,17 @@ _worker_indexers: dict[bytes, Indexer] = {}
 
 
 def _prepare_in_worker(
-    linkage_key: bytes, agency: str, header: Sequence[str], records: list[RawRecord]
+    linkage_key: bytes,
+    agency: str,
+    header: Sequence[str],
+    records: list[RawRecord],
+    known: KnownDigests | None,
 ) -> PreparedChunk:
     indexer = _worker_indexers.get(linkage_key)
     if indexer is None:
         _worker_indexers.clear()
         indexer = _worker_indexers[linkage_key] = Indexer(LinkageKey.from_bytes(linkage_key))
-    return prepare_raw(indexer, agency, header, records)
+    return prepare_raw(indexer, agency, header, records, known)
 
 
 def _chunks(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
@@ -186,10 +228,10 @@ class WorkerPool:
     """Worker processes that check or prepare chunks of raw records, in order.
 
     Workers start from a fork server (forking the importing process could copy a lock
-    another of its threads holds) with this module already imported there. Rows and the
-    linkage key reach them, and prepared rows with their record keys come back, through
-    the pool's own pipes; nothing is written to disk, no agency key is ever sent, and the
-    workers end with the pool.
+    another of its threads holds) with this module already imported there. Rows, the
+    linkage key and the (keyed) digests stored under the rows' references reach them, and
+    prepared rows with their record keys come back, through the pool's own pipes; nothing
+    is written to disk, no agency key is ever sent, and the workers end with the pool.
     """
 
     def __init__(self, workers: int) -> None:
@@ -212,23 +254,25 @@ class WorkerPool:
         chunks: Iterable[list[RawRecord]],
         *,
         ahead: int = 0,
-    ) -> Iterator[_Result]:
-        """Results in submission order, every worker kept a chunk or two ahead (and
-        ``ahead`` chunks more, for a caller that takes results in bursts)."""
-        pending: deque[Future[_Result]] = deque()
+    ) -> Iterator[tuple[list[RawRecord], _Result]]:
+        """Each chunk with its result, in submission order, every worker kept a chunk or
+        two ahead (and ``ahead`` chunks more, for a caller that takes results in bursts)."""
+        pending: deque[tuple[list[RawRecord], Future[_Result]]] = deque()
         limit = 2 * self._workers + ahead
         for chunk in chunks:
-            pending.append(work(chunk))
+            pending.append((chunk, work(chunk)))
             if len(pending) > limit:
-                yield pending.popleft().result()
+                done, future = pending.popleft()
+                yield done, future.result()
         while pending:
-            yield pending.popleft().result()
+            done, future = pending.popleft()
+            yield done, future.result()
 
     def check(
         self, header: Sequence[str], records: Iterable[RawRecord], *, chunk_size: int
     ) -> Iterator[tuple[int, str | list[RowProblem]]]:
         """:func:`check_raw` of every record, in order."""
-        for outcomes in self._in_order(
+        for _, outcomes in self._in_order(
             lambda chunk: self._executor.submit(check_raw, header, chunk),
             _chunks(records, chunk_size),
         ):
@@ -243,15 +287,18 @@ class WorkerPool:
         *,
         chunk_size: int,
         ahead: int = 0,
-    ) -> Iterator[PreparedChunk]:
-        """:func:`prepare_raw` of every chunk of records, in order; ``ahead`` more chunks
-        are prepared while the caller writes a batch."""
+        known_of: Callable[[list[RawRecord]], KnownDigests] | None = None,
+    ) -> Iterator[tuple[list[RawRecord], PreparedChunk]]:
+        """Each chunk of records with its :func:`prepare_raw`, in order; ``ahead`` more
+        chunks are prepared while the caller writes a batch. ``known_of`` (called in this
+        process as each chunk is sent) gives a chunk's stored digests."""
         key = linkage.to_bytes()
-        return self._in_order(
-            lambda chunk: self._executor.submit(_prepare_in_worker, key, agency, header, chunk),
-            _chunks(records, chunk_size),
-            ahead=ahead,
-        )
+
+        def submit(chunk: list[RawRecord]) -> Future[PreparedChunk]:
+            known = None if known_of is None else known_of(chunk)
+            return self._executor.submit(_prepare_in_worker, key, agency, header, chunk, known)
+
+        return self._in_order(submit, _chunks(records, chunk_size), ahead=ahead)
 
 
 def prepare_in_process(
@@ -261,7 +308,9 @@ def prepare_in_process(
     records: Iterable[RawRecord],
     *,
     chunk_size: int,
-) -> Iterator[PreparedChunk]:
+    known_of: Callable[[list[RawRecord]], KnownDigests] | None = None,
+) -> Iterator[tuple[list[RawRecord], PreparedChunk]]:
     """What :meth:`WorkerPool.prepare` gives, worked out in this process."""
     for chunk in _chunks(records, chunk_size):
-        yield prepare_raw(indexer, agency, header, chunk)
+        known = None if known_of is None else known_of(chunk)
+        yield chunk, prepare_raw(indexer, agency, header, chunk, known)

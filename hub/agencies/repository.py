@@ -68,6 +68,16 @@ def page_of_records(
     return list(session.execute(statement.limit(limit)).scalars())
 
 
+def has_records(session: Session, agency: str) -> bool:
+    """Whether ``agency`` has any record found by its own reference (a live record)."""
+    statement = (
+        select(AgencyRecord.id)
+        .where(AgencyRecord.agency == agency, AgencyRecord.source_ref_index.is_not(None))
+        .limit(1)
+    )
+    return session.execute(statement).first() is not None
+
+
 @dataclass(frozen=True, slots=True)
 class KnownRecord:
     """What a write needs of a record that is already stored."""

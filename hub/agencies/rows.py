@@ -145,6 +145,12 @@ def _text(raw: Mapping[str, Any], name: str) -> str | None:
         value = value.isoformat()
     if not isinstance(value, str):
         raise ValueError("must be text")
+    return clean_text(value)
+
+
+def clean_text(value: str) -> str | None:
+    """A field as a checked row keeps it: white space runs made one space, the ends
+    trimmed; None if nothing is left."""
     cleaned = " ".join(value.split())
     return cleaned or None
 

@@ -23,7 +23,7 @@ from sqlalchemy import delete, insert, select
 from hub.agencies import importer, repository
 from hub.agencies.indexing import PASS_CODES, PASS_OF_CODE, Indexer, pack_index_keys
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex
-from hub.agencies.preparing import WorkerPool, new_record_id
+from hub.agencies.preparing import WorkerPool, new_record_id, prepare_raw
 from hub.agencies.rows import KNOWN_COLUMNS, RecordRow, check_row
 from hub.agencies.service import ImportRefused, record_out
 from hub.audit.models import AuditEntry
@@ -621,3 +621,68 @@ def test_a_file_rewritten_to_the_same_size_and_time_is_caught_by_its_digest(
             batch_size=len(rows) + 1,
         )
     assert police_records(database) == 0
+
+
+# --- running an unchanged file again -----------------------------------------------------------
+
+
+def test_rows_with_the_stored_digest_come_back_unsealed_and_the_rest_in_full() -> None:
+    indexer = Indexer(LinkageKey.generate())
+    header = list(COLUMNS)
+    raw_rows = valid_rows(6)
+    records = [(i + 2, [row[name] for name in COLUMNS]) for i, row in enumerate(raw_rows)]
+    full = prepare_raw(indexer, "police", header, records)
+    stored = [row.row_digest for row in full.rows]
+    stored[1] = b"\0" * 32  # this record was stored with other content
+    stored[4] = None  # and this one not at all
+
+    again = prepare_raw(indexer, "police", header, records, stored)
+    kinds = [type(row).__name__ for row in again.rows]
+    assert kinds == [
+        "UnchangedRow",
+        "PreparedRow",
+        "UnchangedRow",
+        "UnchangedRow",
+        "PreparedRow",
+        "UnchangedRow",
+    ]
+    for before, after in zip(full.rows, again.rows, strict=True):
+        assert (after.line, after.source_ref_index, after.row_digest) == (
+            before.line,
+            before.source_ref_index,
+            before.row_digest,
+        )
+    assert "Kiln" not in repr(again.rows)
+
+
+@pytest.mark.usefixtures("app")
+def test_a_row_found_unchanged_whose_record_changed_meanwhile_is_written_in_full(
+    database: Database, keyring: Keyring, pool: WorkerPool, tmp_path: Path
+) -> None:
+    rows = valid_rows(40)
+    path = write_csv(tmp_path / "records.csv", rows)
+    import_csv(database, keyring, "police", path, pool=pool, batch_size=5)
+    target = rows[8]["source_ref"]  # in the second batch: sent to the workers before the first
+    other = write_csv(tmp_path / "other.csv", [{**rows[8], "summary": "Changed meanwhile."}])
+    changes: list[Any] = []
+
+    def meanwhile(_: int) -> None:
+        if not changes:
+            changes.append(import_csv(database, keyring, "police", other, pool=None))
+
+    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
+    out = importer.import_file(
+        database,
+        keyring,
+        principal,
+        "police",
+        path,
+        importer.plan_import(path, pool=pool),
+        skip_invalid=False,
+        batch_size=5,
+        on_batch=meanwhile,
+        pool=pool,
+    )
+    assert changes[0].updated == 1
+    assert (out.created, out.updated, out.unchanged) == (0, 1, len(rows) - 1)
+    assert stored_records(database, keyring, "police")[target]["summary"] == rows[8]["summary"]
