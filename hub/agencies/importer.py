@@ -371,8 +371,8 @@ def import_file(
         if on_batch is not None:
             on_batch(len(items))
 
-    def stop(why: str) -> NoReturn:
-        """Stop a changed file's import: audit what was written, and say so."""
+    def finish(reason: str) -> None:
+        """End the import: the usual checkpoints back, and its closing audit entry."""
         with transaction(database) as session:
             decision = require(principal, Action.import_, resource)
             repository.finish_bulk_writes(session)
@@ -384,10 +384,16 @@ def import_file(
                     resource,
                     resource_id=import_id,
                     content_hash=plan.digest,
-                    reason=f"import stopped, the file changed after its check: created "
-                    f"{created}, updated {updated}, unchanged {unchanged}",
+                    reason=reason,
                 ),
             )
+
+    def stop(why: str) -> NoReturn:
+        """Stop a changed file's import: audit what was written, and say so."""
+        finish(
+            f"import stopped, the file changed after its check: created {created}, "
+            f"updated {updated}, unchanged {unchanged}"
+        )
         log.warning("agency_records.import_stopped", agency=agency, import_id=import_id)
         raise FileChanged(
             f"{why} {created + updated} records were written before it was noticed, each "
@@ -456,20 +462,7 @@ def import_file(
         skipped_invalid=len(plan.report.bad_lines),
         problems=service.problems_out(plan.problems),
     )
-    with transaction(database) as session:
-        decision = require(principal, Action.import_, resource)
-        repository.finish_bulk_writes(session)
-        audit.record(
-            session,
-            principal,
-            allowed_event(
-                decision,
-                resource,
-                resource_id=import_id,
-                content_hash=plan.digest,
-                reason=service.import_summary(out),
-            ),
-        )
+    finish(service.import_summary(out))
     log.info(
         "agency_records.imported",
         agency=agency,

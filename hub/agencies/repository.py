@@ -151,7 +151,7 @@ _BYTEA_ARRAY = postgresql.ARRAY(LargeBinary)
 # the per-row parameter handling costs more than the sealing does, so the two INSERTs are
 # compiled once per dialect and run on the transaction's own driver cursor, with
 # SQLAlchemy's own bind processors applied: the stored rows are exactly what a Core insert
-# stores (tests/agencies/test_bulk_write.py compares them). PostgreSQL takes the rows by
+# stores (tests/agencies/test_bulk_import.py compares them). PostgreSQL takes the rows by
 # COPY, which its planner and WAL handle far better than row-by-row INSERTs.
 
 _RECORDS = cast(Table, AgencyRecord.__table__)

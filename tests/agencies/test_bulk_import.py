@@ -12,7 +12,7 @@ import io
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -356,18 +356,22 @@ def import_csv(
     *,
     pool: WorkerPool | None,
     batch_size: int = 7,
+    plan: importer.ImportPlan | None = None,
+    skip_invalid: bool = True,
+    on_batch: Callable[[int], None] | None = None,
 ) -> Any:
+    """Import ``path`` as the agency's representative (checking it first unless ``plan``)."""
     principal = Principal(sub="ops-1", role=Role.agency_rep, agency=agency)
-    plan = importer.plan_import(path, pool=pool)
     return importer.import_file(
         database,
         keyring,
         principal,
         agency,
         path,
-        plan,
-        skip_invalid=True,
+        plan or importer.plan_import(path, pool=pool),
+        skip_invalid=skip_invalid,
         batch_size=batch_size,
+        on_batch=on_batch,
         pool=pool,
     )
 
@@ -479,15 +483,14 @@ def test_a_file_with_bad_rows_imports_nothing_with_or_without_workers(
     database: Database, keyring: Keyring, pool: WorkerPool, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "records.csv", many_rows())
-    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
     for workers in (pool, None):
         plan = importer.plan_import(path, pool=workers)
         assert plan.report.bad_lines == {12, 22, 32}
         assert [p.line for p in plan.problems] == [12, 22, 32]
         assert "repeats line 7" in str(plan.problems[1])
         with pytest.raises(ImportRefused):
-            importer.import_file(
-                database, keyring, principal, "police", path, plan, skip_invalid=False, pool=workers
+            import_csv(
+                database, keyring, "police", path, pool=workers, plan=plan, skip_invalid=False
             )
     with database.session() as session:
         assert session.execute(select(AgencyRecord.id)).first() is None
@@ -536,13 +539,12 @@ def test_a_file_changed_after_its_check_imports_nothing(
     database: Database, keyring: Keyring, pool: WorkerPool, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "records.csv", valid_rows(20))
-    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
     for workers in (pool, None):
         plan = importer.plan_import(path, pool=workers)
         append_row(path, messy_row(900, summary="Added after the check."))
         with pytest.raises(importer.FileChanged, match="changed after it was checked"):
-            importer.import_file(
-                database, keyring, principal, "police", path, plan, skip_invalid=False, pool=workers
+            import_csv(
+                database, keyring, "police", path, pool=workers, plan=plan, skip_invalid=False
             )
     assert police_records(database) == 0
 
@@ -553,24 +555,20 @@ def test_a_file_changed_during_its_import_stops_at_the_next_batch_and_says_so(
 ) -> None:
     rows = valid_rows(40)
     path = write_csv(tmp_path / "records.csv", rows)
-    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
-    plan = importer.plan_import(path, pool=pool)
 
     def after_a_batch(_: int) -> None:
         append_row(path, messy_row(901))
 
     with pytest.raises(importer.FileChanged, match="5 records were written") as stopped:
-        importer.import_file(
+        import_csv(
             database,
             keyring,
-            principal,
             "police",
             path,
-            plan,
-            skip_invalid=False,
-            batch_size=5,
-            on_batch=after_a_batch,
             pool=pool,
+            batch_size=5,
+            skip_invalid=False,
+            on_batch=after_a_batch,
         )
     assert "Run the import again" in stopped.value.detail
     assert police_records(database) == 5
@@ -599,7 +597,6 @@ def test_a_file_rewritten_to_the_same_size_and_time_is_caught_by_its_digest(
 ) -> None:
     rows = valid_rows(20)
     path = write_csv(tmp_path / "records.csv", rows)
-    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
     plan = importer.plan_import(path)
     status = path.stat()
     # The same length, a different summary, and the old modification time put back.
@@ -610,15 +607,15 @@ def test_a_file_rewritten_to_the_same_size_and_time_is_caught_by_its_digest(
     assert importer.FileStamp.of(path) == plan.stamp
 
     with pytest.raises(importer.FileChanged, match="not the file that was checked"):
-        importer.import_file(
+        import_csv(
             database,
             keyring,
-            principal,
             "police",
             path,
-            plan,
-            skip_invalid=False,
+            pool=None,
             batch_size=len(rows) + 1,
+            plan=plan,
+            skip_invalid=False,
         )
     assert police_records(database) == 0
 
@@ -670,18 +667,15 @@ def test_a_row_found_unchanged_whose_record_changed_meanwhile_is_written_in_full
         if not changes:
             changes.append(import_csv(database, keyring, "police", other, pool=None))
 
-    principal = Principal(sub="ops-1", role=Role.agency_rep, agency="police")
-    out = importer.import_file(
+    out = import_csv(
         database,
         keyring,
-        principal,
         "police",
         path,
-        importer.plan_import(path, pool=pool),
-        skip_invalid=False,
-        batch_size=5,
-        on_batch=meanwhile,
         pool=pool,
+        batch_size=5,
+        skip_invalid=False,
+        on_batch=meanwhile,
     )
     assert changes[0].updated == 1
     assert (out.created, out.updated, out.unchanged) == (0, 1, len(rows) - 1)
