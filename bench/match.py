@@ -36,7 +36,6 @@ from datagen import population_for, write_agency_files
 
 from hub.agencies import repository, service
 from hub.agencies.indexing import Indexer
-from hub.agencies.normalise import PersonIdentifiers
 from hub.app import KEK_FILE
 from hub.auth.principal import Principal, Role
 from hub.cli import ensure_keys
@@ -44,6 +43,7 @@ from hub.db import Database, make_engine, run_in_transaction
 from hub.keys.service import Keyring
 from hub.kit.crypto.providers import LocalFileKekProvider
 from hub.kit.logging import configure_logging
+from hub.people.normalise import PersonIdentifiers
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
 from hub.settings import Settings

@@ -25,11 +25,12 @@ from hub.kit.errors import install_error_handlers
 from hub.kit.logging import configure_logging
 from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from hub.kit.ratelimit import RateLimiter
+from hub.kit.working_time import RagClock, RagPolicy, WorkingHours
 from hub.missing import endpoints as missing
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
 from hub.screening import endpoints as screening
-from hub.screening.deadlines import RagClock, RagPolicy, WorkingHours
+from hub.screening import service as screening_service
 from hub.settings import DEV_ISSUER, Settings, get_settings
 from hub.system import endpoints as system
 from hub.triage import endpoints as triage
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.firewall = firewall
     app.state.keyring = Keyring(kek_provider_for(settings))
     app.state.calendar = working_calendar(settings)
+    app.state.contact_recorded = screening_service.screening_starter
     app.state.check_policy = check_policy_for(settings)
     app.state.screening_policy = rag_policy_from(settings.screening_hours)
     app.state.lawful_bases = settings.lawful_bases()

@@ -43,11 +43,11 @@ from hub.enquiries.schemas import (
     ProductOutcome,
 )
 from hub.keys.service import Keyring
+from hub.kit.working_time import Rag
 from hub.missing.schemas import ChildIn as MissingChildIn
 from hub.missing.schemas import EpisodeIn, EpisodeType, ReporterIn, ReporterKind
 from hub.missing.service import record_episode
 from hub.screening import service as screening
-from hub.screening.deadlines import Rag
 from hub.screening.schemas import ConsentOverrideIn, OutcomeIn, ScreeningDecision, ScreeningIn
 from hub.settings import Settings
 from hub.triage.schemas import AdultIn as DaAdultIn
@@ -167,7 +167,11 @@ class DemoHub:
         payload = demo_contact(rng)
         with transaction(self.database) as session:
             contact = create_contact(
-                session, self.referrer, payload, keyring=self.keyring, calendar=self.calendar
+                session,
+                self.referrer,
+                payload,
+                keyring=self.keyring,
+                on_recorded=screening.screening_starter(self.calendar),
             )
         if stage == 0:
             return

@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
-from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex  # noqa: F401
+from hub.agencies.models import AgencyRecord, AgencyRecordIndex  # noqa: F401
 from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditTerm
 from hub.contacts.models import Contact, ContactPerson
 from hub.enquiries.models import (  # noqa: F401
@@ -12,6 +12,7 @@ from hub.enquiries.models import (  # noqa: F401
 )
 from hub.keys.models import DataKeyRow
 from hub.missing.models import MissingEpisode  # noqa: F401
+from hub.people.models import PersonIndex  # noqa: F401
 from hub.screening.models import ContactScreening, RagChange  # noqa: F401
 from hub.triage.models import DaNotification, DaNotificationPerson, TriageMeeting  # noqa: F401
 

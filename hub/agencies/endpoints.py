@@ -25,7 +25,7 @@ from hub.agencies.schemas import (
 )
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep
-from hub.keys.service import Keyring
+from hub.dependencies import KeyringDep
 from hub.kit.errors import (
     STANDARD_ERRORS,
     BadRequest,
@@ -40,14 +40,6 @@ router = APIRouter(prefix="/agencies", tags=["agencies"])
 AgencyCode = Annotated[str, Path(pattern=r"^[a-z0-9_]{1,40}$")]
 MAX_IMPORT_ROWS = 5000
 RECORD_ERRORS = {**STANDARD_ERRORS, 410: {"model": ErrorBody}}
-
-
-def _keyring(request: Request) -> Keyring:
-    keyring: Keyring = request.app.state.keyring
-    return keyring
-
-
-KeyringDep = Annotated[Keyring, Depends(_keyring)]
 
 
 @router.post("/check", response_model=AgencyCheckOut, responses=STANDARD_ERRORS)

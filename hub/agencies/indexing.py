@@ -1,7 +1,7 @@
-"""Blind indexes of people, for matching across agencies without reading anything.
+"""Blind indexes of agency records, for matching across agencies without reading anything.
 
-Each matching pass of :func:`hub.agencies.normalise.matching_keys` becomes a keyed blind
-index under the hub's linkage key. The agency's own reference and a digest of a whole
+A record's people are indexed as every person in the hub is (:mod:`hub.people.indexing`).
+The agency's own reference and a digest of a whole
 record use sub-keys derived for those purposes, so they can never be joined with the
 matching indexes (nor with each other).
 """
@@ -9,30 +9,14 @@ matching indexes (nor with each other).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from hub.agencies.normalise import (
-    MatchStrength,
-    PersonIdentifiers,
-    match_values,
-    matching_keys,
-    normalise_name,
-    nysiis,
-)
 from hub.agencies.rows import RecordRow
 from hub.kit.crypto.blind import BLIND_INDEX_BYTES, LinkageKey, PassIndex
+from hub.people.indexing import PersonIndexer
+from hub.people.normalise import match_values
 
 SOURCE_REF_PURPOSE = "agency-source-ref"
 ROW_DIGEST_PURPOSE = "agency-record-digest"
-
-PASS_STRENGTH: dict[str, MatchStrength] = {
-    "nhs": "strong",
-    "family_dob": "strong",
-    "given_family_dob": "strong",
-    "phonetic_given_family_dob": "medium",
-    "phonetic_yob_district": "medium",
-    "given_dob_district": "medium",
-}
 
 # How each pass is stored in agency_record_index. Stored data depends on these numbers:
 # never change or reuse one; a new pass takes the next.
@@ -64,67 +48,18 @@ def unpack_index_keys(packed: bytes) -> list[tuple[int, bytes]]:
     ]
 
 
-# Names seen during one import, with their normalised form and sound: a council's records
-# repeat a few thousand names, and NYSIIS is the dearest step of indexing a row. Bounded,
-# and held only by the Indexer of one import or request.
-MAX_REMEMBERED_NAMES = 50_000
+class Indexer(PersonIndexer):
+    """Blind indexes of agency records: their people, their own references and digests."""
 
-
-@dataclass(frozen=True, slots=True, repr=False)
-class BlindIndex:
-    pass_name: str
-    strength: MatchStrength
-    blind: bytes
-
-    def __repr__(self) -> str:
-        return f"BlindIndex(pass_name={self.pass_name!r}, strength={self.strength!r})"
-
-
-class Indexer:
-    """Blind indexes under one linkage key (sub-keys derived once, not per row)."""
-
-    __slots__ = (
-        "_digest_key",
-        "_digest_of",
-        "_linkage",
-        "_names",
-        "_passes",
-        "_source_ref_key",
-        "_source_ref_of",
-    )
+    __slots__ = ("_digest_key", "_digest_of", "_source_ref_key", "_source_ref_of")
 
     def __init__(self, linkage: LinkageKey) -> None:
-        self._linkage = linkage
+        super().__init__(linkage)
         self._source_ref_key = linkage.derive_for(SOURCE_REF_PURPOSE)
         self._digest_key = linkage.derive_for(ROW_DIGEST_PURPOSE)
-        self._passes = {name: PassIndex(linkage, name) for name in PASS_STRENGTH}
-        self._names: dict[str, tuple[str, str]] = {}
         # agency -> its index function under each sub-key
         self._source_ref_of: dict[str, PassIndex] = {}
         self._digest_of: dict[str, PassIndex] = {}
-
-    def __repr__(self) -> str:
-        return "Indexer(<redacted>)"
-
-    def person(self, person: PersonIdentifiers) -> list[BlindIndex]:
-        """One blind index per matching pass the person's identifiers allow."""
-        return [
-            BlindIndex(key.pass_name, key.strength, self._passes[key.pass_name](key.value))
-            for key in matching_keys(person)
-        ]
-
-    def _name(self, name: str | None) -> tuple[str, str]:
-        """``(normalised name, its NYSIIS code)``; empty strings when nothing is left."""
-        if name is None:
-            return "", ""
-        known = self._names.get(name)
-        if known is None:
-            normalised = normalise_name(name)
-            known = (normalised, nysiis(normalised) if normalised else "")
-            if len(self._names) >= MAX_REMEMBERED_NAMES:
-                self._names.clear()
-            self._names[name] = known
-        return known
 
     def checked_row(self, row: RecordRow) -> list[tuple[str, bytes]]:
         """``(pass, blind index)`` for a row that :func:`~hub.agencies.rows.check_row` made.

@@ -11,7 +11,6 @@ from typing import Any, cast
 from sqlalchemy import (
     Dialect,
     LargeBinary,
-    Row,
     Select,
     Table,
     and_,
@@ -19,7 +18,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     or_,
     select,
     text,
@@ -29,7 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from hub.agencies.indexing import PASS_OF_CODE, unpack_index_keys
-from hub.agencies.models import AgencyRecord, AgencyRecordIndex, PersonIndex
+from hub.agencies.models import AgencyRecord, AgencyRecordIndex
 from hub.db import driver_insert
 
 # Parameters per IN (...) list; below SQLite's limit and PostgreSQL's comfortable range.
@@ -500,32 +498,6 @@ def shred_agency_records(session: Session, agency: str, when: datetime) -> list[
         .execution_options(synchronize_session=False)
     )
     return ids
-
-
-# --- the hub's own store ------------------------------------------------------------------
-
-
-def insert_person_indexes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(PersonIndex), list(rows))
-
-
-def person_index_matches(
-    session: Session, store: str, blinds: Iterable[bytes]
-) -> Sequence[Row[uuid.UUID, uuid.UUID, str, datetime]]:
-    values = list(blinds)
-    if not values:
-        return []
-    return session.execute(
-        select(
-            PersonIndex.parent_id,
-            PersonIndex.person_id,
-            PersonIndex.pass_name,
-            PersonIndex.created_at,
-        )
-        .where(PersonIndex.store == store, PersonIndex.blind.in_(values))
-        .order_by(PersonIndex.created_at.desc())
-    ).all()
 
 
 def agency_of_record(session: Session, record_id: uuid.UUID) -> str | None:

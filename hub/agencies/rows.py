@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hub.agencies.normalise import (
+from hub.people.normalise import (
     PersonIdentifiers,
     normalise_dob,
     normalise_nhs_number,

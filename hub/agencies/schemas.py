@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from hub.agencies.normalise import PersonIdentifiers
+from hub.people.normalise import PersonIdentifiers
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Codes such as "existing_involvement" or "enquiry:<uuid>": never free text, which could

@@ -47,9 +47,8 @@ import structlog
 from sqlalchemy.orm import Session
 
 from hub.agencies import repository
-from hub.agencies.indexing import PASS_STRENGTH, Indexer
+from hub.agencies.indexing import Indexer
 from hub.agencies.models import AgencyRecord
-from hub.agencies.normalise import MatchStrength, PersonIdentifiers, matching_keys
 from hub.agencies.preparing import (
     RECORDS_TABLE,
     PreparedRow,
@@ -75,6 +74,8 @@ from hub.keys.service import RECORD_KEY_VERSION, Keyring, agency_key_id, record_
 from hub.kit.crypto.envelope import DataKey, SealContext, Sealer, open_sealed
 from hub.kit.errors import BadRequest, Conflict, HubError, NotFound, Unprocessable
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from hub.people.indexing import PASS_STRENGTH
+from hub.people.normalise import MatchStrength, PersonIdentifiers, matching_keys
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind

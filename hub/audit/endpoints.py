@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 
 from hub.audit import governance
 from hub.audit.schemas import (
@@ -22,6 +22,7 @@ from hub.audit.schemas import (
 )
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep
+from hub.dependencies import AuditLogDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
@@ -114,16 +115,17 @@ def disclosure_register(
 
 @router.get("/checkpoints/latest", response_model=CheckpointOut, responses=STANDARD_ERRORS)
 def latest_checkpoint(
-    request: Request, session: SessionDep, principal: CurrentPrincipal, purpose: Purpose = None
+    audit_log: AuditLogDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    purpose: Purpose = None,
 ) -> CheckpointOut:
-    return governance.latest_checkpoint(
-        session, principal, request.app.state.audit_log, purpose=purpose
-    )
+    return governance.latest_checkpoint(session, principal, audit_log, purpose=purpose)
 
 
 @router.get("/proofs/inclusion", response_model=InclusionProofOut, responses=STANDARD_ERRORS)
 def inclusion_proof(
-    request: Request,
+    audit_log: AuditLogDep,
     session: SessionDep,
     principal: CurrentPrincipal,
     entry: Annotated[int, Query(ge=1)],
@@ -133,7 +135,7 @@ def inclusion_proof(
     return governance.inclusion_proof(
         session,
         principal,
-        request.app.state.audit_log,
+        audit_log,
         entry_id=entry,
         tree_size=size,
         purpose=purpose,
@@ -142,7 +144,7 @@ def inclusion_proof(
 
 @router.get("/proofs/consistency", response_model=ConsistencyProofOut, responses=STANDARD_ERRORS)
 def consistency_proof(
-    request: Request,
+    audit_log: AuditLogDep,
     session: SessionDep,
     principal: CurrentPrincipal,
     old: Annotated[int, Query(ge=1)],
@@ -150,12 +152,15 @@ def consistency_proof(
     purpose: Purpose = None,
 ) -> ConsistencyProofOut:
     return governance.consistency_proof(
-        session, principal, request.app.state.audit_log, old_size=old, new_size=new, purpose=purpose
+        session, principal, audit_log, old_size=old, new_size=new, purpose=purpose
     )
 
 
 @router.post("/verify", response_model=VerifyOut, responses=STANDARD_ERRORS)
 def verify(
-    request: Request, session: SessionDep, principal: CurrentPrincipal, purpose: Purpose = None
+    audit_log: AuditLogDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    purpose: Purpose = None,
 ) -> VerifyOut:
-    return governance.verify(session, principal, request.app.state.audit_log, purpose=purpose)
+    return governance.verify(session, principal, audit_log, purpose=purpose)

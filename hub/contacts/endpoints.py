@@ -11,9 +11,9 @@ from hub.auth.dependencies import CurrentPrincipal, PrincipalOrPublic
 from hub.contacts import service
 from hub.contacts.schemas import ContactDetail, ContactIn, ContactReceipt, ContactSummary
 from hub.db import SessionDep
+from hub.dependencies import ContactRecordedDep, KeyringDep, PublicRateLimiterDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from hub.kit.ratelimit import RateLimiter
 
 # The public referral form: the one deliberate exception to "authenticated by default".
 # Without a token the caller is the anonymous public referrer; with one it is verified.
@@ -27,19 +27,21 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 def submit_contact(
     payload: ContactIn,
     request: Request,
+    keyring: KeyringDep,
+    contact_recorded: ContactRecordedDep,
+    limiter: PublicRateLimiterDep,
     session: SessionDep,
     principal: PrincipalOrPublic,
     idempotency_key: IdempotencyKey = None,
 ) -> ContactReceipt:
     if principal.is_public:
-        limiter: RateLimiter = request.app.state.public_rate_limiter
         limiter.check(request.client.host if request.client else "unknown")
     contact = service.create_contact(
         session,
         principal,
         payload,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
+        keyring=keyring,
+        on_recorded=contact_recorded,
         idempotency_key=idempotency_key,
     )
     return ContactReceipt(reference=contact.reference, received_at=contact.received_at)
@@ -57,6 +59,6 @@ def list_contacts(
 
 @router.get("/{contact_id}", response_model=ContactDetail, responses=STANDARD_ERRORS)
 def read_contact(
-    contact_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    contact_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> ContactDetail:
-    return service.read_contact(session, principal, contact_id, keyring=request.app.state.keyring)
+    return service.read_contact(session, principal, contact_id, keyring=keyring)

@@ -6,13 +6,13 @@ import hashlib
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session
 
-from hub.agencies.person_index import index_contact_people
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.contacts import repository
@@ -30,14 +30,16 @@ from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import BadRequest, Conflict, NotFound
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from hub.people.service import index_contact_addresses, index_contact_people
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
-from hub.screening.deadlines import WorkingHours, is_out_of_hours
-from hub.screening.harm import index_contact_addresses
-from hub.screening.models import ContactScreening
 
 log = structlog.get_logger()
+
+# What happens in the same transaction once a contact is recorded (screening's clock
+# starts): handed in by the app, so the front door does not depend on the domains after it.
+ContactRecorded = Callable[[Session, Contact], None]
 
 # Crockford's base32 without I, L, O, U: references are read out over the phone.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -66,7 +68,7 @@ def create_contact(
     payload: ContactIn,
     *,
     keyring: Keyring,
-    calendar: WorkingHours,
+    on_recorded: ContactRecorded,
     idempotency_key: str | None = None,
 ) -> Contact:
     """Record a contact. The same Idempotency-Key from the same submitter returns the first."""
@@ -120,12 +122,7 @@ def create_contact(
         person.contact_id = contact.id
         session.add(person)
     session.flush()
-    # Screening starts at once; out-of-hours contacts are flagged for the out-of-hours team.
-    session.add(
-        ContactScreening(
-            contact_id=contact.id, out_of_hours=is_out_of_hours(contact.received_at, calendar)
-        )
-    )
+    on_recorded(session, contact)
     everyone = list(zip(people, [*payload.children, *payload.adults], strict=True))
     index_contact_people(session, keyring, contact.id, [(p.id, raw) for p, raw in everyone])
     index_contact_addresses(

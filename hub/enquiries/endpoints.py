@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from hub.agencies.schemas import AgencyCheckOut
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep
+from hub.dependencies import CalendarDep, CheckPolicyDep, KeyringDep, LawfulBasesDep, SettingsDep
 from hub.enquiries import service
 from hub.enquiries.schemas import (
     AuthorisationIn,
@@ -68,9 +69,9 @@ def read_enquiry(
     responses=STANDARD_ERRORS,
 )
 def agency_check(
-    enquiry_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    enquiry_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[AgencyCheckOut]:
-    return service.agency_checks(session, principal, enquiry_id, keyring=request.app.state.keyring)
+    return service.agency_checks(session, principal, enquiry_id, keyring=keyring)
 
 
 @router.post(
@@ -83,6 +84,10 @@ def request_checks(
     enquiry_id: uuid.UUID,
     payload: CheckRequestIn,
     request: Request,
+    calendar: CalendarDep,
+    check_policy: CheckPolicyDep,
+    keyring: KeyringDep,
+    settings: SettingsDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> list[CheckRequestOut]:
@@ -91,27 +96,27 @@ def request_checks(
         principal,
         enquiry_id,
         payload,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
-        known_agencies=request.app.state.settings.agencies,
-        check_policy=request.app.state.check_policy,
+        keyring=keyring,
+        calendar=calendar,
+        known_agencies=settings.agencies,
+        check_policy=check_policy,
     )
 
 
 @router.get("/checks/overdue", response_model=list[CheckRequestOut], responses=STANDARD_ERRORS)
 def overdue_checks(
-    request: Request, session: SessionDep, principal: CurrentPrincipal
+    keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[CheckRequestOut]:
-    return service.overdue_checks(session, principal, keyring=request.app.state.keyring)
+    return service.overdue_checks(session, principal, keyring=keyring)
 
 
 @router.get(
     "/agencies/{agency}/checks", response_model=list[CheckRequestOut], responses=STANDARD_ERRORS
 )
 def agency_inbox(
-    agency: AgencyCode, request: Request, session: SessionDep, principal: CurrentPrincipal
+    agency: AgencyCode, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[CheckRequestOut]:
-    return service.agency_inbox(session, principal, agency, keyring=request.app.state.keyring)
+    return service.agency_inbox(session, principal, agency, keyring=keyring)
 
 
 @router.post(
@@ -124,6 +129,8 @@ def disclose(
     request_id: uuid.UUID,
     payload: DisclosureIn,
     request: Request,
+    keyring: KeyringDep,
+    lawful_bases: LawfulBasesDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> DisclosureOut:
@@ -132,8 +139,8 @@ def disclose(
         principal,
         request_id,
         payload,
-        keyring=request.app.state.keyring,
-        lawful_bases=request.app.state.lawful_bases,
+        keyring=keyring,
+        lawful_bases=lawful_bases,
     )
 
 
@@ -143,11 +150,9 @@ def disclose(
     responses=STANDARD_ERRORS,
 )
 def enquiry_disclosures(
-    enquiry_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    enquiry_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[DisclosureOut]:
-    return service.enquiry_disclosures(
-        session, principal, enquiry_id, keyring=request.app.state.keyring
-    )
+    return service.enquiry_disclosures(session, principal, enquiry_id, keyring=keyring)
 
 
 @router.get(
@@ -156,11 +161,9 @@ def enquiry_disclosures(
     responses=STANDARD_ERRORS,
 )
 def agency_disclosures(
-    agency: AgencyCode, request: Request, session: SessionDep, principal: CurrentPrincipal
+    agency: AgencyCode, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[DisclosureWithReads]:
-    found = service.agency_disclosures(
-        session, principal, agency, keyring=request.app.state.keyring
-    )
+    found = service.agency_disclosures(session, principal, agency, keyring=keyring)
     return [DisclosureWithReads(disclosure=d, later_reads=reads) for d, reads in found]
 
 
@@ -172,13 +175,11 @@ def agency_disclosures(
 def release_disclosure(
     disclosure_id: uuid.UUID,
     payload: ReleaseIn,
-    request: Request,
+    keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> DisclosureOut:
-    return service.release_disclosure(
-        session, principal, disclosure_id, payload, keyring=request.app.state.keyring
-    )
+    return service.release_disclosure(session, principal, disclosure_id, payload, keyring=keyring)
 
 
 @router.post(
@@ -190,18 +191,20 @@ def release_disclosure(
 def compile_product(
     enquiry_id: uuid.UUID,
     payload: ProductIn,
-    request: Request,
+    calendar: CalendarDep,
+    keyring: KeyringDep,
+    settings: SettingsDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> ProductOut:
-    settings = request.app.state.settings
+    settings = settings
     return service.compile_product(
         session,
         principal,
         enquiry_id,
         payload,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
+        keyring=keyring,
+        calendar=calendar,
         rota_start=settings.rota_start,
         known_teams=settings.teams,
     )
@@ -209,16 +212,16 @@ def compile_product(
 
 @router.get("/products", response_model=list[ProductOut], responses=STANDARD_ERRORS)
 def list_products(
-    request: Request, session: SessionDep, principal: CurrentPrincipal
+    keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[ProductOut]:
-    return service.list_products(session, principal, keyring=request.app.state.keyring)
+    return service.list_products(session, principal, keyring=keyring)
 
 
 @router.get("/products/{product_id}", response_model=ProductOut, responses=STANDARD_ERRORS)
 def read_product(
-    product_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    product_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> ProductOut:
-    return service.read_product(session, principal, product_id, keyring=request.app.state.keyring)
+    return service.read_product(session, principal, product_id, keyring=keyring)
 
 
 @router.post(
@@ -227,24 +230,20 @@ def read_product(
 def authorise_product(
     product_id: uuid.UUID,
     payload: AuthorisationIn,
-    request: Request,
+    keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> ProductOut:
-    return service.authorise_product(
-        session, principal, product_id, payload, keyring=request.app.state.keyring
-    )
+    return service.authorise_product(session, principal, product_id, payload, keyring=keyring)
 
 
 @router.post(
     "/products/{product_id}/dissemination", response_model=ProductOut, responses=STANDARD_ERRORS
 )
 def disseminate_product(
-    product_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    product_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> ProductOut:
-    return service.disseminate_product(
-        session, principal, product_id, keyring=request.app.state.keyring
-    )
+    return service.disseminate_product(session, principal, product_id, keyring=keyring)
 
 
 @router.get("/me/contacts", response_model=list[OutcomeFeedback], responses=STANDARD_ERRORS)
@@ -257,7 +256,8 @@ def break_glass(
     agency: AgencyCode,
     record_id: uuid.UUID,
     payload: BreakGlassIn,
-    request: Request,
+    calendar: CalendarDep,
+    keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
@@ -267,16 +267,16 @@ def break_glass(
         agency,
         record_id,
         payload.reason,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
+        keyring=keyring,
+        calendar=calendar,
     )
 
 
 @router.get("/agencies/{agency}/break-glass", responses=STANDARD_ERRORS)
 def break_glass_alerts(
-    agency: AgencyCode, request: Request, session: SessionDep, principal: CurrentPrincipal
+    agency: AgencyCode, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:
-    return service.break_glass_alerts(session, principal, agency, keyring=request.app.state.keyring)
+    return service.break_glass_alerts(session, principal, agency, keyring=keyring)
 
 
 @router.post("/agencies/{agency}/break-glass/{event_id}/review", responses=STANDARD_ERRORS)
@@ -284,7 +284,7 @@ def review_break_glass(
     agency: AgencyCode,
     event_id: uuid.UUID,
     payload: BreakGlassReviewIn,
-    request: Request,
+    keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
@@ -295,5 +295,5 @@ def review_break_glass(
         event_id,
         justified=payload.justified,
         notes=payload.notes,
-        keyring=request.app.state.keyring,
+        keyring=keyring,
     )

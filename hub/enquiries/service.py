@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from hub.agencies import repository as agency_repository
 from hub.agencies import service as agencies
-from hub.agencies.normalise import PersonIdentifiers
 from hub.agencies.schemas import AgencyCheckOut
 from hub.audit import repository as audit_repository
 from hub.audit import service as audit
@@ -59,11 +58,7 @@ from hub.enquiries.schemas import (
 )
 from hub.keys.service import Keyring
 from hub.kit.errors import Conflict, NotFound, Unprocessable
-from hub.policy.decision_point import allowed_event, require
-from hub.policy.firewall import Decision, Resource
-from hub.policy.vocabulary import Action, Kind
-from hub.screening import repository as screening_repository
-from hub.screening.deadlines import (
+from hub.kit.working_time import (
     AGENCY_CHECK_POLICY,
     Rag,
     RagPolicy,
@@ -72,6 +67,11 @@ from hub.screening.deadlines import (
     check_due_at,
     is_breached,
 )
+from hub.people.normalise import PersonIdentifiers
+from hub.policy.decision_point import allowed_event, require
+from hub.policy.firewall import Decision, Resource
+from hub.policy.vocabulary import Action, Kind
+from hub.screening import repository as screening_repository
 from hub.screening.rota import ScreeningOutcome, routing_team
 
 log = structlog.get_logger()

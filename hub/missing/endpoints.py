@@ -8,10 +8,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep
+from hub.dependencies import KeyringDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from hub.missing import service
@@ -32,9 +33,9 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 @router.post("", status_code=201, response_model=EpisodeDetail, responses=STANDARD_ERRORS)
 def record_episode(
-    payload: EpisodeIn, request: Request, session: SessionDep, principal: CurrentPrincipal
+    payload: EpisodeIn, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> EpisodeDetail:
-    return service.record_episode(session, principal, payload, keyring=request.app.state.keyring)
+    return service.record_episode(session, principal, payload, keyring=keyring)
 
 
 @router.get("", response_model=Page[EpisodeSummary], responses=STANDARD_ERRORS)
@@ -60,23 +61,21 @@ def overdue_interviews(
 
 @router.get("/{episode_id}", response_model=EpisodeDetail, responses=STANDARD_ERRORS)
 def read_episode(
-    episode_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    episode_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> EpisodeDetail:
-    return service.read_episode(session, principal, episode_id, keyring=request.app.state.keyring)
+    return service.read_episode(session, principal, episode_id, keyring=keyring)
 
 
 @router.put("/{episode_id}/return", response_model=EpisodeDetail, responses=STANDARD_ERRORS)
 def record_return(
     episode_id: uuid.UUID,
     payload: ReturnIn,
-    request: Request,
+    keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> EpisodeDetail:
     """The child is back: the return home interview is due 72 hours from now on."""
-    return service.record_return(
-        session, principal, episode_id, payload, keyring=request.app.state.keyring
-    )
+    return service.record_return(session, principal, episode_id, payload, keyring=keyring)
 
 
 @router.put(
@@ -85,10 +84,8 @@ def record_return(
 def record_return_interview(
     episode_id: uuid.UUID,
     payload: ReturnInterviewIn,
-    request: Request,
+    keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> EpisodeDetail:
-    return service.record_return_interview(
-        session, principal, episode_id, payload, keyring=request.app.state.keyring
-    )
+    return service.record_return_interview(session, principal, episode_id, payload, keyring=keyring)

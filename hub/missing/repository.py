@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from hub.agencies.models import PersonIndex
 from hub.missing.models import MissingEpisode
+from hub.people import repository as people
 
 MISSING_STORE = "missing_episode"
 IN_LIST_LIMIT = 900
@@ -59,27 +58,13 @@ def reference_taken(session: Session, reference: str) -> bool:
     )
 
 
-def insert_person_indexes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(PersonIndex), list(rows))
-
-
 def identity_blinds_of(
     session: Session, child_person_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, set[bytes]]:
-    """The identity blind indexes of each child (by their person id in ``person_index``)."""
-    found: dict[uuid.UUID, set[bytes]] = {}
-    for start in range(0, len(child_person_ids), IN_LIST_LIMIT):
-        rows = session.execute(
-            select(PersonIndex.person_id, PersonIndex.blind).where(
-                PersonIndex.store == MISSING_STORE,
-                PersonIndex.pass_name.in_(IDENTITY_PASSES),
-                PersonIndex.person_id.in_(list(child_person_ids[start : start + IN_LIST_LIMIT])),
-            )
-        )
-        for person_id, blind in rows:
-            found.setdefault(person_id, set()).add(bytes(blind))
-    return found
+    """The identity blind indexes of each child (by their person id in the person index)."""
+    return people.blinds_by_person(
+        session, MISSING_STORE, passes=IDENTITY_PASSES, person_ids=child_person_ids
+    )
 
 
 def episodes_by_blind(
@@ -88,14 +73,11 @@ def episodes_by_blind(
     """``{blind: {episode id: started_at}}`` for every episode whose child has the blind."""
     found: dict[bytes, dict[uuid.UUID, datetime]] = {}
     for start in range(0, len(blinds), IN_LIST_LIMIT):
-        statement = (
-            select(PersonIndex.blind, MissingEpisode.id, MissingEpisode.started_at)
-            .join(MissingEpisode, MissingEpisode.id == PersonIndex.parent_id)
-            .where(
-                PersonIndex.store == MISSING_STORE,
-                PersonIndex.pass_name.in_(IDENTITY_PASSES),
-                PersonIndex.blind.in_(list(blinds[start : start + IN_LIST_LIMIT])),
-            )
+        entries = people.index_entries(
+            MISSING_STORE, passes=IDENTITY_PASSES, blinds=blinds[start : start + IN_LIST_LIMIT]
+        ).subquery()
+        statement = select(entries.c.blind, MissingEpisode.id, MissingEpisode.started_at).join(
+            MissingEpisode, MissingEpisode.id == entries.c.parent_id
         )
         if since is not None:
             statement = statement.where(MissingEpisode.started_at >= since)
@@ -109,14 +91,11 @@ def count_for_blinds(
 ) -> int:
     if not blinds:
         return 0
+    episodes = people.parent_ids(MISSING_STORE, passes=IDENTITY_PASSES, blinds=blinds)
     return int(
         session.execute(
-            select(func.count(func.distinct(MissingEpisode.id)))
-            .join(PersonIndex, PersonIndex.parent_id == MissingEpisode.id)
-            .where(
-                PersonIndex.store == MISSING_STORE,
-                PersonIndex.pass_name.in_(IDENTITY_PASSES),
-                PersonIndex.blind.in_(list(blinds)),
+            select(func.count(MissingEpisode.id)).where(
+                MissingEpisode.id.in_(episodes),
                 MissingEpisode.started_at >= since,
                 MissingEpisode.started_at <= until,
             )

@@ -1,7 +1,7 @@
 """The rules for missing episodes: record, return, return home interview, repeat-missing.
 
 A return home interview is due 72 elapsed hours after the child's return, weekends and
-bank holidays included (:func:`hub.screening.deadlines.return_interview_due`). Three or
+bank holidays included (:func:`hub.kit.working_time.return_interview_due`). Three or
 more episodes for the same child within 30 days raise the repeat-missing flag. The 30 days
 are calendar days in UK time, as staff count them: the episode's own day and the 29 days
 before it. The same child is found across episodes by blind indexes of their identifiers
@@ -20,8 +20,6 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from hub.agencies.indexing import Indexer
-from hub.agencies.normalise import PersonIdentifiers
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import utcnow
@@ -29,6 +27,7 @@ from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import BadRequest, Conflict, NotFound, Unprocessable
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from hub.kit.working_time import LONDON, is_breached, return_interview_due, time_left
 from hub.missing import repository
 from hub.missing.models import MissingEpisode
 from hub.missing.schemas import (
@@ -44,10 +43,12 @@ from hub.missing.schemas import (
     ReturnIn,
     ReturnInterviewIn,
 )
+from hub.people import repository as person_index
+from hub.people.indexing import PersonIndexer
+from hub.people.normalise import PersonIdentifiers
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
-from hub.screening.deadlines import LONDON, is_breached, return_interview_due, time_left
 
 log = structlog.get_logger()
 
@@ -243,7 +244,7 @@ def record_episode(
         nhs_number=child.nhs_number,
         postcode=child.postcode,
     )
-    repository.insert_person_indexes(
+    person_index.insert_person_indexes(
         session,
         [
             {
@@ -255,7 +256,7 @@ def record_episode(
                 "blind": index.blind,
                 "created_at": now,
             }
-            for index in Indexer(keyring.linkage_key(session)).person(identifiers)
+            for index in PersonIndexer(keyring.linkage_key(session)).person(identifiers)
         ],
     )
     in_window = _repeat_counts(session, [episode])[episode.id]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep
+from hub.dependencies import CalendarDep, KeyringDep, ScreeningPolicyDep, SettingsDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.screening import service
 from hub.screening.schemas import (
@@ -31,14 +32,18 @@ def screening_queue(session: SessionDep, principal: CurrentPrincipal) -> QueueOu
     "/contacts/{contact_id}/screening", response_model=ScreeningOut, responses=STANDARD_ERRORS
 )
 def read_screening(
-    contact_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    contact_id: uuid.UUID,
+    calendar: CalendarDep,
+    keyring: KeyringDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
 ) -> ScreeningOut:
     return service.screening_view(
         session,
         principal,
         contact_id,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
+        keyring=keyring,
+        calendar=calendar,
     )
 
 
@@ -48,7 +53,9 @@ def read_screening(
 def screen_contact(
     contact_id: uuid.UUID,
     payload: ScreeningIn,
-    request: Request,
+    calendar: CalendarDep,
+    keyring: KeyringDep,
+    screening_policy: ScreeningPolicyDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> ScreeningOut:
@@ -57,9 +64,9 @@ def screen_contact(
         principal,
         contact_id,
         payload,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
-        rag_policy=request.app.state.screening_policy,
+        keyring=keyring,
+        calendar=calendar,
+        rag_policy=screening_policy,
     )
 
 
@@ -69,7 +76,9 @@ def screen_contact(
 def rerate(
     contact_id: uuid.UUID,
     payload: RerateIn,
-    request: Request,
+    calendar: CalendarDep,
+    keyring: KeyringDep,
+    screening_policy: ScreeningPolicyDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> ScreeningOut:
@@ -78,9 +87,9 @@ def rerate(
         principal,
         contact_id,
         payload,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
-        rag_policy=request.app.state.screening_policy,
+        keyring=keyring,
+        calendar=calendar,
+        rag_policy=screening_policy,
     )
 
 
@@ -92,7 +101,8 @@ def rerate(
 def override_consent(
     contact_id: uuid.UUID,
     payload: ConsentOverrideIn,
-    request: Request,
+    calendar: CalendarDep,
+    keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> ScreeningOut:
@@ -101,8 +111,8 @@ def override_consent(
         principal,
         contact_id,
         payload,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
+        keyring=keyring,
+        calendar=calendar,
     )
 
 
@@ -112,7 +122,9 @@ def override_consent(
 def decide_outcome(
     contact_id: uuid.UUID,
     payload: OutcomeIn,
-    request: Request,
+    calendar: CalendarDep,
+    keyring: KeyringDep,
+    settings: SettingsDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> ScreeningOut:
@@ -121,7 +133,7 @@ def decide_outcome(
         principal,
         contact_id,
         payload,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
-        rota_start=request.app.state.settings.rota_start,
+        keyring=keyring,
+        calendar=calendar,
+        rota_start=settings.rota_start,
     )

@@ -12,27 +12,23 @@ linkage key), so no name or address is compared in clear:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.agencies import repository as agency_repository
-from hub.agencies.indexing import Indexer
-from hub.agencies.models import PersonIndex
-from hub.agencies.normalise import PersonIdentifiers
-from hub.contacts.models import ContactPerson
-from hub.db import utcnow
 from hub.keys.service import Keyring
 from hub.missing.signals import REPEAT_THRESHOLD, missing_episodes_for_person
+from hub.people import repository as person_index
+from hub.people.indexing import PersonIndexer
+from hub.people.normalise import PersonIdentifiers
+from hub.people.service import CONTACT_STORE
 from hub.screening import repository
 from hub.triage.signals import address_blind, repeat_da_at_address
 
-ADDRESS_STORE = "contact_address"
-ADDRESS_INDEX_NAME = "address"
+# The passes that make a child in another contact the same child, not a sibling.
+SAME_CHILD_PASSES = ("nhs", "given_family_dob")
 REPEAT_CONTACTS = 3
 REPEAT_CONTACT_WINDOW = timedelta(days=365)
 REPEAT_DA = 2
@@ -45,65 +41,18 @@ class HarmFlag:
     detail: str
 
 
-def index_contact_addresses(
-    session: Session,
-    keyring: Keyring,
-    contact_id: uuid.UUID,
-    people: Sequence[tuple[uuid.UUID, str | None, str | None]],
-) -> None:
-    """Blind-index each person's address (postcode + house), for "same address" signals."""
-    linkage = keyring.linkage_key(session)
-    rows = []
-    now = utcnow()
-    for person_id, address, postcode in people:
-        if not (address and postcode):
-            continue
-        blind = address_blind(linkage, address, postcode)
-        if blind is None:
-            continue
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "store": ADDRESS_STORE,
-                "parent_id": contact_id,
-                "person_id": person_id,
-                "pass_name": ADDRESS_INDEX_NAME,
-                "blind": blind,
-                "created_at": now,
-            }
-        )
-    agency_repository.insert_person_indexes(session, rows)
-
-
 def _other_children_at(
     session: Session, blind: bytes, contact_id: uuid.UUID, own_blinds: set[bytes]
 ) -> int:
     """Children in other contacts at this address who are not this contact's children."""
-    at_address = (
-        session.execute(
-            select(PersonIndex.person_id)
-            .join(ContactPerson, ContactPerson.id == PersonIndex.person_id)
-            .where(
-                PersonIndex.store == ADDRESS_STORE,
-                PersonIndex.blind == blind,
-                PersonIndex.parent_id != contact_id,
-                ContactPerson.person_role == "child",
-            )
-        )
-        .scalars()
-        .all()
-    )
+    at_address = repository.children_at_address(session, blind, not_contact=contact_id)
     if not at_address:
         return 0
     # The same child seen in an earlier contact is not "another" child.
-    identity = session.execute(
-        select(PersonIndex.person_id, PersonIndex.blind).where(
-            PersonIndex.store == "contact",
-            PersonIndex.person_id.in_(at_address),
-            PersonIndex.pass_name.in_(("nhs", "given_family_dob")),
-        )
-    ).all()
-    same = {person_id for person_id, person_blind in identity if person_blind in own_blinds}
+    identity = person_index.blinds_by_person(
+        session, CONTACT_STORE, passes=SAME_CHILD_PASSES, person_ids=at_address
+    )
+    same = {person_id for person_id, blinds in identity.items() if blinds & own_blinds}
     return len(set(at_address) - same)
 
 
@@ -132,7 +81,9 @@ def flags_for_child(
         nhs_number=raw.get("nhs_number"),
         postcode=raw.get("postcode"),
     )
-    blinds = [index.blind for index in Indexer(keyring.linkage_key(session)).person(identifiers)]
+    blinds = [
+        index.blind for index in PersonIndexer(keyring.linkage_key(session)).person(identifiers)
+    ]
     episodes = missing_episodes_for_person(session, blinds, now=now)
     if episodes >= REPEAT_THRESHOLD:
         flags.append(HarmFlag("repeat_missing", f"{episodes} missing episodes in the last 30 days"))
@@ -159,12 +110,6 @@ def flags_for_child(
 
 
 def own_identity_blinds(session: Session, contact_id: uuid.UUID) -> set[bytes]:
-    return set(
-        session.execute(
-            select(PersonIndex.blind).where(
-                PersonIndex.store == "contact",
-                PersonIndex.parent_id == contact_id,
-                PersonIndex.pass_name.in_(("nhs", "given_family_dob")),
-            )
-        ).scalars()
+    return person_index.blinds_of_parent(
+        session, CONTACT_STORE, contact_id, passes=SAME_CHILD_PASSES
     )

@@ -9,10 +9,14 @@ from datetime import datetime
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from hub.agencies.models import PersonIndex
-from hub.contacts.models import Contact
+from hub.contacts.models import Contact, ContactPerson
 from hub.enquiries.models import Enquiry
+from hub.people import repository as people
+from hub.people.service import CONTACT_ADDRESS_STORE, CONTACT_STORE
 from hub.screening.models import ContactScreening
+
+# The passes that count a contact as being about the same child.
+REPEAT_CONTACT_PASSES = ("nhs", "family_dob", "given_family_dob")
 
 
 def screening_of(session: Session, contact_id: uuid.UUID) -> ContactScreening | None:
@@ -51,19 +55,12 @@ def contacts_about_person_since(
     """How many distinct contacts share a strong blind index with these people since a time."""
     if not person_ids:
         return 0
-    blinds = select(PersonIndex.blind).where(
-        PersonIndex.store == "contact",
-        PersonIndex.person_id.in_(person_ids),
-        PersonIndex.pass_name.in_(("nhs", "family_dob", "given_family_dob")),
-    )
+    blinds = people.blinds_of(CONTACT_STORE, passes=REPEAT_CONTACT_PASSES, person_ids=person_ids)
+    contacts = people.parent_ids(CONTACT_STORE, blinds=blinds)
     return int(
         session.execute(
-            select(func.count(func.distinct(PersonIndex.parent_id)))
-            .join(Contact, Contact.id == PersonIndex.parent_id)
-            .where(
-                PersonIndex.store == "contact",
-                PersonIndex.blind.in_(blinds.scalar_subquery()),
-                Contact.received_at >= since,
+            select(func.count(Contact.id)).where(
+                Contact.id.in_(contacts), Contact.received_at >= since
             )
         ).scalar_one()
     )
@@ -78,5 +75,19 @@ def open_enquiry_references(session: Session, contact_ids: Sequence[uuid.UUID]) 
             select(Contact.reference)
             .join(Enquiry, Enquiry.contact_id == Contact.id)
             .where(Contact.id.in_(contact_ids), Enquiry.status == "open")
+        ).scalars()
+    )
+
+
+def children_at_address(
+    session: Session, address_blind: bytes, *, not_contact: uuid.UUID
+) -> list[uuid.UUID]:
+    """Children of other contacts whose address has this blind index."""
+    there = people.person_ids(CONTACT_ADDRESS_STORE, blinds=[address_blind], not_parent=not_contact)
+    return list(
+        session.execute(
+            select(ContactPerson.id).where(
+                ContactPerson.id.in_(there), ContactPerson.person_role == "child"
+            )
         ).scalars()
     )

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from hub.screening.deadlines import LONDON, WorkingHours, is_out_of_hours
+from hub.kit.working_time import LONDON, WorkingHours, is_out_of_hours
 
 DUTY_TEAMS = ("duty_a", "duty_b", "duty_c", "duty_d")
 EARLY_HELP_TEAM = "early_help"

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from hub.screening.deadlines import Rag
+from hub.kit.working_time import Rag
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)]
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session
 
-from hub.agencies.normalise import PersonIdentifiers
-from hub.agencies.person_index import earlier_contacts
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.contacts import repository as contacts_repository
@@ -28,18 +27,21 @@ from hub.db import utcnow
 from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import Conflict, NotFound, Unprocessable
-from hub.policy.decision_point import allowed_event, require
-from hub.policy.firewall import Resource
-from hub.policy.vocabulary import Action, Kind
-from hub.screening import harm, repository
-from hub.screening.deadlines import (
+from hub.kit.working_time import (
     SCREENING_POLICY,
     Rag,
     RagPolicy,
     WorkingHours,
     is_breached,
+    is_out_of_hours,
     rag_deadline,
 )
+from hub.people.normalise import PersonIdentifiers
+from hub.people.service import earlier_contacts
+from hub.policy.decision_point import allowed_event, require
+from hub.policy.firewall import Resource
+from hub.policy.vocabulary import Action, Kind
+from hub.screening import harm, repository
 from hub.screening.models import ContactScreening, RagChange
 from hub.screening.rota import ScreeningOutcome, routing_team
 from hub.screening.schemas import (
@@ -63,6 +65,17 @@ CLOSING_STATUS = {
     ScreeningDecision.early_help: "early_help",
     ScreeningDecision.mash_enquiry: "mash_enquiry",
 }
+
+
+def screening_starter(calendar: WorkingHours) -> Callable[[Session, Contact], None]:
+    """What the front door calls for each new contact: its screening starts at once, and a
+    contact received out of hours is flagged for the out-of-hours team."""
+
+    def start_screening(session: Session, contact: Contact) -> None:
+        out_of_hours = is_out_of_hours(contact.received_at, calendar)
+        session.add(ContactScreening(contact_id=contact.id, out_of_hours=out_of_hours))
+
+    return start_screening
 
 
 def _reasons_context(contact_id: uuid.UUID) -> SealContext:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep
+from hub.dependencies import ContactRecordedDep, KeyringDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from hub.triage import service
@@ -33,14 +34,14 @@ router = APIRouter(tags=["domestic abuse triage"])
     "/da-notifications", status_code=201, response_model=BatchReceipt, responses=STANDARD_ERRORS
 )
 def receive_notifications(
-    payload: DaBatchIn, request: Request, session: SessionDep, principal: CurrentPrincipal
+    payload: DaBatchIn, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> BatchReceipt:
     """A batch of up to 500 police notifications: all stored, or none (422 names each problem)."""
     return service.receive_notifications(
         session,
         principal,
         list(enumerate(payload.notifications)),
-        keyring=request.app.state.keyring,
+        keyring=keyring,
     )
 
 
@@ -48,7 +49,7 @@ def receive_notifications(
     "/da-notifications", response_model=Page[NotificationSummary], responses=STANDARD_ERRORS
 )
 def list_notifications(
-    request: Request,
+    keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
     awaiting_outcome: bool = False,
@@ -58,7 +59,7 @@ def list_notifications(
     return service.list_notifications(
         session,
         principal,
-        keyring=request.app.state.keyring,
+        keyring=keyring,
         cursor=cursor,
         limit=limit,
         awaiting_only=awaiting_outcome,
@@ -71,18 +72,19 @@ def list_notifications(
     responses=STANDARD_ERRORS,
 )
 def read_notification(
-    notification_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    notification_id: uuid.UUID,
+    keyring: KeyringDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
 ) -> NotificationDetail:
-    return service.read_notification(
-        session, principal, notification_id, keyring=request.app.state.keyring
-    )
+    return service.read_notification(session, principal, notification_id, keyring=keyring)
 
 
 @router.post(
     "/triage/meetings", status_code=201, response_model=MeetingOut, responses=STANDARD_ERRORS
 )
 def open_triage_meeting(
-    request: Request,
+    keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
     payload: MeetingIn | None = None,
@@ -91,7 +93,7 @@ def open_triage_meeting(
     return service.open_triage_meeting(
         session,
         principal,
-        keyring=request.app.state.keyring,
+        keyring=keyring,
         since=payload.since if payload else None,
     )
 
@@ -107,11 +109,9 @@ def list_triage_meetings(
 
 @router.get("/triage/meetings/{meeting_id}", response_model=MeetingOut, responses=STANDARD_ERRORS)
 def read_triage_meeting(
-    meeting_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    meeting_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> MeetingOut:
-    return service.read_triage_meeting(
-        session, principal, meeting_id, keyring=request.app.state.keyring
-    )
+    return service.read_triage_meeting(session, principal, meeting_id, keyring=keyring)
 
 
 @router.put(
@@ -123,7 +123,8 @@ def record_outcome(
     meeting_id: uuid.UUID,
     notification_id: uuid.UUID,
     payload: OutcomeIn,
-    request: Request,
+    keyring: KeyringDep,
+    contact_recorded: ContactRecordedDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> NotificationDetail:
@@ -134,6 +135,6 @@ def record_outcome(
         meeting_id,
         notification_id,
         payload,
-        keyring=request.app.state.keyring,
-        calendar=request.app.state.calendar,
+        keyring=keyring,
+        on_contact_recorded=contact_recorded,
     )

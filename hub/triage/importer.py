@@ -26,8 +26,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hub.agencies.normalise import normalise_dob
 from hub.kit.errors import Unprocessable
+from hub.people.normalise import normalise_dob
 from hub.triage.schemas import DaNotificationIn
 from hub.triage.service import Problem
 

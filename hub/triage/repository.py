@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from hub.agencies.models import PersonIndex
+from hub.people import repository as people
 from hub.triage.models import DaNotification, DaNotificationPerson, TriageMeeting
 
 DA_STORE = "da_notification"
@@ -212,19 +212,10 @@ def count_for_person(
 ) -> int:
     if not blinds:
         return 0
-    statement = (
-        select(func.count(func.distinct(PersonIndex.parent_id)))
-        .join(DaNotification, DaNotification.id == PersonIndex.parent_id)
-        .where(PersonIndex.store == DA_STORE, PersonIndex.blind.in_(list(blinds)))
-    )
+    notifications = people.parent_ids(DA_STORE, blinds=blinds)
+    statement = select(func.count(DaNotification.id)).where(DaNotification.id.in_(notifications))
     if since is not None:
         statement = statement.where(DaNotification.incident_at >= since)
     if until is not None:
         statement = statement.where(DaNotification.incident_at <= until)
     return int(session.execute(statement).scalar_one())
-
-
-def insert_person_indexes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Blind indexes of the notifications' people in the hub's ``person_index``."""
-    for start in range(0, len(rows), IN_LIST_LIMIT):
-        session.execute(insert(PersonIndex), list(rows[start : start + IN_LIST_LIMIT]))

@@ -18,9 +18,9 @@ from pydantic import (
     model_validator,
 )
 
-from hub.agencies.normalise import normalise_postcode
 from hub.contacts.schemas import ConsentIn
-from hub.screening.deadlines import LONDON
+from hub.kit.working_time import LONDON
+from hub.people.normalise import normalise_postcode
 
 MAX_BATCH = 500
 # Police systems' clocks and ours may differ a little; a time this far ahead is a mistake.

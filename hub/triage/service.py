@@ -24,8 +24,6 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub.agencies.indexing import Indexer
-from hub.agencies.normalise import PersonIdentifiers
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.contacts import service as contacts
@@ -35,12 +33,14 @@ from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import BadRequest, Conflict, NotFound, Unprocessable
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from hub.people import repository as person_index
+from hub.people.indexing import PersonIndexer
+from hub.people.normalise import PersonIdentifiers
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
-from hub.screening.deadlines import WorkingHours
 from hub.triage import repository
-from hub.triage.address import AddressIndexer
+from hub.triage.indexing import NotificationIndexer
 from hub.triage.models import DaNotification, TriageMeeting
 from hub.triage.schemas import (
     BatchReceipt,
@@ -122,7 +122,7 @@ class _Checked:
 
 def _check(
     session: Session,
-    indexer: AddressIndexer,
+    indexer: NotificationIndexer,
     notifications: Sequence[tuple[int, DaNotificationIn]],
 ) -> tuple[list[_Checked], list[Problem]]:
     checked: list[_Checked] = []
@@ -171,7 +171,7 @@ def check_notifications(
     session: Session, keyring: Keyring, notifications: Sequence[tuple[int, DaNotificationIn]]
 ) -> list[Problem]:
     """What stops these notifications being stored, against each other and what is held."""
-    _, problems = _check(session, AddressIndexer(keyring.linkage_key(session)), notifications)
+    _, problems = _check(session, NotificationIndexer(keyring.linkage_key(session)), notifications)
     return problems
 
 
@@ -188,12 +188,12 @@ def receive_notifications(
     decision = require(principal, Action.create, _RESOURCE)
     batch_id = batch_id or uuid.uuid4()
     linkage = keyring.linkage_key(session)
-    indexer = AddressIndexer(linkage)
+    indexer = NotificationIndexer(linkage)
     checked, problems = _check(session, indexer, notifications)
     if problems:
         raise BatchRejected(problems, label=label)
 
-    people_indexer = Indexer(linkage)
+    people_indexer = PersonIndexer(linkage)
     now = utcnow()
     rows: list[dict[str, Any]] = []
     people_rows: list[dict[str, Any]] = []
@@ -293,7 +293,7 @@ def receive_notifications(
             )
         )
     repository.insert_notifications(session, rows, people_rows)
-    repository.insert_person_indexes(session, index_rows)
+    person_index.insert_person_indexes(session, index_rows)
     for notification_id, subject_ids in created_people.items():
         audit.record(
             session,
@@ -577,7 +577,7 @@ def record_outcome(
     payload: OutcomeIn,
     *,
     keyring: Keyring,
-    calendar: WorkingHours,
+    on_contact_recorded: contacts.ContactRecorded,
 ) -> NotificationDetail:
     """The meeting's outcome for one notification; the last outcome closes the list."""
     resource = Resource(Kind.da_notification, id=str(notification_id))
@@ -599,7 +599,7 @@ def record_outcome(
             principal,
             _contact_for(details, notification, payload),
             keyring=keyring,
-            calendar=calendar,
+            on_recorded=on_contact_recorded,
         )
         contact_id = contact.id
     now = utcnow()

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from hub.people.address import address_blind
 from hub.triage import repository
-from hub.triage.address import address_blind
 
 __all__ = ["address_blind", "da_notifications_for_person", "repeat_da_at_address"]
 

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from hub.agencies.indexing import Indexer
-from hub.agencies.normalise import PersonIdentifiers
 from hub.audit.models import AuditEntry
 from hub.db import Database
 from hub.keys.service import Keyring
 from hub.missing.models import MissingEpisode
 from hub.missing.signals import missing_episodes_for_person
+from hub.people.normalise import PersonIdentifiers
 from tests.conftest import AuthHeaders
 from tests.missing.conftest import an_episode
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hub.screening.deadlines import LONDON, WorkingHours
+from hub.kit.working_time import LONDON, WorkingHours
 from hub.screening.rota import ScreeningOutcome, duty_team_on, routing_team
 
 ROTA_START = date(2025, 1, 6)  # a Monday: duty_a's first week

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from hub.screening.deadlines import WorkingHours
+from hub.kit.working_time import WorkingHours
 from tests.conftest import AuthHeaders
 from tests.contacts.test_contacts_api import a_contact
 

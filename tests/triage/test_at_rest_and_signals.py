@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from hub.agencies.indexing import Indexer
-from hub.agencies.normalise import PersonIdentifiers
 from hub.db import Database
 from hub.keys.service import Keyring
+from hub.people.normalise import PersonIdentifiers
 from hub.triage.signals import address_blind, da_notifications_for_person, repeat_da_at_address
 from tests.conftest import AuthHeaders
 from tests.triage.conftest import a_notification

@@ -2,7 +2,7 @@
 
 ``blind_index(key, pass_name, value)`` is HMAC-SHA256 under the hub's :class:`LinkageKey`
 over a domain-separated, length-prefixed encoding of the matching pass name and the
-normalised value (see :mod:`hub.agencies.normalise`). Equal inputs give equal indexes, so
+normalised value (see :mod:`hub.people.normalise`). Equal inputs give equal indexes, so
 the hub can find the agencies that know a child by comparing indexes; without the key an
 index cannot be recomputed from a guessed name and date of birth, which a plain hash could.
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.screening.deadlines import (
+from hub.kit.working_time import (
     LONDON,
     Rag,
     RagClock,

@@ -18,13 +18,17 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from hub.agencies import repository
-from hub.agencies.indexing import PASS_STRENGTH, Indexer
-from hub.agencies.normalise import MatchStrength, PersonIdentifiers
 from hub.db import utcnow
 from hub.keys.service import Keyring
+from hub.people import repository
+from hub.people.address import address_blind
+from hub.people.indexing import PASS_STRENGTH, PersonIndexer
+from hub.people.normalise import MatchStrength, PersonIdentifiers
 
 CONTACT_STORE = "contact"
+# Addresses of contacts' people (postcode and house), for "same address" signals.
+CONTACT_ADDRESS_STORE = "contact_address"
+ADDRESS_PASS_NAME = "address"  # noqa: S105 (a matching pass name, not a secret)
 
 
 class _HasIdentifiers(Protocol):
@@ -61,7 +65,7 @@ def index_people(
     people: Sequence[tuple[uuid.UUID, PersonIdentifiers]],
 ) -> int:
     """Store blind indexes for each ``(person id, identifiers)``; return how many."""
-    indexer = Indexer(keyring.linkage_key(session))
+    indexer = PersonIndexer(keyring.linkage_key(session))
     now = utcnow()
     rows = [
         {
@@ -96,6 +100,34 @@ def index_contact_people(
     )
 
 
+def index_contact_addresses(
+    session: Session,
+    keyring: Keyring,
+    contact_id: uuid.UUID,
+    people: Sequence[tuple[uuid.UUID, str | None, str | None]],
+) -> None:
+    """Blind-index each person's address (postcode + house), for "same address" signals."""
+    linkage = keyring.linkage_key(session)
+    now = utcnow()
+    rows = []
+    for person_id, address, postcode in people:
+        blind = address_blind(linkage, address, postcode) if address and postcode else None
+        if blind is None:
+            continue
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "store": CONTACT_ADDRESS_STORE,
+                "parent_id": contact_id,
+                "person_id": person_id,
+                "pass_name": ADDRESS_PASS_NAME,
+                "blind": blind,
+                "created_at": now,
+            }
+        )
+    repository.insert_person_indexes(session, rows)
+
+
 @dataclass(frozen=True, slots=True)
 class EarlierContact:
     contact_id: uuid.UUID
@@ -116,8 +148,8 @@ def earlier_contacts(
 
     The caller has checked that its principal may read contacts and audits what it shows.
     """
-    indexes = Indexer(keyring.linkage_key(session)).person(person)
-    matches = repository.person_index_matches(session, CONTACT_STORE, [i.blind for i in indexes])
+    indexes = PersonIndexer(keyring.linkage_key(session)).person(person)
+    matches = repository.matches(session, CONTACT_STORE, [i.blind for i in indexes])
     passes: dict[tuple[uuid.UUID, uuid.UUID], set[str]] = defaultdict(set)
     newest: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
     for contact_id, person_id, pass_name, created_at in matches:

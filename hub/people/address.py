@@ -1,4 +1,4 @@
-"""Blind indexes of addresses and police references.
+"""Blind indexes of addresses, for "the same home" across contacts and notifications.
 
 An address is reduced to its postcode (canonical form) and the house number, or the house
 name when there is no number, of its first line, case-folded: "12a Mill Close, Rotherham"
@@ -13,13 +13,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from hub.agencies.normalise import MATCH_VALUE_SEPARATOR, normalise_postcode
 from hub.kit.crypto.blind import LinkageKey, blind_index
+from hub.people.normalise import MATCH_VALUE_SEPARATOR, normalise_postcode
 
 ADDRESS_PURPOSE = "address"
 ADDRESS_PASS = "postcode_house"  # noqa: S105 (a matching pass name, not a secret)
-POLICE_REFERENCE_PURPOSE = "da-police-reference"
-NOTIFICATION_DIGEST_PURPOSE = "da-notification-digest"
 
 # A house number at the start of the first line: "12", "12a", "12-14", "12/14".
 _HOUSE_NUMBER = re.compile(r"([0-9]+[a-z]?(?:[-/][0-9]+[a-z]?)?)\b")
@@ -67,29 +65,21 @@ def address_value(address: str, postcode: str) -> str | None:
 
 
 class AddressIndexer:
-    """Blind indexes of addresses and police references under one linkage key."""
+    """Blind indexes of addresses under one linkage key."""
 
-    __slots__ = ("_address", "_digest", "_reference")
+    __slots__ = ("_address",)
 
     def __init__(self, linkage: LinkageKey) -> None:
         self._address = linkage.derive_for(ADDRESS_PURPOSE)
-        self._reference = linkage.derive_for(POLICE_REFERENCE_PURPOSE)
-        self._digest = linkage.derive_for(NOTIFICATION_DIGEST_PURPOSE)
 
     def __repr__(self) -> str:
-        return "AddressIndexer(<redacted>)"
+        return f"{type(self).__name__}(<redacted>)"
 
     def address(self, address: str, postcode: str) -> bytes | None:
         value = address_value(address, postcode)
         return None if value is None else blind_index(self._address, ADDRESS_PASS, value)
 
-    def police_reference(self, normalised_reference: str) -> bytes:
-        return blind_index(self._reference, "police_reference", normalised_reference)
-
-    def notification_digest(self, canonical: str) -> bytes:
-        return blind_index(self._digest, "da_notification", canonical)
-
 
 def address_blind(linkage: LinkageKey, address: str, postcode: str) -> bytes | None:
-    """The blind index :func:`hub.triage.signals.repeat_da_at_address` looks for."""
+    """The blind index :func:`hub.triage.signals.repeat_da_at_address` and screening looks for."""
     return AddressIndexer(linkage).address(address, postcode)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from hub.agencies.normalise import (
+from hub.people.normalise import (
     MATCH_VALUE_SEPARATOR,
     MatchKey,
     PersonIdentifiers,
