@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from hub.audit.sequencer import AuditLog
 from hub.auth.principal import Role
 from hub.settings import DEV_KEYS_MARKER, Settings, StartupRefused, get_settings
 from hub.triage.cli import triage_app
+
+if TYPE_CHECKING:
+    from hub.policy.firewall import Firewall
 
 app = typer.Typer(
     name="mash-hub",
@@ -45,8 +48,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def ensure_keys(settings: Settings) -> list[str]:
     """Create whatever local keys are missing; return the names of those created."""
-    from hub.app import CHECKPOINT_KEY_FILE, KEK_FILE
     from hub.auth.tokens import SIGNING_KEY_FILE, ensure_signing_key
+    from hub.bootstrap import CHECKPOINT_KEY_FILE, KEK_FILE
     from hub.kit.crypto.providers import LocalFileKekProvider
     from hub.kit.crypto.signing import CheckpointSigner
 
@@ -144,6 +147,18 @@ def token_issue(
     )
 
 
+def _load_firewall(policy_dir: Path | None) -> Firewall:
+    from hub.kit.logging import configure_logging
+    from hub.policy.firewall import Firewall, PolicyError
+
+    # Log lines go to stderr, so what these commands print is only what they mean to.
+    configure_logging()
+    try:
+        return Firewall(policy_dir or get_settings().policy_dir)
+    except PolicyError as error:
+        raise _fail(str(error)) from None
+
+
 @policy_app.command("check")
 def policy_check(
     policy_dir: Annotated[
@@ -151,13 +166,9 @@ def policy_check(
     ] = None,
 ) -> None:
     """Load the policy, refuse it if unsafe, and print the firewall matrix."""
-    from hub.policy.firewall import Firewall, PolicyError
     from hub.policy.matrix import matrix_rows
 
-    try:
-        firewall = Firewall(policy_dir or get_settings().policy_dir)
-    except PolicyError as error:
-        raise _fail(str(error)) from None
+    firewall = _load_firewall(policy_dir)
     for kind, actions, roles, cells in matrix_rows(firewall):
         table = Table(title=kind, title_justify="left", show_lines=False)
         table.add_column("action")
@@ -167,6 +178,32 @@ def policy_check(
             table.add_row(action, *row)
         console.print(table)
     console.print(f"policy {firewall.digest[:16]}: {firewall.rule_count} rules, default deny")
+
+
+@policy_app.command("matrix")
+def policy_matrix(
+    policy_dir: Annotated[
+        Path | None, typer.Option(help="Folder with model.conf and policy.csv.")
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Rewrite the matrix in FIREWALL.md beside the policy.")
+    ] = False,
+) -> None:
+    """Print the firewall matrix in Markdown, or write it into FIREWALL.md (--write)."""
+    from hub.policy.matrix import MATRIX_HEADING, PAGE_FILE, as_markdown, page_with_matrix
+
+    firewall = _load_firewall(policy_dir)
+    if not write:
+        sys.stdout.write(as_markdown(firewall))
+        return
+    page = (policy_dir or get_settings().policy_dir) / PAGE_FILE
+    try:
+        page.write_text(
+            page_with_matrix(page.read_text(encoding="utf-8"), firewall), encoding="utf-8"
+        )
+    except (OSError, ValueError) as error:
+        raise _fail(f"{page}: {error}") from None
+    console.print(f"{page}: {MATRIX_HEADING!r} rewritten from policy {firewall.digest[:16]}")
 
 
 @app.command()
@@ -188,7 +225,7 @@ def demo(
 
 
 def _audit_log(settings: Settings) -> AuditLog:
-    from hub.app import audit_log_for
+    from hub.bootstrap import audit_log_for
     from hub.db import Database, make_engine
 
     return audit_log_for(settings, Database(make_engine(settings.database_url)))
@@ -330,7 +367,7 @@ def audit_checkpoint() -> None:
 @audit_app.command("public-key")
 def audit_public_key() -> None:
     """Print the checkpoint-signing public key (PEM) for verifiers."""
-    from hub.app import CHECKPOINT_KEY_FILE
+    from hub.bootstrap import CHECKPOINT_KEY_FILE
     from hub.kit.crypto.signing import CheckpointSigner
 
     signer = CheckpointSigner.load(get_settings().key_dir / CHECKPOINT_KEY_FILE)

@@ -1,8 +1,10 @@
 """The firewall matrix as people read it: one table per kind, actions by roles.
 
-``policies/FIREWALL.md`` holds these tables; ``tests/policy/test_matrix.py`` parses the
-file and checks every cell against the loaded policy, and checks that every action the
-file leaves out is denied to every role.
+``policies/FIREWALL.md`` holds these tables under "## The matrix", written there by
+``mash-hub policy matrix --write`` (:func:`page_with_matrix`), never pasted from a terminal.
+``tests/policy/test_firewall.py`` parses the file and checks every cell against the loaded
+policy, and that every action the file leaves out is denied to every role;
+``tests/policy/test_matrix.py`` checks the section is exactly what this module generates.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from hub.auth.principal import Role
 from hub.policy.firewall import Firewall, Relation
 from hub.policy.vocabulary import ACTIONS, KINDS, ROLES, Action, Kind
 
+PAGE_FILE = "FIREWALL.md"
+MATRIX_HEADING = "## The matrix"
 YES = "yes"
 NO = "no"
 OWN_LABEL = {
@@ -87,3 +91,14 @@ def as_markdown(firewall: Firewall) -> str:
             parts.append(f"| {action} | " + " | ".join(row) + " |")
         parts.append("")
     return "\n".join(parts)
+
+
+def page_with_matrix(page: str, firewall: Firewall) -> str:
+    """The page with everything under its matrix heading, up to the next ``## `` heading or
+    the end, replaced by the generated tables; the prose around them is left as written."""
+    before, heading, after = page.partition(f"\n{MATRIX_HEADING}\n")
+    if not heading:
+        raise ValueError(f"the page has no {MATRIX_HEADING!r} heading")
+    _, next_heading, rest = after.partition("\n## ")
+    tail = f"\n{next_heading.lstrip()}{rest}" if next_heading else ""
+    return f"{before}{heading}\n{as_markdown(firewall)}{tail}"
