@@ -2,15 +2,55 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
-from hub.settings import DEV_KEYS_MARKER, Settings, StartupRefused
+from hub.app import create_app
+from hub.auth.principal import Role
+from hub.auth.tokens import ensure_signing_key, issue_token, public_jwks
+from hub.cli import ensure_keys
+from hub.db import Database
+from hub.settings import (
+    DEFAULT_AUDIENCE,
+    DEFAULT_DATABASE_URL,
+    DEV_ISSUER,
+    DEV_KEYS_MARKER,
+    Settings,
+    StartupRefused,
+)
+from tests.conftest import POLICY_DIR
+
+IDP_ISSUER = "https://idp.council.example"
 
 
-def test_dev_mode_starts_with_defaults() -> None:
-    Settings(dev_mode=True).check_startup()
+def token(key_dir: Path, issuer: str, sub: str) -> str:
+    return issue_token(
+        key_dir, issuer=issuer, audience=DEFAULT_AUDIENCE, sub=sub, role=Role.mash_social_worker
+    )
+
+
+def me(client: TestClient, bearer: str) -> Any:
+    return client.get("/api/v1/me", headers={"Authorization": f"Bearer {bearer}"})
+
+
+def test_dev_mode_starts_with_defaults(tmp_path: Path, database: Database) -> None:
+    settings = Settings(dev_mode=True, key_dir=tmp_path, policy_dir=POLICY_DIR)
+    ensure_keys(settings)
+    assert (tmp_path / DEV_KEYS_MARKER).exists()  # development keys, the default issuer
+    assert settings.database_url == DEFAULT_DATABASE_URL  # and the default database
+
+    with TestClient(create_app(settings, database=database)) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert me(client, token(tmp_path, DEV_ISSUER, "sw-1")).json() == {
+            "sub": "sw-1",
+            "role": "mash_social_worker",
+            "agency": None,
+            "team": None,
+        }
 
 
 def test_production_refuses_dev_keys_default_issuer_and_default_database(tmp_path: Path) -> None:
@@ -23,14 +63,38 @@ def test_production_refuses_dev_keys_default_issuer_and_default_database(tmp_pat
     assert "HUB_DATABASE_URL" in message
 
 
-def test_production_with_real_settings_starts(tmp_path: Path) -> None:
-    Settings(
+def test_production_with_real_settings_starts(tmp_path: Path, database: Database) -> None:
+    keys, identity_provider = tmp_path / "keys", tmp_path / "idp"
+    ensure_keys(Settings(dev_mode=False, key_dir=keys))  # production keys: no DEV-KEYS mark
+    identity_provider.mkdir()
+    ensure_signing_key(identity_provider)
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(public_jwks(identity_provider)))
+    settings = Settings(
         dev_mode=False,
-        key_dir=tmp_path,
+        key_dir=keys,
+        policy_dir=POLICY_DIR,
+        # Never connected to here: the hub is handed the test's database.
         database_url="postgresql+psycopg://hub@db/mash_hub",
-        idp_issuer="https://idp.council.example",
-        idp_jwks="/etc/hub/jwks.json",
-    ).check_startup()
+        idp_issuer=IDP_ISSUER,
+        idp_jwks=str(jwks),
+    )
+
+    with TestClient(create_app(settings, database=database)) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert me(client, token(identity_provider, IDP_ISSUER, "sw-7")).json() == {
+            "sub": "sw-7",
+            "role": "mash_social_worker",
+            "agency": None,
+            "team": None,
+        }
+        # Outside dev mode the hub's own development issuer is not trusted.
+        refused = me(client, token(keys, DEV_ISSUER, "sw-8"))
+        assert refused.status_code == 401
+        assert refused.json() == {
+            "error": "unauthenticated",
+            "detail": "The token's issuer is not trusted.",
+        }
 
 
 def test_pkcs11_needs_its_settings(tmp_path: Path) -> None:

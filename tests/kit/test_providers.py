@@ -182,10 +182,15 @@ def test_key_file_open_to_group_or_others_is_refused(tmp_path: Path, mode: int) 
 
 def test_owner_read_only_key_file_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "kek.bin"
-    LocalFileKekProvider.create(path)
+    key = DataKey.generate("agency:police", 1)
+    wrapped = LocalFileKekProvider.create(path).wrap(key)
     path.chmod(0o400)
 
-    LocalFileKekProvider(path)
+    provider = LocalFileKekProvider(path)
+
+    assert provider.unwrap(wrapped, key_id="agency:police", version=1) == key
+    assert provider.unwrap(provider.wrap(key), key_id="agency:police", version=1) == key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400  # left as the operator set it
 
 
 @pytest.mark.parametrize("length", [0, 16, 31, 33, 64])
