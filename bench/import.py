@@ -33,16 +33,14 @@ from sqlalchemy.engine import make_url
 
 from hub.agencies import importer
 from hub.agencies.preparing import WorkerPool
-from hub.app import KEK_FILE
 from hub.auth.principal import Principal, Role
+from hub.bootstrap import KEK_FILE, install_firewall
 from hub.cli import ensure_keys
 from hub.db import Database, make_engine
 from hub.keys.service import Keyring
 from hub.kit.crypto.providers import LocalFileKekProvider
 from hub.kit.logging import configure_logging
 from hub.migrations import upgrade
-from hub.policy import decision_point
-from hub.policy.firewall import Firewall
 from hub.settings import Settings
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -91,7 +89,7 @@ def run_import(
     rerun: bool = True,
     pool: WorkerPool | None = None,
 ) -> dict[str, float]:
-    decision_point.install(Firewall(POLICY_DIR))
+    install_firewall(POLICY_DIR)
     database = Database(make_engine(url))
     keyring = Keyring(LocalFileKekProvider(key_dir / KEK_FILE))
     figures: dict[str, float] = {}

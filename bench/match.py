@@ -36,16 +36,14 @@ from datagen import population_for, write_agency_files
 
 from hub.agencies import repository, service
 from hub.agencies.indexing import Indexer
-from hub.app import KEK_FILE
 from hub.auth.principal import Principal, Role
+from hub.bootstrap import KEK_FILE, install_firewall
 from hub.cli import ensure_keys
 from hub.db import Database, make_engine, run_in_transaction
 from hub.keys.service import Keyring
 from hub.kit.crypto.providers import LocalFileKekProvider
 from hub.kit.logging import configure_logging
 from hub.people.normalise import PersonIdentifiers
-from hub.policy import decision_point
-from hub.policy.firewall import Firewall
 from hub.settings import Settings
 
 bench_import = importlib.import_module("import")
@@ -96,7 +94,7 @@ def main() -> None:
         key_dir.mkdir(parents=True, exist_ok=True)
         ensure_keys(Settings(dev_mode=True, key_dir=key_dir))
     url = args.database_url or f"sqlite:///{args.work / 'bench.db'}"
-    decision_point.install(Firewall(bench_import.POLICY_DIR))
+    install_firewall(bench_import.POLICY_DIR)
     if not args.reuse:
         files = write_agency_files(args.records, args.work / f"data-{args.records}")
         url = bench_import.prepare(args.database_url, args.work)

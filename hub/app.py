@@ -5,30 +5,35 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
 
 from hub.agencies import endpoints as agencies
 from hub.audit import endpoints as audit
+from hub.audit import service as audit_service
 from hub.audit.sequencer import AuditLog
 from hub.auth.dependencies import get_principal
 from hub.auth.tokens import TokenVerifier, TrustedIssuer, dev_issuer, load_jwks, public_jwks
+from hub.bootstrap import (
+    audit_log_for,
+    check_policy_for,
+    kek_provider_for,
+    rag_policy_from,
+    working_calendar,
+)
 from hub.contacts import endpoints as contacts
-from hub.db import Database, make_engine, utcnow
+from hub.db import Database, make_engine
 from hub.enquiries import endpoints as enquiries
 from hub.keys.service import Keyring
-from hub.kit.crypto.providers import KekProvider, LocalFileKekProvider, Pkcs11KekProvider
-from hub.kit.crypto.signing import CheckpointSigner
 from hub.kit.errors import install_error_handlers
 from hub.kit.logging import configure_logging
 from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from hub.kit.ratelimit import RateLimiter
-from hub.kit.working_time import RagClock, RagPolicy, WorkingHours
 from hub.missing import endpoints as missing
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
+from hub.products import endpoints as products
 from hub.screening import endpoints as screening
 from hub.screening import service as screening_service
 from hub.settings import DEV_ISSUER, Settings, get_settings
@@ -38,23 +43,7 @@ from hub.web import endpoints as web
 
 log = structlog.get_logger()
 
-KEK_FILE = "kek.bin"
-CHECKPOINT_KEY_FILE = "audit-checkpoint.pem"
 POLICY_WATCH_SECONDS = 2.0
-
-
-def kek_provider_for(settings: Settings) -> KekProvider:
-    if settings.kek_provider == "pkcs11":
-        assert settings.pkcs11_library
-        assert settings.pkcs11_token_label
-        assert settings.pkcs11_user_pin is not None
-        return Pkcs11KekProvider(
-            settings.pkcs11_library,
-            settings.pkcs11_token_label,
-            settings.pkcs11_user_pin.get_secret_value(),
-            settings.pkcs11_key_label,
-        )
-    return LocalFileKekProvider(settings.key_dir / KEK_FILE)
 
 
 def token_verifier_for(settings: Settings) -> TokenVerifier:
@@ -87,45 +76,13 @@ def _run_sequencer(audit_log: AuditLog, interval: float, stop: threading.Event) 
             log.error("audit.sequencer_failed", error_type=type(error).__name__)
 
 
-def audit_log_for(settings: Settings, database: Database) -> AuditLog:
-    return AuditLog(
-        database,
-        CheckpointSigner.load(settings.key_dir / CHECKPOINT_KEY_FILE),
-        checkpoint_every_entries=settings.audit_checkpoint_every_entries,
-        checkpoint_every_seconds=settings.audit_checkpoint_every_seconds,
-    )
-
-
-def working_calendar(settings: Settings) -> WorkingHours:
-    """Working hours with bank holidays for every year a deadline set now can fall in."""
-    this_year = utcnow().year
-    return WorkingHours.england_and_wales(
-        range(this_year - 1, this_year + 3), extra_bank_holidays=settings.extra_bank_holidays
-    )
-
-
-def rag_policy_from(hours: tuple[float, float, float]) -> RagPolicy:
-    """Red runs round the clock; amber and green count working hours."""
-    red, amber, green = hours
-    return RagPolicy(
-        red=RagClock(timedelta(hours=red), runs_round_the_clock=True),
-        amber=RagClock(timedelta(hours=amber), runs_round_the_clock=False),
-        green=RagClock(timedelta(hours=green), runs_round_the_clock=False),
-    )
-
-
-def check_policy_for(settings: Settings) -> RagPolicy:
-    """When agency checks are due."""
-    return rag_policy_from(settings.check_due_hours)
-
-
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
     settings.check_startup()
 
     firewall = Firewall(settings.policy_dir)
-    decision_point.install(firewall)
+    decision_point.install(firewall, record_denial=audit_service.record)
     database = database or Database(make_engine(settings.database_url))
     audit_log = audit_log_for(settings, database)
     stop_background = threading.Event()
@@ -186,6 +143,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api.include_router(audit.router)
     api.include_router(screening.router)
     api.include_router(enquiries.router)
+    api.include_router(products.router)
     api.include_router(triage.router)
     api.include_router(missing.router)
     app.include_router(contacts.public_router, prefix="/api/v1")

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from hub.agencies.schemas import RecordIn
 from hub.agencies.service import create_record
 from hub.auth.principal import Principal, Role
+from hub.bootstrap import install_firewall, kek_provider_for, working_calendar
 from hub.contacts.models import Contact
 from hub.contacts.schemas import (
     Channel,
@@ -146,7 +147,6 @@ class DemoHub:
     """The demo's people and their services."""
 
     def __init__(self, settings: Settings, database: Database, keyring: Keyring) -> None:
-        from hub.app import working_calendar
 
         self.settings = settings
         self.database = database
@@ -387,17 +387,13 @@ class DemoHub:
 def seed_demo(
     settings: Settings, *, contacts: int, if_empty: bool, seed: int, console: Console
 ) -> int:
-    from hub.app import kek_provider_for
-    from hub.policy import decision_point
-    from hub.policy.firewall import Firewall
-
     database = Database(make_engine(settings.database_url))
     rng = random.Random(seed)  # noqa: S311 (repeatable synthetic data, not secrets)
     if if_empty:
         with database.session() as session:
             if session.execute(select(func.count()).select_from(Contact)).scalar_one() > 0:
                 return 0
-    decision_point.install(Firewall(settings.policy_dir))
+    install_firewall(settings.policy_dir)
     demo = DemoHub(settings, database, Keyring(kek_provider_for(settings)))
     # Most contacts end at screening; fewer reach an enquiry, as in a real hub.
     stages = [0] * 2 + [1] * 2 + [2] * 4 + [3, 4, 5]

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import getpass
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,10 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hub.auth.principal import Principal, Role
-from hub.db import Database, make_engine, transaction
-from hub.keys.service import Keyring
+from hub.bootstrap import Hub, standing_hub
+from hub.db import transaction
 from hub.kit.errors import HubError
-from hub.settings import Settings, get_settings
+from hub.settings import Settings
 
 if TYPE_CHECKING:
     from hub.agencies.preparing import WorkerPool
@@ -50,28 +47,6 @@ Actor = Annotated[
 def _fail(message: str, code: int = 1) -> typer.Exit:
     errors.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
-
-
-@dataclass
-class Hub:
-    settings: Settings
-    database: Database
-    keyring: Keyring
-
-
-@contextmanager
-def _hub() -> Iterator[Hub]:
-    from hub.app import kek_provider_for
-    from hub.policy import decision_point
-    from hub.policy.firewall import Firewall
-
-    settings = get_settings()
-    decision_point.install(Firewall(settings.policy_dir))
-    database = Database(make_engine(settings.database_url))
-    try:
-        yield Hub(settings, database, Keyring(kek_provider_for(settings)))
-    finally:
-        database.engine.dispose()
 
 
 def _actor(actor: str | None) -> str:
@@ -119,7 +94,7 @@ def keys_rotate(
     """Make a new primary key version; older versions keep opening their data."""
     from hub.agencies import keys
 
-    with _hub() as hub:
+    with standing_hub() as hub:
         key_id = _key_id(hub.settings, agency, hub_store)
         try:
             with transaction(hub.database) as session:
@@ -143,7 +118,7 @@ def keys_rewrap(
     from hub.agencies import keys
 
     principal = _sysadmin(actor)
-    with _hub() as hub:
+    with standing_hub() as hub:
         key_id = _key_id(hub.settings, agency, hub_store)
         try:
             with transaction(hub.database) as session:
@@ -189,7 +164,7 @@ def keys_shred(
     if not yes:
         raise _fail("shredding cannot be undone; add --yes to confirm")
     principal = _sysadmin(actor)
-    with _hub() as hub:
+    with standing_hub() as hub:
         try:
             with transaction(hub.database) as session:
                 if record is not None:
@@ -211,7 +186,7 @@ def keys_status(actor: Actor = None) -> None:
     """Every key version, its state and how much of its seal ceiling it has used."""
     from hub.agencies import keys
 
-    with _hub() as hub:
+    with standing_hub() as hub:
         try:
             with transaction(hub.database) as session:
                 rows = keys.status(session, _sysadmin(actor), keyring=hub.keyring)
@@ -248,7 +223,7 @@ def records_import(
     from hub.agencies import importer
 
     principal = Principal(sub=_actor(actor), role=Role.agency_rep, agency=agency)
-    with _hub() as hub:
+    with standing_hub() as hub:
         _check_agency(hub.settings, agency)
         try:
             importer.check_access(hub.database, principal, agency)

@@ -6,18 +6,15 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from hub.kit.schemas import Strict
 from hub.people.normalise import PersonIdentifiers
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Codes such as "existing_involvement" or "enquiry:<uuid>": never free text, which could
 # carry personal data into the audit log.
 PurposeCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_:\-]{1,100}$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class PersonQuery(Strict):

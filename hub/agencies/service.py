@@ -40,7 +40,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -72,8 +71,8 @@ from hub.auth.principal import Principal
 from hub.db import utcnow
 from hub.keys.service import RECORD_KEY_VERSION, Keyring, agency_key_id, record_key_id
 from hub.kit.crypto.envelope import DataKey, SealContext, Sealer, open_sealed
-from hub.kit.errors import BadRequest, Conflict, HubError, NotFound, Unprocessable
-from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from hub.kit.errors import Conflict, HubError, NotFound, Unprocessable
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_time_id_cursor, encode_time_id_cursor
 from hub.people.indexing import PASS_STRENGTH
 from hub.people.normalise import MatchStrength, PersonIdentifiers, matching_keys
 from hub.policy.decision_point import allowed_event, require
@@ -342,13 +341,7 @@ def list_records(
 ) -> Page[RecordOut]:
     resource = Resource(Kind.agency_record, owner=agency)
     decision = require(principal, Action.list, resource)
-    after_values = decode_cursor(cursor)
-    after: tuple[datetime, uuid.UUID] | None = None
-    if after_values is not None:
-        try:
-            after = (datetime.fromisoformat(after_values[0]), uuid.UUID(after_values[1]))
-        except (ValueError, IndexError, TypeError):
-            raise BadRequest("The cursor is not valid.", code="bad_cursor") from None
+    after = decode_time_id_cursor(cursor)
     records = repository.page_of_records(session, agency, after=after, limit=limit + 1)
     more = len(records) > limit
     records = records[:limit]
@@ -359,9 +352,7 @@ def list_records(
         allowed_event(decision, resource, subject_ids=[str(r.id) for r in records]),
     )
     next_cursor = (
-        encode_cursor([records[-1].created_at.isoformat(), str(records[-1].id)])
-        if more and records
-        else None
+        encode_time_id_cursor(records[-1].created_at, records[-1].id) if more and records else None
     )
     return Page[RecordOut](items=items, next_cursor=next_cursor)
 

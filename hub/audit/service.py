@@ -15,9 +15,6 @@ otherwise cost more than the insert itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import structlog
@@ -27,31 +24,10 @@ from sqlalchemy.orm import Session
 from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal
 from hub.db import driver_insert, utcnow
+from hub.kit.audit_event import AuditEvent as AuditEvent
+from hub.kit.audit_event import Outcome as Outcome
 
 log = structlog.get_logger()
-
-
-class Outcome(StrEnum):
-    allowed = "allowed"
-    denied = "denied"
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEvent:
-    """What happened, in the terms an information-governance officer needs."""
-
-    action: str
-    resource_kind: str
-    outcome: Outcome
-    rule: str
-    resource_id: str | None = None
-    resource_owner: str | None = None
-    purpose: str | None = None
-    lawful_basis: str | None = None
-    consent: str | None = None
-    reason: str | None = None
-    subject_ids: Sequence[str] = field(default_factory=tuple)
-    content_hash: str | None = None
 
 
 # Declarative tables are Tables; mypy sees only FromClause.

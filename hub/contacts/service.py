@@ -7,7 +7,6 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -28,8 +27,8 @@ from hub.contacts.schemas import (
 from hub.db import utcnow
 from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
-from hub.kit.errors import BadRequest, Conflict, NotFound
-from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from hub.kit.errors import Conflict, NotFound
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_time_id_cursor, encode_time_id_cursor
 from hub.people.service import index_contact_addresses, index_contact_people
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
@@ -161,13 +160,7 @@ def list_contacts(
     session: Session, principal: Principal, *, cursor: str | None, limit: int = DEFAULT_PAGE_SIZE
 ) -> Page[ContactSummary]:
     decision = require(principal, Action.list, Resource(Kind.contact))
-    after_values = decode_cursor(cursor)
-    after: tuple[datetime, uuid.UUID] | None = None
-    if after_values is not None:
-        try:
-            after = (datetime.fromisoformat(after_values[0]), uuid.UUID(after_values[1]))
-        except (ValueError, IndexError, TypeError):
-            raise BadRequest("The cursor is not valid.", code="bad_cursor") from None
+    after = decode_time_id_cursor(cursor)
     contacts = repository.page_of_contacts(session, after=after, limit=limit + 1)
     more = len(contacts) > limit
     contacts = contacts[:limit]
@@ -181,7 +174,7 @@ def list_contacts(
         ),
     )
     next_cursor = (
-        encode_cursor([contacts[-1].received_at.isoformat(), str(contacts[-1].id)])
+        encode_time_id_cursor(contacts[-1].received_at, contacts[-1].id)
         if more and contacts
         else None
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -35,3 +37,19 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
     if not isinstance(values, list):
         raise BadRequest("The cursor is not valid.", code="bad_cursor")
     return values
+
+
+def decode_time_id_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The ``(time, id)`` a newest-first page ended at, from its cursor."""
+    values = decode_cursor(cursor)
+    if values is None:
+        return None
+    try:
+        return (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
+    except (ValueError, IndexError, TypeError, AttributeError):
+        raise BadRequest("The cursor is not valid.", code="bad_cursor") from None
+
+
+def encode_time_id_cursor(moment: datetime, row_id: uuid.UUID) -> str:
+    """The cursor of the next page after the row at ``(moment, row_id)``."""
+    return encode_cursor([moment.isoformat(), str(row_id)])

@@ -9,8 +9,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, StringConstraints, field_validator, model_validator
 
+from hub.kit.schemas import PastMoment, RequiredBirthDate, ShortText, Strict
 from hub.people.normalise import normalise_nhs_number, normalise_postcode
-from hub.triage.schemas import PastMoment, RequiredBirthDate, ShortText, Strict
 
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]

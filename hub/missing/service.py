@@ -25,8 +25,8 @@ from hub.auth.principal import Principal
 from hub.db import utcnow
 from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
-from hub.kit.errors import BadRequest, Conflict, NotFound, Unprocessable
-from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from hub.kit.errors import Conflict, NotFound, Unprocessable
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_time_id_cursor, encode_time_id_cursor
 from hub.kit.working_time import LONDON, is_breached, return_interview_due, time_left
 from hub.missing import repository
 from hub.missing.models import MissingEpisode
@@ -270,21 +270,13 @@ def record_episode(
     return _detail(session, keyring, episode, in_window)
 
 
-def _cursor_after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    values = decode_cursor(cursor)
-    if values is None:
-        return None
-    try:
-        return (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
-    except (ValueError, IndexError, TypeError):
-        raise BadRequest("The cursor is not valid.", code="bad_cursor") from None
-
-
 def list_episodes(
     session: Session, principal: Principal, *, cursor: str | None, limit: int = DEFAULT_PAGE_SIZE
 ) -> Page[EpisodeSummary]:
     decision = require(principal, Action.list, _RESOURCE)
-    found = repository.page_of_episodes(session, after=_cursor_after(cursor), limit=limit + 1)
+    found = repository.page_of_episodes(
+        session, after=decode_time_id_cursor(cursor), limit=limit + 1
+    )
     page = found[:limit]
     counts = _repeat_counts(session, page)
     _audit(session, principal, decision, _RESOURCE, page)
@@ -292,9 +284,7 @@ def list_episodes(
     return Page[EpisodeSummary](
         items=[_summary(e, counts[e.id], now) for e in page],
         next_cursor=(
-            encode_cursor([page[-1].started_at.isoformat(), str(page[-1].id)])
-            if len(found) > limit
-            else None
+            encode_time_id_cursor(page[-1].started_at, page[-1].id) if len(found) > limit else None
         ),
     )
 
@@ -392,7 +382,7 @@ def overdue_interviews(
     decision = require(principal, Action.list, _RESOURCE)
     now = now or utcnow()
     found = repository.overdue_interviews(
-        session, now=now, after=_cursor_after(cursor), limit=limit + 1
+        session, now=now, after=decode_time_id_cursor(cursor), limit=limit + 1
     )
     page = found[:limit]
     _audit(session, principal, decision, _RESOURCE, page, reason="overdue return interviews")
@@ -415,7 +405,7 @@ def overdue_interviews(
     return Page[OverdueInterview](
         items=items,
         next_cursor=(
-            encode_cursor([page[-1].interview_due_at.isoformat(), str(page[-1].id)])
+            encode_time_id_cursor(page[-1].interview_due_at, page[-1].id)
             if len(found) > limit and page[-1].interview_due_at is not None
             else None
         ),

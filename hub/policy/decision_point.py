@@ -3,29 +3,34 @@
 ``require(principal, action, resource)`` returns the decision when allowed. When not,
 it raises a 404 if the caller may not even see the resource (a 403 would reveal that
 it exists) and a 403 otherwise; either way the denied attempt is written to the audit
-log after the request's transaction is rolled back.
+log after the request's transaction is rolled back, through the recorder given to
+:func:`install` (the audit log's ``record``), so the firewall never imports the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from hub.audit import service as audit
-from hub.audit.service import AuditEvent, Outcome
 from hub.auth.principal import Principal
+from hub.kit.audit_event import AuditEvent, Outcome
 from hub.kit.errors import Forbidden, HubError, NotFound
 from hub.policy.firewall import Decision, Firewall, Resource
 from hub.policy.vocabulary import Action
 
+# Writes a denied attempt to the audit log, in the transaction it is given.
+DenialRecorder = Callable[[Session, Principal, AuditEvent], object]
+
 _active: Firewall | None = None
+_record_denial: DenialRecorder | None = None
 
 
-def install(firewall: Firewall) -> None:
+def install(firewall: Firewall, *, record_denial: DenialRecorder) -> None:
     """Make ``firewall`` the decision point of this process (done by ``create_app``)."""
-    global _active
+    global _active, _record_denial
     _active = firewall
+    _record_denial = record_denial
 
 
 def active_firewall() -> Firewall:
@@ -68,8 +73,12 @@ def require(
         subject_ids=tuple(subject_ids),
     )
 
+    recorder = _record_denial
+    if recorder is None:
+        raise RuntimeError("no denial recorder is installed; the app was not created")
+
     def record_denial(session: Session) -> None:
-        audit.record(session, principal, denial)
+        recorder(session, principal, denial)
 
     error.after_rollback = record_denial
     raise error

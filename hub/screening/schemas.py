@@ -7,15 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from hub.kit.schemas import Strict
 from hub.kit.working_time import Rag
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ScreeningDecision(StrEnum):

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import getpass
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -21,10 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hub.auth.principal import Principal, Role
-from hub.db import Database, make_engine, transaction
-from hub.keys.service import Keyring
+from hub.bootstrap import standing_hub
+from hub.db import transaction
 from hub.kit.errors import HubError
-from hub.settings import get_settings
 
 triage_app = typer.Typer(help="Domestic abuse triage: police notifications.", no_args_is_help=True)
 
@@ -41,27 +37,6 @@ def triage() -> None:
 def _fail(message: str, code: int = 1) -> typer.Exit:
     errors.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
-
-
-@dataclass
-class _Hub:
-    database: Database
-    keyring: Keyring
-
-
-@contextmanager
-def _hub() -> Iterator[_Hub]:
-    from hub.app import kek_provider_for
-    from hub.policy import decision_point
-    from hub.policy.firewall import Firewall
-
-    settings = get_settings()
-    decision_point.install(Firewall(settings.policy_dir))
-    database = Database(make_engine(settings.database_url))
-    try:
-        yield _Hub(database, Keyring(kek_provider_for(settings)))
-    finally:
-        database.engine.dispose()
 
 
 @triage_app.command("import")
@@ -83,7 +58,7 @@ def import_notifications(
     from hub.triage import importer, service
 
     principal = Principal(sub=actor or f"cli:{getpass.getuser()}", role=Role.mash_admin)
-    with _hub() as hub:
+    with standing_hub() as hub:
         try:
             with transaction(hub.database) as session:
                 require(principal, Action.create, Resource(Kind.da_notification))

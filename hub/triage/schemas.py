@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
@@ -19,55 +17,22 @@ from pydantic import (
 )
 
 from hub.contacts.schemas import ConsentIn
-from hub.kit.working_time import LONDON
+from hub.kit.schemas import (
+    BirthDate,
+    PastMoment,
+    Reason,
+    ShortText,
+    Strict,
+)
 from hub.people.normalise import normalise_postcode
 
 MAX_BATCH = 500
-# Police systems' clocks and ours may differ a little; a time this far ahead is a mistake.
-CLOCK_SKEW = timedelta(minutes=5)
-
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-
-
-def as_aware(moment: datetime) -> datetime:
-    """A time without a zone is UK local time (what police and hub staff write)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return moment.replace(tzinfo=LONDON)
-    return moment
-
-
-def not_in_future(moment: datetime) -> datetime:
-    moment = as_aware(moment)
-    if moment.astimezone(UTC) > datetime.now(UTC) + CLOCK_SKEW:
-        raise ValueError("is in the future")
-    return moment
-
-
-PastMoment = Annotated[datetime, AfterValidator(not_in_future)]
-
-
-def _birth_date(value: date | None) -> date | None:
-    if value is not None and value > datetime.now(UTC).date() + timedelta(days=1):
-        raise ValueError("date of birth is in the future")
-    if value is not None and value.year < 1900:
-        raise ValueError("date of birth is implausibly early")
-    return value
-
-
-BirthDate = Annotated[date | None, AfterValidator(_birth_date)]
-RequiredBirthDate = Annotated[date, AfterValidator(_birth_date)]
-
 _POLICE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/\-_. ]*")
 
 
 def normalise_police_reference(value: str) -> str:
     """Upper case, no spaces: "ab/123 / 24" and "AB/123/24" are the same incident."""
     return "".join(value.split()).upper()
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class RiskLevel(StrEnum):

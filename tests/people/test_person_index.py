@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from hub.people.models import PersonIndex
 from hub.contacts.models import ContactPerson
 from hub.db import Database, transaction
+from hub.people.models import PersonIndex
 from hub.people.normalise import PersonIdentifiers
 from hub.people.service import earlier_contacts
 from tests.agencies.conftest import RecordFactory

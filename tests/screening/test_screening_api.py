@@ -343,7 +343,7 @@ def test_a_child_already_in_an_open_enquiry_is_flagged(
 def test_a_council_sets_its_own_screening_hours(
     client: TestClient, auth: AuthHeaders, app: FastAPI
 ) -> None:
-    from hub.app import rag_policy_from
+    from hub.bootstrap import rag_policy_from
 
     app.state.screening_policy = rag_policy_from((2.0, 24.0, 72.0))
     contact_id = submit(client, auth)
