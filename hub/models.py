@@ -3,16 +3,11 @@
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex  # noqa: F401
 from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditTerm
 from hub.contacts.models import Contact, ContactPerson
-from hub.enquiries.models import (  # noqa: F401
-    BreakGlassEvent,
-    CheckRequest,
-    Disclosure,
-    Enquiry,
-    InformationProduct,
-)
+from hub.enquiries.models import BreakGlassEvent, CheckRequest, Disclosure, Enquiry  # noqa: F401
 from hub.keys.models import DataKeyRow
 from hub.missing.models import MissingEpisode  # noqa: F401
 from hub.people.models import PersonIndex  # noqa: F401
+from hub.products.models import InformationProduct  # noqa: F401
 from hub.screening.models import ContactScreening, RagChange  # noqa: F401
 from hub.triage.models import DaNotification, DaNotificationPerson, TriageMeeting  # noqa: F401
 

@@ -1,1 +1,1 @@
-"""MASH enquiries: checks asked of agencies, what they disclosed, the information product."""
+"""MASH enquiries: the checks asked of agencies, what they disclose, and break-glass access."""

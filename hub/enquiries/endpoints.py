@@ -1,20 +1,20 @@
-"""Enquiry, check, disclosure, product and break-glass routes: thin, one service call each."""
+"""Enquiry, check request, disclosure and break-glass routes: thin, one service call each."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from hub.agencies.schemas import AgencyCheckOut
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep
 from hub.dependencies import CalendarDep, CheckPolicyDep, KeyringDep, LawfulBasesDep, SettingsDep
-from hub.enquiries import service
+from hub.enquiries import break_glass as break_glass_service
+from hub.enquiries import checks, disclosures, service
 from hub.enquiries.schemas import (
-    AuthorisationIn,
     CheckRequestIn,
     CheckRequestOut,
     DisclosureIn,
@@ -23,13 +23,11 @@ from hub.enquiries.schemas import (
     EnquiryIn,
     EnquiryOut,
     OutcomeFeedback,
-    ProductIn,
-    ProductOut,
     Reason,
     ReleaseIn,
-    Strict,
 )
 from hub.kit.errors import STANDARD_ERRORS
+from hub.kit.schemas import Strict
 
 router = APIRouter(tags=["enquiries"])
 AgencyCode = Annotated[str, Path(max_length=40, pattern="^[a-z0-9_]+$")]
@@ -83,7 +81,6 @@ def agency_check(
 def request_checks(
     enquiry_id: uuid.UUID,
     payload: CheckRequestIn,
-    request: Request,
     calendar: CalendarDep,
     check_policy: CheckPolicyDep,
     keyring: KeyringDep,
@@ -91,7 +88,7 @@ def request_checks(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> list[CheckRequestOut]:
-    return service.request_checks(
+    return checks.request_checks(
         session,
         principal,
         enquiry_id,
@@ -107,7 +104,7 @@ def request_checks(
 def overdue_checks(
     keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[CheckRequestOut]:
-    return service.overdue_checks(session, principal, keyring=keyring)
+    return checks.overdue_checks(session, principal, keyring=keyring)
 
 
 @router.get(
@@ -116,7 +113,7 @@ def overdue_checks(
 def agency_inbox(
     agency: AgencyCode, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[CheckRequestOut]:
-    return service.agency_inbox(session, principal, agency, keyring=keyring)
+    return checks.agency_inbox(session, principal, agency, keyring=keyring)
 
 
 @router.post(
@@ -128,13 +125,12 @@ def agency_inbox(
 def disclose(
     request_id: uuid.UUID,
     payload: DisclosureIn,
-    request: Request,
     keyring: KeyringDep,
     lawful_bases: LawfulBasesDep,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> DisclosureOut:
-    return service.disclose(
+    return disclosures.disclose(
         session,
         principal,
         request_id,
@@ -152,7 +148,7 @@ def disclose(
 def enquiry_disclosures(
     enquiry_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[DisclosureOut]:
-    return service.enquiry_disclosures(session, principal, enquiry_id, keyring=keyring)
+    return disclosures.enquiry_disclosures(session, principal, enquiry_id, keyring=keyring)
 
 
 @router.get(
@@ -163,7 +159,7 @@ def enquiry_disclosures(
 def agency_disclosures(
     agency: AgencyCode, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[DisclosureWithReads]:
-    found = service.agency_disclosures(session, principal, agency, keyring=keyring)
+    found = disclosures.agency_disclosures(session, principal, agency, keyring=keyring)
     return [DisclosureWithReads(disclosure=d, later_reads=reads) for d, reads in found]
 
 
@@ -179,71 +175,9 @@ def release_disclosure(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> DisclosureOut:
-    return service.release_disclosure(session, principal, disclosure_id, payload, keyring=keyring)
-
-
-@router.post(
-    "/enquiries/{enquiry_id}/products",
-    status_code=201,
-    response_model=ProductOut,
-    responses=STANDARD_ERRORS,
-)
-def compile_product(
-    enquiry_id: uuid.UUID,
-    payload: ProductIn,
-    calendar: CalendarDep,
-    keyring: KeyringDep,
-    settings: SettingsDep,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-) -> ProductOut:
-    settings = settings
-    return service.compile_product(
-        session,
-        principal,
-        enquiry_id,
-        payload,
-        keyring=keyring,
-        calendar=calendar,
-        rota_start=settings.rota_start,
-        known_teams=settings.teams,
+    return disclosures.release_disclosure(
+        session, principal, disclosure_id, payload, keyring=keyring
     )
-
-
-@router.get("/products", response_model=list[ProductOut], responses=STANDARD_ERRORS)
-def list_products(
-    keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
-) -> list[ProductOut]:
-    return service.list_products(session, principal, keyring=keyring)
-
-
-@router.get("/products/{product_id}", response_model=ProductOut, responses=STANDARD_ERRORS)
-def read_product(
-    product_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
-) -> ProductOut:
-    return service.read_product(session, principal, product_id, keyring=keyring)
-
-
-@router.post(
-    "/products/{product_id}/authorisation", response_model=ProductOut, responses=STANDARD_ERRORS
-)
-def authorise_product(
-    product_id: uuid.UUID,
-    payload: AuthorisationIn,
-    keyring: KeyringDep,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-) -> ProductOut:
-    return service.authorise_product(session, principal, product_id, payload, keyring=keyring)
-
-
-@router.post(
-    "/products/{product_id}/dissemination", response_model=ProductOut, responses=STANDARD_ERRORS
-)
-def disseminate_product(
-    product_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
-) -> ProductOut:
-    return service.disseminate_product(session, principal, product_id, keyring=keyring)
 
 
 @router.get("/me/contacts", response_model=list[OutcomeFeedback], responses=STANDARD_ERRORS)
@@ -261,7 +195,7 @@ def break_glass(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
-    return service.break_glass(
+    return break_glass_service.break_glass(
         session,
         principal,
         agency,
@@ -276,7 +210,7 @@ def break_glass(
 def break_glass_alerts(
     agency: AgencyCode, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:
-    return service.break_glass_alerts(session, principal, agency, keyring=keyring)
+    return break_glass_service.break_glass_alerts(session, principal, agency, keyring=keyring)
 
 
 @router.post("/agencies/{agency}/break-glass/{event_id}/review", responses=STANDARD_ERRORS)
@@ -288,7 +222,7 @@ def review_break_glass(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
-    return service.review_break_glass(
+    return break_glass_service.review_break_glass(
         session,
         principal,
         agency,

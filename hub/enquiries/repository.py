@@ -1,7 +1,7 @@
-"""Every enquiry, check, disclosure and product query.
+"""Every enquiry, check request, disclosure and break-glass query.
 
-Agency scoping starts from :func:`requests_of_agency` and :func:`disclosures_of_agency`;
-team scoping from :func:`products_sent_to`.
+Agency scoping starts from :func:`requests_of_agency`, :func:`disclosures_of_agency` and
+:func:`break_glass_of_agency`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from hub.enquiries.models import (
     CheckRequest,
     Disclosure,
     Enquiry,
-    InformationProduct,
 )
 
 
@@ -94,37 +93,8 @@ def disclosures_by_id(session: Session, ids: list[uuid.UUID]) -> list[Disclosure
     return list(session.execute(select(Disclosure).where(Disclosure.id.in_(ids))).scalars())
 
 
-def product(session: Session, product_id: uuid.UUID) -> InformationProduct | None:
-    return session.get(InformationProduct, product_id)
-
-
-def products_sent_to(team: str) -> Select[InformationProduct]:
-    """The one starting point for what an operational team may see: what was sent to it."""
-    return (
-        select(InformationProduct)
-        .where(
-            InformationProduct.receiving_team == team,
-            InformationProduct.status == "disseminated",
-        )
-        .order_by(InformationProduct.disseminated_at.desc())
-    )
-
-
-def all_products() -> Select[InformationProduct]:
-    return select(InformationProduct).order_by(InformationProduct.compiled_at.desc())
-
-
 def contacts_submitted_by(sub: str) -> Select[Contact]:
     return select(Contact).where(Contact.submitted_by == sub).order_by(Contact.received_at.desc())
-
-
-def product_for_enquiry(session: Session, enquiry_id: uuid.UUID) -> InformationProduct | None:
-    return session.execute(
-        select(InformationProduct)
-        .where(InformationProduct.enquiry_id == enquiry_id)
-        .order_by(InformationProduct.compiled_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
 
 
 def break_glass_of_agency(agency: str) -> Select[BreakGlassEvent]:

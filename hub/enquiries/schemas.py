@@ -1,43 +1,22 @@
-"""What comes in and goes out of enquiries, checks, disclosures and products."""
+"""What comes in and goes out of enquiries, check requests and disclosures."""
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from hub.kit.lawful_bases import LAWFUL_BASIS_TEXT as LAWFUL_BASIS_TEXT
+from hub.kit.lawful_bases import LawfulBasis as LawfulBasis
+from hub.kit.schemas import Strict
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class LawfulBasis(StrEnum):
-    """The coded lawful bases an agency may disclose under."""
-
-    public_task = "uk_gdpr_6_1_e"
-    safeguarding = "uk_gdpr_9_2_g_dpa_sch1_para18"
-    health_social_care = "uk_gdpr_9_2_h_dpa_sch1_para2"
-    law_enforcement = "dpa_2018_s35_sch8_para4"
-
-
-LAWFUL_BASIS_TEXT = {
-    LawfulBasis.public_task: "UK GDPR Art 6(1)(e): public task",
-    LawfulBasis.safeguarding: (
-        "UK GDPR Art 9(2)(g) with DPA 2018 Sch 1 para 18: safeguarding of children "
-        "and of individuals at risk"
-    ),
-    LawfulBasis.health_social_care: (
-        "UK GDPR Art 9(2)(h) with DPA 2018 Sch 1 para 2: health or social care"
-    ),
-    LawfulBasis.law_enforcement: "DPA 2018 s35 with Sch 8 para 4: law enforcement, safeguarding",
-}
 
 
 class ConsentPosition(StrEnum):
@@ -64,14 +43,6 @@ class DisclosureKind(StrEnum):
     summary = "summary"
     no_information = "no_information"
     decline = "decline"
-
-
-class ProductOutcome(StrEnum):
-    nfa = "nfa"
-    signpost = "signpost"
-    early_help = "early_help"
-    child_in_need_assessment = "child_in_need_assessment"
-    strategy_discussion = "strategy_discussion"
 
 
 DISCLOSABLE_FIELDS = frozenset(
@@ -159,18 +130,6 @@ class ReleaseIn(Strict):
     reason: Reason
 
 
-class ProductIn(Strict):
-    analysis: Text
-    proposed_outcome: ProductOutcome
-    disclosure_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
-    receiving_team: Code | None = None
-
-
-class AuthorisationIn(Strict):
-    decision: str = Field(pattern="^(authorise|return)$")
-    reason: Reason
-
-
 class EnquiryOut(BaseModel):
     id: uuid.UUID
     contact_id: uuid.UUID
@@ -219,20 +178,20 @@ class DisclosureReadOut(BaseModel):
     action: str
 
 
-class ProductOut(BaseModel):
-    id: uuid.UUID
-    enquiry_id: uuid.UUID
-    status: str
-    proposed_outcome: str
-    receiving_team: str | None
-    analysis: str
-    items: list[DisclosureOut]
-    disseminated_at: datetime | None
-
-
 class OutcomeFeedback(BaseModel):
     """What a professional referrer hears back: the outcome, not the content."""
 
     reference: str
     received_at: datetime
     outcome: str
+
+
+# hub/demo.py still imports the product schemas from here; they are in hub.products.schemas
+# now. Remove this once it imports them from there.
+_MOVED_TO_PRODUCTS = frozenset({"AuthorisationIn", "ProductIn", "ProductOutcome"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_PRODUCTS:
+        return getattr(importlib.import_module("hub.products.schemas"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,14 +17,10 @@ from sqlalchemy.orm import Session
 
 from hub.contacts.models import Contact
 from hub.db import Base
-from hub.enquiries.models import (
-    BreakGlassEvent,
-    CheckRequest,
-    Disclosure,
-    InformationProduct,
-)
+from hub.enquiries.models import BreakGlassEvent, CheckRequest, Disclosure
 from hub.kit.crypto.envelope import SealContext
 from hub.missing.models import MissingEpisode
+from hub.products.models import InformationProduct
 from hub.screening.models import ContactScreening, RagChange
 from hub.triage.models import DaNotification
 

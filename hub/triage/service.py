@@ -31,8 +31,8 @@ from hub.contacts.schemas import Channel, ContactIn, PersonIn, ReferrerIn, Worry
 from hub.db import utcnow
 from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
 from hub.kit.crypto.envelope import SealContext
-from hub.kit.errors import BadRequest, Conflict, NotFound, Unprocessable
-from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from hub.kit.errors import Conflict, NotFound, Unprocessable
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_time_id_cursor, encode_time_id_cursor
 from hub.people import repository as person_index
 from hub.people.indexing import PersonIndexer
 from hub.people.normalise import PersonIdentifiers
@@ -378,13 +378,7 @@ def list_notifications(
     awaiting_only: bool = False,
 ) -> Page[NotificationSummary]:
     decision = require(principal, Action.list, _RESOURCE)
-    after_values = decode_cursor(cursor)
-    after: tuple[datetime, uuid.UUID] | None = None
-    if after_values is not None:
-        try:
-            after = (datetime.fromisoformat(after_values[0]), uuid.UUID(after_values[1]))
-        except (ValueError, IndexError, TypeError):
-            raise BadRequest("The cursor is not valid.", code="bad_cursor") from None
+    after = decode_time_id_cursor(cursor)
     found = repository.page_of_notifications(
         session, after=after, limit=limit + 1, awaiting_only=awaiting_only
     )
@@ -393,9 +387,7 @@ def list_notifications(
         session, principal, allowed_event(decision, _RESOURCE, subject_ids=_subjects(page))
     )
     next_cursor = (
-        encode_cursor([page[-1].received_at.isoformat(), str(page[-1].id)])
-        if len(found) > limit
-        else None
+        encode_time_id_cursor(page[-1].received_at, page[-1].id) if len(found) > limit else None
     )
     return Page[NotificationSummary](
         items=[_summary(n, _open_details(session, keyring, n)) for n in page],

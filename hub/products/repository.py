@@ -1,0 +1,39 @@
+"""Every information product query. Team scoping starts from :func:`products_sent_to`."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from hub.products.models import InformationProduct
+
+
+def product(session: Session, product_id: uuid.UUID) -> InformationProduct | None:
+    return session.get(InformationProduct, product_id)
+
+
+def products_sent_to(team: str) -> Select[InformationProduct]:
+    """The one starting point for what an operational team may see: what was sent to it."""
+    return (
+        select(InformationProduct)
+        .where(
+            InformationProduct.receiving_team == team,
+            InformationProduct.status == "disseminated",
+        )
+        .order_by(InformationProduct.disseminated_at.desc())
+    )
+
+
+def all_products() -> Select[InformationProduct]:
+    return select(InformationProduct).order_by(InformationProduct.compiled_at.desc())
+
+
+def product_for_enquiry(session: Session, enquiry_id: uuid.UUID) -> InformationProduct | None:
+    return session.execute(
+        select(InformationProduct)
+        .where(InformationProduct.enquiry_id == enquiry_id)
+        .order_by(InformationProduct.compiled_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
