@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from hub.kit.lawful_bases import LAWFUL_BASIS_TEXT
+
 DEFAULT_AGENCIES = ("police", "health", "education", "housing", "probation")
 DEFAULT_TEAMS = ("early_help", "duty_a", "duty_b", "duty_c", "duty_d", "ooh", "police_operational")
 DEV_ISSUER = "mash-hub-dev"
@@ -130,8 +132,6 @@ class Settings(BaseSettings):
 
     def lawful_bases(self) -> dict[str, str]:
         """Every lawful basis an agency may disclose under: code -> what it says."""
-        from hub.enquiries.schemas import LAWFUL_BASIS_TEXT
-
         bases = {str(code): text for code, text in LAWFUL_BASIS_TEXT.items()}
         for entry in self.extra_lawful_bases:
             code, _, text = entry.partition("=")

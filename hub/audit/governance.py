@@ -6,14 +6,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit import repository
 from hub.audit import service as audit
 from hub.audit.evidence import database_checkpoints, database_leaves
 from hub.audit.merkle import verify_consistency, verify_inclusion
-from hub.audit.models import AuditEntry, AuditLeaf
+from hub.audit.models import AuditEntry
 from hub.audit.schemas import (
     AuditEntryOut,
     CheckpointOut,
@@ -52,12 +51,7 @@ def _stated(purpose: str | None) -> str:
 
 def _entries_out(session: Session, entries: list[AuditEntry]) -> list[AuditEntryOut]:
     ids = [e.id for e in entries]
-    leaves: dict[int, int] = {}
-    if ids:
-        rows = session.execute(
-            select(AuditLeaf.entry_id, AuditLeaf.leaf_index).where(AuditLeaf.entry_id.in_(ids))
-        )
-        leaves = {row.entry_id: row.leaf_index for row in rows}
+    leaves = repository.leaf_indexes_of(session, ids)
     return [
         AuditEntryOut(
             id=e.id,

@@ -143,6 +143,16 @@ def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
     ).scalar_one_or_none()
 
 
+def leaf_indexes_of(session: Session, entry_ids: Sequence[int]) -> dict[int, int]:
+    """The leaf index of each of these entries that the sequencer has placed."""
+    if not entry_ids:
+        return {}
+    rows = session.execute(
+        select(AuditLeaf.entry_id, AuditLeaf.leaf_index).where(AuditLeaf.entry_id.in_(entry_ids))
+    )
+    return {int(entry_id): int(leaf_index) for entry_id, leaf_index in rows}
+
+
 def leaf_of_entry(session: Session, entry_id: int) -> AuditLeaf | None:
     return session.execute(
         select(AuditLeaf).where(AuditLeaf.entry_id == entry_id)

@@ -4,7 +4,8 @@ A value sealed under the hub key is bound to ``SealContext("hub", table, column,
 Before an old version of the hub key is retired, every one of these columns must be
 re-sealed under the new version, or what it holds could never be opened again. A new
 sealed column in the hub store is added here (a test checks that every ``sealed_*``
-column of the hub's tables is listed).
+column of the hub's tables is listed). Being the one list of every domain's sealed
+columns, this module imports each domain's models, as ``hub/models.py`` does.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Table, select, update
+from sqlalchemy import Column, Table
 from sqlalchemy.orm import Session
 
 from hub.contacts.models import Contact
 from hub.db import Base
 from hub.enquiries.models import BreakGlassEvent, CheckRequest, Disclosure
+from hub.keys import repository
 from hub.kit.crypto.envelope import SealContext
 from hub.missing.models import MissingEpisode
 from hub.products.models import InformationProduct
@@ -42,18 +44,12 @@ class SealedColumn:
     def page(
         self, session: Session, *, after: uuid.UUID | None, limit: int
     ) -> list[tuple[uuid.UUID, bytes]]:
-        value = self.table.c[self.column]
-        statement = (
-            select(self._id(), value).where(value.is_not(None)).order_by(self._id()).limit(limit)
+        return repository.sealed_values(
+            session, self._id(), self.table.c[self.column], after=after, limit=limit
         )
-        if after is not None:
-            statement = statement.where(self._id() > after)
-        return [(row_id, bytes(sealed)) for row_id, sealed in session.execute(statement)]
 
     def replace(self, session: Session, row_id: uuid.UUID, sealed: bytes) -> None:
-        session.execute(
-            update(self.table).where(self._id() == row_id).values({self.column: sealed})
-        )
+        repository.replace_sealed(session, self._id(), self.table.c[self.column], row_id, sealed)
 
 
 def _table(model: type[Base]) -> Table:

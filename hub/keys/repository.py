@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Column, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.keys.models import DataKeyRow
@@ -66,3 +68,31 @@ def shred_all_versions(session: Session, key_id: str, when: datetime) -> list[in
             .execution_options(synchronize_session="fetch")
         )
     return versions
+
+
+# --- columns sealed under the hub key (hub/keys/hub_store.py lists them) ---------------------
+
+
+def sealed_values(
+    session: Session,
+    row_id: Column[uuid.UUID],
+    sealed: Column[Any],
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[tuple[uuid.UUID, bytes]]:
+    """A page of ``(row id, sealed value)`` of one sealed column, in row id order."""
+    statement = select(row_id, sealed).where(sealed.is_not(None)).order_by(row_id).limit(limit)
+    if after is not None:
+        statement = statement.where(row_id > after)
+    return [(found_id, bytes(value)) for found_id, value in session.execute(statement)]
+
+
+def replace_sealed(
+    session: Session,
+    row_id: Column[uuid.UUID],
+    sealed: Column[Any],
+    target: uuid.UUID,
+    value: bytes,
+) -> None:
+    session.execute(update(row_id.table).where(row_id == target).values({sealed.name: value}))
