@@ -12,13 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy import func, select
 
 from hub.agencies.schemas import RecordIn
 from hub.agencies.service import create_record
 from hub.auth.principal import Principal, Role
 from hub.bootstrap import install_firewall, kek_provider_for, working_calendar
-from hub.contacts.models import Contact
+from hub.contacts import repository as contacts_repository
 from hub.contacts.schemas import (
     Channel,
     ConsentIn,
@@ -391,7 +390,7 @@ def seed_demo(
     rng = random.Random(seed)  # noqa: S311 (repeatable synthetic data, not secrets)
     if if_empty:
         with database.session() as session:
-            if session.execute(select(func.count()).select_from(Contact)).scalar_one() > 0:
+            if contacts_repository.any_contacts(session):
                 return 0
     install_firewall(settings.policy_dir)
     demo = DemoHub(settings, database, Keyring(kek_provider_for(settings)))

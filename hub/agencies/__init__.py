@@ -1,1 +1,1 @@
-"""Agency-scoped encrypted stores, matching on blind indexes, disclosures."""
+"""Agency-scoped encrypted stores: records, bulk import, key life cycle, blind-index matching."""

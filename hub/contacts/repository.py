@@ -49,3 +49,8 @@ def reference_taken(session: Session, reference: str) -> bool:
         session.execute(select(Contact.id).where(Contact.reference == reference)).first()
         is not None
     )
+
+
+def any_contacts(session: Session) -> bool:
+    """Whether the hub holds any contact at all."""
+    return session.execute(select(Contact.id).limit(1)).first() is not None

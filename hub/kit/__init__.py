@@ -1,1 +1,1 @@
-"""Shared infrastructure: crypto recipes, errors, logging, pagination."""
+"""Shared infrastructure: crypto recipes, errors, logging, pagination, working time, schemas."""

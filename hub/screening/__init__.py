@@ -1,1 +1,1 @@
-"""Screening: thresholds, RAG ratings and the clocks they start."""
+"""Screening: thresholds, RAG ratings, the duty rota and emerging-harm flags."""

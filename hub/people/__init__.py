@@ -1,0 +1,1 @@
+"""The person index every domain shares: normalising identifiers, person blind indexes, matching."""
