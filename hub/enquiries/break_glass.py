@@ -83,7 +83,7 @@ def break_glass_alerts(
 ) -> list[dict[str, Any]]:
     """An agency's alerts: which of its records were opened by break-glass, by whom, why."""
     decision = require(principal, Action.list, Resource(Kind.agency_record, owner=agency))
-    events = list(session.execute(repository.break_glass_of_agency(agency)).scalars())
+    events = repository.break_glass_alerts_of(session, agency)
     audit.record(
         session,
         principal,
@@ -123,8 +123,8 @@ def review_break_glass(
     """The agency whose record was opened records whether the opening was justified."""
     resource = Resource(Kind.agency_record, owner=agency, id=str(event_id))
     decision = require(principal, Action.review, resource)
-    event = session.get(BreakGlassEvent, event_id)
-    if event is None or event.agency != agency:
+    event = repository.break_glass_event(session, agency, event_id)
+    if event is None:
         raise NotFound()
     if event.reviewed_at is not None:
         raise Conflict("This break-glass opening has been reviewed.", code="already_reviewed")

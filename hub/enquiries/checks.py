@@ -124,7 +124,7 @@ def agency_inbox(
     """An agency's own check requests, pending first, with whom to check."""
     decision = require(principal, Action.list, Resource(Kind.check_request, owner=agency))
     now = utcnow()
-    requests = list(session.execute(repository.requests_of_agency(agency)).scalars())
+    requests = repository.inbox_of_agency(session, agency)
     out = []
     subject_ids: list[str] = []
     for request in requests:
@@ -154,7 +154,7 @@ def overdue_checks(
     now = utcnow()
     overdue = [
         _request_out(session, keyring, r, now, subjects=[])
-        for r in session.execute(repository.overdue_requests()).scalars()
+        for r in repository.pending_requests(session)
         if is_breached(r.due_at, now)
     ]
     audit.record(

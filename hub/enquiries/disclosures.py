@@ -240,7 +240,7 @@ def agency_disclosures(
 ) -> list[tuple[DisclosureOut, list[DisclosureReadOut]]]:
     """An agency's own disclosures, each with every later read of it."""
     decision = require(principal, Action.list, Resource(Kind.disclosure, owner=agency))
-    disclosures = list(session.execute(repository.disclosures_of_agency(agency)).scalars())
+    disclosures = repository.disclosures_made_by(session, agency)
     out = []
     for disclosure in disclosures:
         reads = [

@@ -49,6 +49,10 @@ def requests_of_agency(agency: str) -> Select[CheckRequest]:
     )
 
 
+def inbox_of_agency(session: Session, agency: str) -> list[CheckRequest]:
+    return list(session.scalars(requests_of_agency(agency)))
+
+
 def check_request(session: Session, request_id: uuid.UUID) -> CheckRequest | None:
     return session.get(CheckRequest, request_id)
 
@@ -63,14 +67,23 @@ def requests_of_enquiry(session: Session, enquiry_id: uuid.UUID) -> list[CheckRe
     )
 
 
-def overdue_requests() -> Select[CheckRequest]:
-    return (
-        select(CheckRequest).where(CheckRequest.status == "pending").order_by(CheckRequest.due_at)
+def pending_requests(session: Session) -> list[CheckRequest]:
+    """Every unanswered check request, soonest due first."""
+    return list(
+        session.scalars(
+            select(CheckRequest)
+            .where(CheckRequest.status == "pending")
+            .order_by(CheckRequest.due_at)
+        )
     )
 
 
 def disclosures_of_agency(agency: str) -> Select[Disclosure]:
     return select(Disclosure).where(Disclosure.agency == agency).order_by(Disclosure.disclosed_at)
+
+
+def disclosures_made_by(session: Session, agency: str) -> list[Disclosure]:
+    return list(session.scalars(disclosures_of_agency(agency)))
 
 
 def disclosures_of_enquiry(session: Session, enquiry_id: uuid.UUID) -> list[Disclosure]:
@@ -97,9 +110,24 @@ def contacts_submitted_by(sub: str) -> Select[Contact]:
     return select(Contact).where(Contact.submitted_by == sub).order_by(Contact.received_at.desc())
 
 
+def newest_contacts_submitted_by(session: Session, sub: str, *, limit: int) -> list[Contact]:
+    return list(session.scalars(contacts_submitted_by(sub).limit(limit)))
+
+
 def break_glass_of_agency(agency: str) -> Select[BreakGlassEvent]:
     return (
         select(BreakGlassEvent)
         .where(BreakGlassEvent.agency == agency)
         .order_by(BreakGlassEvent.opened_at.desc())
     )
+
+
+def break_glass_alerts_of(session: Session, agency: str) -> list[BreakGlassEvent]:
+    return list(session.scalars(break_glass_of_agency(agency)))
+
+
+def break_glass_event(session: Session, agency: str, event_id: uuid.UUID) -> BreakGlassEvent | None:
+    """One of the agency's break-glass openings; another agency's is not found."""
+    return session.scalars(
+        break_glass_of_agency(agency).where(BreakGlassEvent.id == event_id)
+    ).one_or_none()

@@ -34,6 +34,8 @@ from hub.policy.firewall import Decision, Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.screening import repository as screening_repository
 
+# The most a list shows; older items are for the audit log and the database.
+LIST_LIMIT = 200
 FEEDBACK = {
     "received": "Received: the hub is looking at it.",
     "screening": "Being screened by the hub.",
@@ -172,9 +174,7 @@ def referrer_feedback(session: Session, principal: Principal) -> list[OutcomeFee
     """A professional referrer's own contacts and a short outcome for each: no content."""
     resource = Resource(Kind.contact_outcome, owner=principal.sub)
     decision = require(principal, Action.list, resource)
-    contacts = list(
-        session.execute(repository.contacts_submitted_by(principal.sub).limit(200)).scalars()
-    )
+    contacts = repository.newest_contacts_submitted_by(session, principal.sub, limit=LIST_LIMIT)
     audit.record(session, principal, allowed_event(decision, resource))
     return [
         OutcomeFeedback(

@@ -30,6 +30,12 @@ def all_products() -> Select[InformationProduct]:
     return select(InformationProduct).order_by(InformationProduct.compiled_at.desc())
 
 
+def newest_products(session: Session, *, team: str | None, limit: int) -> list[InformationProduct]:
+    """What was sent to ``team``, or (no team: the hub) every product; newest first."""
+    statement = all_products() if team is None else products_sent_to(team)
+    return list(session.scalars(statement.limit(limit)))
+
+
 def product_for_enquiry(session: Session, enquiry_id: uuid.UUID) -> InformationProduct | None:
     return session.execute(
         select(InformationProduct)

@@ -38,6 +38,9 @@ from hub.screening.rota import ScreeningOutcome, routing_team
 
 log = structlog.get_logger()
 
+# The most a list shows; older products are for the audit log and the database.
+LIST_LIMIT = 200
+
 
 def _default_team(
     outcome: ProductOutcome, contact: Contact, calendar: WorkingHours, rota_start: date
@@ -254,15 +257,9 @@ def read_product(
 
 def list_products(session: Session, principal: Principal, *, keyring: Keyring) -> list[ProductOut]:
     """Operational teams see what was sent to them; the hub sees every product."""
-    if principal.team:
-        decision = require(
-            principal, Action.list, Resource(Kind.information_product, owner=principal.team)
-        )
-        statement = repository.products_sent_to(principal.team)
-    else:
-        decision = require(principal, Action.list, Resource(Kind.information_product))
-        statement = repository.all_products()
-    products = list(session.execute(statement.limit(200)).scalars())
+    team = principal.team or None
+    decision = require(principal, Action.list, Resource(Kind.information_product, owner=team or ""))
+    products = repository.newest_products(session, team=team, limit=LIST_LIMIT)
     audit.record(
         session,
         principal,
