@@ -71,7 +71,9 @@ def fake_batch(rng: random.Random, size: int) -> list[tuple[tuple[Any, ...], Any
     return batch
 
 
-def write_batch(database: Database, agency: str, batch: list[tuple[tuple[Any, ...], Any]]) -> None:
+def write_batch(
+    database: Database, agency: repository.AgencyScope, batch: list[tuple[tuple[Any, ...], Any]]
+) -> None:
     """One import batch's database work, as ``service.write_prepared`` does it for new rows."""
     with transaction(database) as session:
         repository.prepare_for_bulk_writes(session)
@@ -119,7 +121,7 @@ def main() -> None:
             while left:
                 batch = fake_batch(rng, min(args.batch, left))
                 t0 = time.perf_counter()
-                write_batch(database, agency, batch)
+                write_batch(database, repository.AgencyScope(agency), batch)
                 elapsed = time.perf_counter() - t0
                 timed += elapsed
                 written += len(batch)

@@ -122,7 +122,7 @@ def keys_rewrap(
         key_id = _key_id(hub.settings, agency, hub_store)
         try:
             with transaction(hub.database) as session:
-                waiting = keys.waiting_for_rewrap(session, key_id, keyring=hub.keyring)
+                waiting = keys.waiting_for_rewrap(session, principal, key_id, keyring=hub.keyring)
             cursor = keys.RewrapCursor()
             total = 0
             with _progress() as progress:

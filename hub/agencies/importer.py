@@ -30,7 +30,7 @@ import hashlib
 import io
 import os
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -64,6 +64,7 @@ from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import Database, transaction
 from hub.keys.service import Keyring
+from hub.kit.crypto.blind import LinkageKey
 from hub.kit.errors import Unprocessable
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
@@ -229,9 +230,9 @@ def _known_digests(
             value = clean_text(fields[at]) if at < len(fields) else None
             refs.append(None if value is None else indexer.source_ref(agency, value))
         with transaction(database) as session:
-            require(principal, Action.import_, resource)
+            scope = repository.scope_granted(require(principal, Action.import_, resource), resource)
             stored = repository.records_by_source_ref(
-                session, agency, [ref for ref in refs if ref is not None]
+                session, scope, [ref for ref in refs if ref is not None]
             )
         known: KnownDigests = []
         for ref in refs:
@@ -244,7 +245,7 @@ def _known_digests(
 
 def _confirm_unchanged(
     session: Session,
-    agency: str,
+    scope: repository.AgencyScope,
     items: list[PreparedRow | UnchangedRow],
     raw_of: Mapping[int, list[str]],
     prepare: Callable[[list[RawRecord]], PreparedChunk],
@@ -258,7 +259,7 @@ def _confirm_unchanged(
     if not marks:
         return rows, 0
     stored = repository.records_by_source_ref(
-        session, agency, [mark.source_ref_index for mark in marks]
+        session, scope, [mark.source_ref_index for mark in marks]
     )
     stale: list[RawRecord] = []
     for mark in marks:
@@ -328,91 +329,9 @@ def import_file(
         raise FileChanged(
             "The file changed after it was checked; nothing was imported. Run the import again."
         )
-    import_id = str(uuid.uuid4())
     resource = Resource(Kind.agency_record, owner=agency)
-    created = updated = unchanged = 0
-
-    def write(items: list[PreparedRow | UnchangedRow]) -> None:
-        nonlocal created, updated, unchanged
-        if FileStamp.of(path) != plan.stamp:
-            stop("The file changed while it was being imported.")
-        with transaction(database) as session:
-            decision = require(principal, Action.import_, resource)
-            repository.prepare_for_bulk_writes(session)
-            try:
-                rows, confirmed = _confirm_unchanged(
-                    session,
-                    agency,
-                    items,
-                    raw_of,
-                    lambda stale: prepare_raw(indexer, agency, header, stale),
-                )
-                result = service.write_prepared(
-                    session, agency, rows, keyring=keyring, written_by=principal.sub
-                )
-                result.unchanged += confirmed
-            finally:
-                repository.end_bulk_batch(session)
-            if result.created or result.updated:
-                audit.record(
-                    session,
-                    principal,
-                    allowed_event(
-                        decision,
-                        resource,
-                        resource_id=import_id,
-                        subject_ids=result.changed_ids,
-                        content_hash=plan.digest,
-                    ),
-                )
-        created += len(result.created)
-        updated += len(result.updated)
-        unchanged += result.unchanged
-        if on_batch is not None:
-            on_batch(len(items))
-
-    def finish(reason: str) -> None:
-        """End the import: the usual checkpoints back, and its closing audit entry."""
-        with transaction(database) as session:
-            decision = require(principal, Action.import_, resource)
-            repository.finish_bulk_writes(session)
-            audit.record(
-                session,
-                principal,
-                allowed_event(
-                    decision,
-                    resource,
-                    resource_id=import_id,
-                    content_hash=plan.digest,
-                    reason=reason,
-                ),
-            )
-
-    def stop(why: str) -> NoReturn:
-        """Stop a changed file's import: audit what was written, and say so."""
-        finish(
-            f"import stopped, the file changed after its check: created {created}, "
-            f"updated {updated}, unchanged {unchanged}"
-        )
-        log.warning("agency_records.import_stopped", agency=agency, import_id=import_id)
-        raise FileChanged(
-            f"{why} {created + updated} records were written before it was noticed, each "
-            "from a valid row; nothing after. Run the import again on the finished file."
-        )
-
-    with transaction(database) as session:
-        require(principal, Action.import_, resource)
-        linkage = keyring.linkage_key(session)
-        # Into a store with records already, rows are sent with the digests stored under
-        # their references, and an unchanged row comes back unsealed.
-        any_stored = repository.has_records(session, agency)
+    linkage, any_stored = _open_store(database, keyring, principal, resource)
     indexer = Indexer(linkage)
-    # Source-ref indexes already in this import: a later row with the same reference is a
-    # repeat, which the check reported, and is skipped.
-    seen: set[bytes] = set()
-    batch: list[PreparedRow | UnchangedRow] = []
-    # The raw fields of the batch's unchanged rows, to prepare any that changed meanwhile.
-    raw_of: dict[int, list[str]] = {}
     read = hashlib.sha256()
     header, records = csv_records(_open_lines(path, read))
     known_of = _known_digests(database, principal, agency, header, indexer) if any_stored else None
@@ -433,43 +352,176 @@ def import_file(
             known_of=known_of,
         )
     )
-    for raw, chunk in chunks:
-        if any(problem.line not in plan.report.bad_lines for problem in chunk.problems):
-            stop("The file changed while it was being imported.")
-        fields_at: dict[int, list[str]] | None = None
-        for row in chunk.rows:
-            if row.source_ref_index in seen:
-                continue
-            seen.add(row.source_ref_index)
-            batch.append(row)
-            if isinstance(row, UnchangedRow):
-                fields_at = dict(raw) if fields_at is None else fields_at
-                raw_of[row.line] = fields_at[row.line]
-            if len(batch) >= batch_size:
-                write(batch)
-                batch = []
-                raw_of = {}
-    if read.hexdigest() != plan.digest:
-        stop("The file read for the import is not the file that was checked.")
-    if batch:
-        write(batch)
+    run = _ImportRun(database, keyring, principal, resource, path, plan, indexer, header, on_batch)
+    for batch, raw_of in run.batches(chunks, batch_size, whole_file_read=read):
+        run.write(batch, raw_of)
+    return run.finished()
 
-    out = ImportOut(
-        rows=plan.report.rows,
-        created=created,
-        updated=updated,
-        unchanged=unchanged,
-        skipped_invalid=len(plan.report.bad_lines),
-        problems=service.problems_out(plan.problems),
-    )
-    finish(service.import_summary(out))
-    log.info(
-        "agency_records.imported",
-        agency=agency,
-        import_id=import_id,
-        created=created,
-        updated=updated,
-        unchanged=unchanged,
-        skipped=out.skipped_invalid,
-    )
-    return out
+
+def _open_store(
+    database: Database, keyring: Keyring, principal: Principal, resource: Resource
+) -> tuple[LinkageKey, bool]:
+    """The linkage key, and whether the agency's store holds any records yet."""
+    with transaction(database) as session:
+        scope = repository.scope_granted(require(principal, Action.import_, resource), resource)
+        # Into a store with records already, rows are sent with the digests stored under
+        # their references, and an unchanged row comes back unsealed.
+        return keyring.linkage_key(session), repository.has_records(session, scope)
+
+
+class _ImportRun:
+    """One import of a checked file: the counts so far, and how a batch is written, the
+    import finished, or stopped when the file turns out not to be the one checked."""
+
+    def __init__(
+        self,
+        database: Database,
+        keyring: Keyring,
+        principal: Principal,
+        resource: Resource,
+        path: Path,
+        plan: ImportPlan,
+        indexer: Indexer,
+        header: list[str],
+        on_batch: Callable[[int], None] | None,
+    ) -> None:
+        self.database = database
+        self.keyring = keyring
+        self.principal = principal
+        self.resource = resource
+        self.agency = resource.owner
+        self.path = path
+        self.plan = plan
+        self.indexer = indexer
+        self.header = header
+        self.on_batch = on_batch
+        self.import_id = str(uuid.uuid4())
+        self.created = self.updated = self.unchanged = 0
+
+    def batches(
+        self,
+        chunks: Iterable[tuple[list[RawRecord], PreparedChunk]],
+        batch_size: int,
+        *,
+        whole_file_read: Any,
+    ) -> Iterator[tuple[list[PreparedRow | UnchangedRow], dict[int, list[str]]]]:
+        """Each batch of prepared rows, with the raw fields of its unchanged rows (to
+        prepare any that changed meanwhile). The last batch comes only once the bytes read
+        (into ``whole_file_read``, a hashlib object) are known to be the file checked."""
+        # Source-ref indexes already in this import: a later row with the same reference is
+        # a repeat, which the check reported, and is skipped.
+        seen: set[bytes] = set()
+        batch: list[PreparedRow | UnchangedRow] = []
+        raw_of: dict[int, list[str]] = {}
+        for raw, chunk in chunks:
+            if any(problem.line not in self.plan.report.bad_lines for problem in chunk.problems):
+                self.stop("The file changed while it was being imported.")
+            fields_at: dict[int, list[str]] | None = None
+            for row in chunk.rows:
+                if row.source_ref_index in seen:
+                    continue
+                seen.add(row.source_ref_index)
+                batch.append(row)
+                if isinstance(row, UnchangedRow):
+                    fields_at = dict(raw) if fields_at is None else fields_at
+                    raw_of[row.line] = fields_at[row.line]
+                if len(batch) >= batch_size:
+                    yield batch, raw_of
+                    batch, raw_of = [], {}
+        if whole_file_read.hexdigest() != self.plan.digest:
+            self.stop("The file read for the import is not the file that was checked.")
+        if batch:
+            yield batch, raw_of
+
+    def write(
+        self, items: list[PreparedRow | UnchangedRow], raw_of: Mapping[int, list[str]]
+    ) -> None:
+        """Write one batch in its own transaction, with its audit entry if it changed anything."""
+        if FileStamp.of(self.path) != self.plan.stamp:
+            self.stop("The file changed while it was being imported.")
+        with transaction(self.database) as session:
+            decision = require(self.principal, Action.import_, self.resource)
+            scope = repository.scope_granted(decision, self.resource)
+            repository.prepare_for_bulk_writes(session)
+            try:
+                rows, confirmed = _confirm_unchanged(
+                    session,
+                    scope,
+                    items,
+                    raw_of,
+                    lambda stale: prepare_raw(self.indexer, self.agency, self.header, stale),
+                )
+                result = service.write_prepared(
+                    session, scope, rows, keyring=self.keyring, written_by=self.principal.sub
+                )
+                result.unchanged += confirmed
+            finally:
+                repository.end_bulk_batch(session)
+            if result.created or result.updated:
+                audit.record(
+                    session,
+                    self.principal,
+                    allowed_event(
+                        decision,
+                        self.resource,
+                        resource_id=self.import_id,
+                        subject_ids=result.changed_ids,
+                        content_hash=self.plan.digest,
+                    ),
+                )
+        self.created += len(result.created)
+        self.updated += len(result.updated)
+        self.unchanged += result.unchanged
+        if self.on_batch is not None:
+            self.on_batch(len(items))
+
+    def finish(self, reason: str) -> None:
+        """End the import: the usual checkpoints back, and its closing audit entry."""
+        with transaction(self.database) as session:
+            decision = require(self.principal, Action.import_, self.resource)
+            repository.finish_bulk_writes(session)
+            audit.record(
+                session,
+                self.principal,
+                allowed_event(
+                    decision,
+                    self.resource,
+                    resource_id=self.import_id,
+                    content_hash=self.plan.digest,
+                    reason=reason,
+                ),
+            )
+
+    def stop(self, why: str) -> NoReturn:
+        """Stop a changed file's import: audit what was written, and say so."""
+        self.finish(
+            f"import stopped, the file changed after its check: created {self.created}, "
+            f"updated {self.updated}, unchanged {self.unchanged}"
+        )
+        log.warning("agency_records.import_stopped", agency=self.agency, import_id=self.import_id)
+        raise FileChanged(
+            f"{why} {self.created + self.updated} records were written before it was noticed, "
+            "each from a valid row; nothing after. Run the import again on the finished file."
+        )
+
+    def finished(self) -> ImportOut:
+        """The counts, after the closing audit entry and log line."""
+        out = ImportOut(
+            rows=self.plan.report.rows,
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            skipped_invalid=len(self.plan.report.bad_lines),
+            problems=service.problems_out(self.plan.problems),
+        )
+        self.finish(service.import_summary(out))
+        log.info(
+            "agency_records.imported",
+            agency=self.agency,
+            import_id=self.import_id,
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            skipped=out.skipped_invalid,
+        )
+        return out

@@ -82,12 +82,20 @@ def _sealed_key_context(agency: str, record_id: uuid.UUID) -> SealContext:
     )
 
 
-def waiting_for_rewrap(session: Session, key_id: str, *, keyring: Keyring) -> int:
-    """How many sealed values are still under an older version of ``key_id``."""
-    primary = keyring.primary(session, key_id)
+def waiting_for_rewrap(
+    session: Session, principal: Principal, key_id: str, *, keyring: Keyring
+) -> int:
+    """How many sealed values are still under an older version of ``key_id``.
+
+    Asked by whoever may rotate the key (the firewall decides), before and after a rewrap.
+    """
     agency = _agency_of(key_id)
+    resource = _key_resource(key_id, agency or "")
+    decision = require(principal, Action.rotate, resource)
+    primary = keyring.primary(session, key_id)
     if agency is not None:
-        return repository.count_sealed_under(session, agency, list(range(1, primary.version)))
+        scope = repository.scope_granted(decision, resource)
+        return repository.count_sealed_under(session, scope, list(range(1, primary.version)))
     if key_id == HUB_KEY_ID:
         return sum(
             1
@@ -135,8 +143,9 @@ def rewrap_batch(
     primary = keyring.primary(session, key_id)
     rewrapped: list[str] = []
     if agency is not None:
+        scope = repository.scope_granted(decision, resource)
         records = repository.records_sealed_under_old_versions(
-            session, agency, primary.version, after=cursor.after, limit=batch
+            session, scope, primary.version, after=cursor.after, limit=batch
         )
         for record in records:
             assert record.sealed_key is not None  # live records keep their sealed key
@@ -147,7 +156,7 @@ def rewrap_batch(
                 _sealed_key_context(agency, record.id),
             )
             repository.replace_record(
-                session, agency, record.id, {"sealed_key": sealed, "key_version": version}
+                session, scope, record.id, {"sealed_key": sealed, "key_version": version}
             )
             rewrapped.append(str(record.id))
         cursor.after = records[-1].id if records else cursor.after
@@ -192,7 +201,7 @@ def retire_unused(
     agency = _agency_of(key_id)
     resource = _key_resource(key_id, agency or "")
     decision = require(principal, Action.rotate, resource)
-    if waiting_for_rewrap(session, key_id, keyring=keyring) > 0:
+    if waiting_for_rewrap(session, principal, key_id, keyring=keyring) > 0:
         return []
     versions = [
         row.version
@@ -224,7 +233,9 @@ def shred_record(
     if agency is None:
         raise NotFound()
     zero_freed_space(session)
-    repository.shred_record(session, agency, record_id, utcnow())
+    repository.shred_record(
+        session, repository.scope_granted(decision, resource), record_id, utcnow()
+    )
     audit.record(
         session,
         principal,
@@ -243,7 +254,8 @@ def shred_agency(session: Session, principal: Principal, agency: str, *, keyring
     decision = require(principal, Action.shred, resource)
     zero_freed_space(session)
     versions = keyring.shred(session, key_id)
-    record_ids = repository.shred_agency_records(session, agency, utcnow())
+    scope = repository.scope_granted(decision, resource)
+    record_ids = repository.shred_agency_records(session, scope, utcnow())
     audit.record(
         session,
         principal,

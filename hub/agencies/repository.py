@@ -1,4 +1,5 @@
-"""Every agency-store query. Scoping to one agency starts from :func:`records_of_agency`."""
+"""Every agency-store query. Each starts inside one agency's store, from the
+:class:`AgencyScope` that the firewall's decision opened (:func:`scope_granted`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Dialect,
     LargeBinary,
     Select,
@@ -29,30 +31,61 @@ from sqlalchemy.orm import Session
 from hub.agencies.indexing import PASS_OF_CODE, unpack_index_keys
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex
 from hub.db import driver_insert
+from hub.policy.firewall import Decision, Resource
 
 # Parameters per IN (...) list; below SQLite's limit and PostgreSQL's comfortable range.
 IN_LIST_LIMIT = 900
 
 
-def records_of_agency(agency: str) -> Select[AgencyRecord]:
+@dataclass(frozen=True, slots=True)
+class AgencyScope:
+    """One agency's store, as the firewall opened it for this request or command.
+
+    Made only by :func:`scope_granted` from an allowed decision, so no query of a store
+    can start from a string taken from a URL or a file.
+    """
+
+    agency: str
+
+
+def scope_granted(decision: Decision, resource: Resource) -> AgencyScope:
+    """The store that an allowed decision on an agency-owned resource opens."""
+    if not decision.allowed or not resource.owner:
+        raise ValueError("an agency store opens only on an allowed decision about that agency")
+    return AgencyScope(resource.owner)
+
+
+def _records_in(scope: AgencyScope) -> ColumnElement[bool]:
+    """The one condition that keeps a query of records inside one agency's store."""
+    return AgencyRecord.agency == scope.agency
+
+
+def _index_in(scope: AgencyScope) -> ColumnElement[bool]:
+    """The same for the agency's blind indexes."""
+    return _RECORD_INDEX.c.agency == scope.agency
+
+
+def records_of_agency(scope: AgencyScope) -> Select[AgencyRecord]:
     """The one starting point for any query of one agency's store."""
-    return select(AgencyRecord).where(AgencyRecord.agency == agency)
+    return select(AgencyRecord).where(_records_in(scope))
 
 
-def live_records_of_agency(agency: str) -> Select[AgencyRecord]:
-    return records_of_agency(agency).where(AgencyRecord.shredded_at.is_(None))
+def live_records_of_agency(scope: AgencyScope) -> Select[AgencyRecord]:
+    return records_of_agency(scope).where(AgencyRecord.shredded_at.is_(None))
 
 
-def record_of_agency(session: Session, agency: str, record_id: uuid.UUID) -> AgencyRecord | None:
+def record_of_agency(
+    session: Session, scope: AgencyScope, record_id: uuid.UUID
+) -> AgencyRecord | None:
     return session.execute(
-        records_of_agency(agency).where(AgencyRecord.id == record_id)
+        records_of_agency(scope).where(AgencyRecord.id == record_id)
     ).scalar_one_or_none()
 
 
 def page_of_records(
-    session: Session, agency: str, *, after: tuple[datetime, uuid.UUID] | None, limit: int
+    session: Session, scope: AgencyScope, *, after: tuple[datetime, uuid.UUID] | None, limit: int
 ) -> list[AgencyRecord]:
-    statement = live_records_of_agency(agency).order_by(
+    statement = live_records_of_agency(scope).order_by(
         AgencyRecord.created_at.desc(), AgencyRecord.id.desc()
     )
     if after is not None:
@@ -66,11 +99,12 @@ def page_of_records(
     return list(session.execute(statement.limit(limit)).scalars())
 
 
-def has_records(session: Session, agency: str) -> bool:
-    """Whether ``agency`` has any record found by its own reference (a live record)."""
+def has_records(session: Session, scope: AgencyScope) -> bool:
+    """Whether the scope's agency has any record found by its own reference (a live record)."""
     statement = (
-        select(AgencyRecord.id)
-        .where(AgencyRecord.agency == agency, AgencyRecord.source_ref_index.is_not(None))
+        records_of_agency(scope)
+        .where(AgencyRecord.source_ref_index.is_not(None))
+        .with_only_columns(AgencyRecord.id)
         .limit(1)
     )
     return session.execute(statement).first() is not None
@@ -86,9 +120,9 @@ class KnownRecord:
 
 
 def records_by_source_ref(
-    session: Session, agency: str, source_ref_indexes: Sequence[bytes]
+    session: Session, scope: AgencyScope, source_ref_indexes: Sequence[bytes]
 ) -> dict[bytes, KnownRecord]:
-    """Existing records of ``agency`` by source-ref index."""
+    """Existing records of the scope's agency by source-ref index."""
     found: dict[bytes, KnownRecord] = {}
     connection = session.connection()
     if connection.dialect.name == "sqlite":
@@ -103,7 +137,7 @@ def records_by_source_ref(
                 cursor.execute(
                     "SELECT source_ref_index, id, row_digest, index_keys FROM agency_records "  # noqa: S608
                     f"WHERE agency = ? AND source_ref_index IN ({placeholders})",
-                    (agency, *part),
+                    (scope.agency, *part),
                 )
                 for ref_index, record_id, digest, index_keys in cursor.fetchall():
                     record_id = record_id if to_id is None else to_id(record_id)
@@ -119,7 +153,7 @@ def records_by_source_ref(
     )
     # One array parameter, not one parameter per index: a batch is one short query.
     statement = (
-        records_of_agency(agency)
+        records_of_agency(scope)
         .where(
             AgencyRecord.source_ref_index
             == any_(bindparam("refs", list(source_ref_indexes), type_=_BYTEA_ARRAY))
@@ -290,13 +324,13 @@ def finish_bulk_writes(session: Session) -> None:
 
 def insert_new_records(
     session: Session,
-    agency: str,
+    scope: AgencyScope,
     *,
     created_by: str,
     now: datetime,
     records: Sequence[tuple[Any, ...]],
 ) -> None:
-    """Insert new records of ``agency`` (values in :data:`NEW_RECORD_FIELDS` order)."""
+    """Insert new records of the scope's agency (values in :data:`NEW_RECORD_FIELDS` order)."""
     if not records:
         return
     bulk = _bulk_insert(session.get_bind().dialect, _RECORDS, _RECORD_COLUMNS)
@@ -313,19 +347,19 @@ def insert_new_records(
     )
     to_id = bulk.processors.get("id")
     rows = (
-        [(to_id(record[0]), agency, *record[1:], *tail) for record in records]
+        [(to_id(record[0]), scope.agency, *record[1:], *tail) for record in records]
         if to_id is not None
-        else [(record[0], agency, *record[1:], *tail) for record in records]
+        else [(record[0], scope.agency, *record[1:], *tail) for record in records]
     )
     _run_bulk(session, bulk, rows)
 
 
 def insert_blind_indexes(
     session: Session,
-    agency: str,
+    scope: AgencyScope,
     records: Sequence[tuple[uuid.UUID, Sequence[tuple[int, bytes]]]],
 ) -> None:
-    """Insert the blind indexes of records of ``agency``: ``(record id, [(pass code, blind)])``.
+    """Insert the blind indexes of the scope's records: ``(record id, [(pass code, blind)])``.
 
     Sorted by blind first, so the rows go into the agency's range of the index in order.
     """
@@ -336,7 +370,7 @@ def insert_blind_indexes(
     rows: list[tuple[str, bytes, Any, int]] = []
     for record_id, blinds in records:
         stored_id = record_id if to_id is None else to_id(record_id)
-        rows.extend([(agency, blind, stored_id, code) for code, blind in blinds])
+        rows.extend([(scope.agency, blind, stored_id, code) for code, blind in blinds])
     rows.sort(key=_blind_of_row)
     _run_bulk(session, bulk, rows)
 
@@ -346,20 +380,20 @@ def _blind_of_row(row: tuple[str, bytes, Any, int]) -> bytes:
 
 
 def replace_record(
-    session: Session, agency: str, record_id: uuid.UUID, values: dict[str, Any]
+    session: Session, scope: AgencyScope, record_id: uuid.UUID, values: dict[str, Any]
 ) -> None:
     session.execute(
         update(AgencyRecord)
-        .where(AgencyRecord.agency == agency, AgencyRecord.id == record_id)
+        .where(_records_in(scope), AgencyRecord.id == record_id)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
 
 
 def delete_indexes_of(
-    session: Session, agency: str, records: Sequence[tuple[uuid.UUID, bytes | None]]
+    session: Session, scope: AgencyScope, records: Sequence[tuple[uuid.UUID, bytes | None]]
 ) -> None:
-    """Delete the blind indexes of records of ``agency``, given each ``(id, index keys)``."""
+    """Delete the blind indexes of the scope's records, given each ``(id, index keys)``."""
     keys = [
         {"index_blind": blind, "index_record_id": record_id}
         for record_id, packed in records
@@ -369,7 +403,7 @@ def delete_indexes_of(
     if keys:
         session.connection().execute(
             delete(_RECORD_INDEX).where(
-                _RECORD_INDEX.c.agency == agency,
+                _index_in(scope),
                 _RECORD_INDEX.c.blind == bindparam("index_blind"),
                 _RECORD_INDEX.c.record_id == bindparam("index_record_id"),
             ),
@@ -409,16 +443,16 @@ def index_matches(session: Session, blinds: Iterable[bytes]) -> list[tuple[str, 
 
 
 def matching_records_of_agency(
-    session: Session, agency: str, blinds: Iterable[bytes], *, limit: int
+    session: Session, scope: AgencyScope, blinds: Iterable[bytes], *, limit: int
 ) -> list[tuple[AgencyRecord, str]]:
     """One agency's live records whose blind indexes include one of ``blinds``, with the pass."""
     values = list(blinds)
     if not values:
         return []
     statement = (
-        live_records_of_agency(agency)
+        live_records_of_agency(scope)
         .join(AgencyRecordIndex, AgencyRecordIndex.record_id == AgencyRecord.id)
-        .where(AgencyRecordIndex.agency == agency, AgencyRecordIndex.blind.in_(values))
+        .where(_index_in(scope), AgencyRecordIndex.blind.in_(values))
         .add_columns(AgencyRecordIndex.pass_code)
         .order_by(AgencyRecord.created_at.desc(), AgencyRecord.id.desc())
         .limit(limit)
@@ -430,10 +464,15 @@ def matching_records_of_agency(
 
 
 def records_sealed_under_old_versions(
-    session: Session, agency: str, primary_version: int, *, after: uuid.UUID | None, limit: int
+    session: Session,
+    scope: AgencyScope,
+    primary_version: int,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
 ) -> list[AgencyRecord]:
     statement = (
-        live_records_of_agency(agency)
+        live_records_of_agency(scope)
         .where(AgencyRecord.key_version < primary_version)
         .order_by(AgencyRecord.id)
         .limit(limit)
@@ -443,20 +482,20 @@ def records_sealed_under_old_versions(
     return list(session.execute(statement).scalars())
 
 
-def count_sealed_under(session: Session, agency: str, versions: Sequence[int]) -> int:
+def count_sealed_under(session: Session, scope: AgencyScope, versions: Sequence[int]) -> int:
     if not versions:
         return 0
     statement = (
-        live_records_of_agency(agency)
+        live_records_of_agency(scope)
         .where(AgencyRecord.key_version.in_(versions))
         .with_only_columns(func.count())
     )
     return int(session.execute(statement).scalar_one())
 
 
-def count_live_records(session: Session, agency: str) -> int:
+def count_live_records(session: Session, scope: AgencyScope) -> int:
     return int(
-        session.execute(live_records_of_agency(agency).with_only_columns(func.count())).scalar_one()
+        session.execute(live_records_of_agency(scope).with_only_columns(func.count())).scalar_one()
     )
 
 
@@ -471,29 +510,31 @@ _SHREDDED_VALUES: dict[str, Any] = {
 }
 
 
-def shred_record(session: Session, agency: str, record_id: uuid.UUID, when: datetime) -> None:
+def shred_record(
+    session: Session, scope: AgencyScope, record_id: uuid.UUID, when: datetime
+) -> None:
     index_keys = session.execute(
-        records_of_agency(agency)
+        records_of_agency(scope)
         .where(AgencyRecord.id == record_id)
         .with_only_columns(AgencyRecord.index_keys)
     ).scalar_one_or_none()
-    delete_indexes_of(session, agency, [(record_id, index_keys)])
-    replace_record(session, agency, record_id, {**_SHREDDED_VALUES, "shredded_at": when})
+    delete_indexes_of(session, scope, [(record_id, index_keys)])
+    replace_record(session, scope, record_id, {**_SHREDDED_VALUES, "shredded_at": when})
 
 
-def shred_agency_records(session: Session, agency: str, when: datetime) -> list[uuid.UUID]:
-    """Empty every record of ``agency``; return the ids of those that held data."""
+def shred_agency_records(session: Session, scope: AgencyScope, when: datetime) -> list[uuid.UUID]:
+    """Empty every record of the scope's agency; return the ids of those that held data."""
     ids = list(
-        session.execute(live_records_of_agency(agency).with_only_columns(AgencyRecord.id)).scalars()
+        session.execute(live_records_of_agency(scope).with_only_columns(AgencyRecord.id)).scalars()
     )
     session.execute(
         delete(AgencyRecordIndex)
-        .where(AgencyRecordIndex.agency == agency)
+        .where(_index_in(scope))
         .execution_options(synchronize_session=False)
     )
     session.execute(
         update(AgencyRecord)
-        .where(AgencyRecord.agency == agency, AgencyRecord.shredded_at.is_(None))
+        .where(_records_in(scope), AgencyRecord.shredded_at.is_(None))
         .values(**_SHREDDED_VALUES, shredded_at=when)
         .execution_options(synchronize_session=False)
     )

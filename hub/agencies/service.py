@@ -110,7 +110,7 @@ class WriteResult:
 
 def write_rows(
     session: Session,
-    agency: str,
+    scope: repository.AgencyScope,
     rows: Sequence[RecordRow],
     *,
     keyring: Keyring,
@@ -123,8 +123,8 @@ def write_rows(
     """
     return write_prepared(
         session,
-        agency,
-        prepare_rows(indexer, agency, enumerate(rows, start=1)),
+        scope,
+        prepare_rows(indexer, scope.agency, enumerate(rows, start=1)),
         keyring=keyring,
         written_by=written_by,
     )
@@ -132,7 +132,7 @@ def write_rows(
 
 def write_prepared(
     session: Session,
-    agency: str,
+    scope: repository.AgencyScope,
     rows: Sequence[PreparedRow],
     *,
     keyring: Keyring,
@@ -146,9 +146,10 @@ def write_prepared(
     result = WriteResult()
     if not rows:
         return result
+    agency = scope.agency
     now = utcnow()
     existing = repository.records_by_source_ref(
-        session, agency, [row.source_ref_index for row in rows]
+        session, scope, [row.source_ref_index for row in rows]
     )
     changed: list[tuple[PreparedRow, repository.KnownRecord | None]] = []
     for row in rows:
@@ -195,7 +196,7 @@ def write_prepared(
             replaced.append((record_id, known.index_keys))
             repository.replace_record(
                 session,
-                agency,
+                scope,
                 record_id,
                 {
                     "row_digest": row.row_digest,
@@ -208,11 +209,11 @@ def write_prepared(
                 },
             )
             result.updated.append(record_id)
-    repository.delete_indexes_of(session, agency, replaced)
+    repository.delete_indexes_of(session, scope, replaced)
     repository.insert_new_records(
-        session, agency, created_by=written_by, now=now, records=new_records
+        session, scope, created_by=written_by, now=now, records=new_records
     )
-    repository.insert_blind_indexes(session, agency, indexes)
+    repository.insert_blind_indexes(session, scope, indexes)
     return result
 
 
@@ -249,17 +250,18 @@ def create_record(
 ) -> RecordOut:
     resource = Resource(Kind.agency_record, owner=agency)
     decision = require(principal, Action.create, resource)
+    scope = repository.scope_granted(decision, resource)
     row = _row_from_payload(payload)
     indexer = Indexer(keyring.linkage_key(session))
     if repository.records_by_source_ref(
-        session, agency, [indexer.source_ref(agency, row.source_ref)]
+        session, scope, [indexer.source_ref(agency, row.source_ref)]
     ):
         raise Conflict(
             "A record with this source_ref already exists; import to update it.",
             code="duplicate_source_ref",
         )
     result = write_rows(
-        session, agency, [row], keyring=keyring, indexer=indexer, written_by=principal.sub
+        session, scope, [row], keyring=keyring, indexer=indexer, written_by=principal.sub
     )
     [record_id] = result.created
     audit.record(
@@ -268,7 +270,7 @@ def create_record(
         allowed_event(decision, resource, resource_id=str(record_id), subject_ids=[str(record_id)]),
     )
     log.info("agency_record.created", record_id=str(record_id), agency=agency)
-    record = repository.record_of_agency(session, agency, record_id)
+    record = repository.record_of_agency(session, scope, record_id)
     assert record is not None  # just written in this transaction
     return _record_out(session, keyring, record)
 
@@ -320,7 +322,8 @@ def read_record(
 ) -> RecordOut:
     resource = Resource(Kind.agency_record, owner=agency, id=str(record_id))
     decision = require(principal, Action.read, resource)
-    record = repository.record_of_agency(session, agency, record_id)
+    scope = repository.scope_granted(decision, resource)
+    record = repository.record_of_agency(session, scope, record_id)
     if record is None:
         raise NotFound()
     out = _record_out(session, keyring, record)
@@ -341,8 +344,9 @@ def list_records(
 ) -> Page[RecordOut]:
     resource = Resource(Kind.agency_record, owner=agency)
     decision = require(principal, Action.list, resource)
+    scope = repository.scope_granted(decision, resource)
     after = decode_time_id_cursor(cursor)
-    records = repository.page_of_records(session, agency, after=after, limit=limit + 1)
+    records = repository.page_of_records(session, scope, after=after, limit=limit + 1)
     more = len(records) > limit
     records = records[:limit]
     items = [_record_out(session, keyring, record) for record in records]
@@ -381,11 +385,12 @@ def search_records(
     """An agency's own records on a person, found through the blind indexes."""
     resource = Resource(Kind.agency_record, owner=agency)
     decision = require(principal, Action.list, resource)
+    scope = repository.scope_granted(decision, resource)
     blinds, passes_tried = _blinds_for(session, keyring, person)
     passes_of: dict[uuid.UUID, list[str]] = defaultdict(list)
     records: dict[uuid.UUID, AgencyRecord] = {}
     for record, pass_name in repository.matching_records_of_agency(
-        session, agency, blinds, limit=SEARCH_LIMIT * len(blinds)
+        session, scope, blinds, limit=SEARCH_LIMIT * len(blinds)
     ):
         records.setdefault(record.id, record)
         passes_of[record.id].append(pass_name)
@@ -495,13 +500,14 @@ def import_rows(
     """Import rows from an agency's own system in one transaction (row numbers from 1)."""
     resource = Resource(Kind.agency_record, owner=agency)
     decision = require(principal, Action.import_, resource)
+    scope = repository.scope_granted(decision, resource)
     report = ValidationReport()
     valid = [row for _, row in checked_rows(enumerate(rows, start=1), report)]
     if report.problems and not skip_invalid:
         raise ImportRefused(report.problems)
     indexer = Indexer(keyring.linkage_key(session))
     result = write_rows(
-        session, agency, valid, keyring=keyring, indexer=indexer, written_by=principal.sub
+        session, scope, valid, keyring=keyring, indexer=indexer, written_by=principal.sub
     )
     out = ImportOut(
         rows=report.rows,

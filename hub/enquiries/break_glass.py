@@ -42,7 +42,8 @@ def break_glass(
     (the audit log and the agency's break-glass list) and a review falls due."""
     resource = Resource(Kind.agency_record, owner=agency, id=str(record_id))
     decision = require(principal, Action.break_glass, resource, purpose="emergency")
-    record = agency_repository.record_of_agency(session, agency, record_id)
+    scope = agency_repository.scope_granted(decision, resource)
+    record = agency_repository.record_of_agency(session, scope, record_id)
     if record is None:
         raise NotFound()
     opened = agencies.record_out(session, keyring, record)

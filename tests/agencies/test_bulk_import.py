@@ -43,6 +43,9 @@ from hub.kit.crypto.envelope import (
 )
 from hub.kit.crypto.providers import LocalFileKekProvider
 
+# The store these tests write to directly, as the firewall would open it for a request.
+POLICE = repository.AgencyScope("police")
+
 # The columns an import knows, in their documented order, and one kept as details.
 COLUMNS = [*KNOWN_COLUMNS, "team"]
 
@@ -299,12 +302,10 @@ def test_bulk_inserts_store_exactly_what_core_inserts_store(database: Database) 
         session.execute(delete(AgencyRecordIndex))
         session.execute(delete(AgencyRecord))
     with transaction(database) as session:
-        repository.insert_new_records(
-            session, "police", created_by="ops-1", now=now, records=records
-        )
+        repository.insert_new_records(session, POLICE, created_by="ops-1", now=now, records=records)
         repository.insert_blind_indexes(
             session,
-            "police",
+            POLICE,
             [
                 (record[0], [(code, blind) for blind, rid, code in indexes if rid == record[0]])
                 for record in records

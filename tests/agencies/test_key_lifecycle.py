@@ -71,7 +71,7 @@ def test_rotate_then_rewrap_moves_every_record_key_and_retires_the_old_version(
     assert key_rows(database, "agency:police") == [(1, "active", True), (2, "primary", True)]
 
     with transaction(database) as session:
-        assert keys.waiting_for_rewrap(session, "agency:police", keyring=keyring) == 3
+        assert keys.waiting_for_rewrap(session, SYSADMIN, "agency:police", keyring=keyring) == 3
     cursor = keys.RewrapCursor()
     rewrapped = 0
     while not cursor.done:

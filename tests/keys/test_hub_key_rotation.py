@@ -49,7 +49,7 @@ def test_rotate_rewrap_and_retire_the_hub_key(
     with transaction(database) as session:
         old = keyring.primary(session, HUB_KEY_ID).version
         keys.rotate(session, SYSADMIN, HUB_KEY_ID, keyring=keyring)
-        assert keys.waiting_for_rewrap(session, HUB_KEY_ID, keyring=keyring) == 3
+        assert keys.waiting_for_rewrap(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == 3
     cursor = keys.RewrapCursor()
     rewrapped = 0
     while not cursor.done:
@@ -59,7 +59,7 @@ def test_rotate_rewrap_and_retire_the_hub_key(
             )
     assert rewrapped == 3  # contact details, screening reasons, the rating's reason
     with transaction(database) as session:
-        assert keys.waiting_for_rewrap(session, HUB_KEY_ID, keyring=keyring) == 0
+        assert keys.waiting_for_rewrap(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == 0
         assert keys.retire_unused(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == [old]
         new = keyring.primary(session, HUB_KEY_ID).version
         for column in HUB_SEALED_COLUMNS:
