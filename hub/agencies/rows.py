@@ -8,7 +8,7 @@ the field, never the value.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -158,71 +158,19 @@ def clean_text(value: str) -> str | None:
 def check_row(raw: Mapping[str, Any], line: int) -> RecordRow | list[RowProblem]:
     """A valid :class:`RecordRow`, or every problem with the row."""
     problems: list[RowProblem] = []
-    values: dict[str, str | None] = {}
 
     def problem(name: str, reason: str) -> None:
         problems.append(RowProblem(line, name, reason))
 
-    for name in KNOWN_COLUMNS:
-        try:
-            value = _text(raw, name)
-        except ValueError as error:
-            problem(name, str(error))
-            continue
-        if value is not None and len(value) > MAX_LENGTHS[name]:
-            problem(name, f"is longer than {MAX_LENGTHS[name]} characters")
-            continue
-        values[name] = value
-    for name in REQUIRED_COLUMNS:
-        if name in values and values[name] is None:
-            problem(name, "is required")
-
-    normalisers = {
-        "date_of_birth": normalise_dob,
-        "nhs_number": normalise_nhs_number,
-        "postcode": normalise_postcode,
-    }
-    for name, normalise in normalisers.items():
-        value = values.get(name)
-        if value is not None:
-            try:
-                values[name] = normalise(value)
-            except ValueError as error:
-                # The normalisers' messages name the problem, never the value.
-                problem(name, str(error))
-    occurred_on = values.get("occurred_on")
-    if occurred_on is not None:
-        try:
-            values["occurred_on"] = normalise_dob(occurred_on)
-        except ValueError:
-            problem("occurred_on", "is not a valid date (use YYYY-MM-DD), or is in the future")
+    values = _known_values(raw, problem)
+    _normalise_values(values, problem)
     identified = values.get("given_name") or values.get("family_name") or values.get("nhs_number")
     identifier_problem = any(
         p.field in ("given_name", "family_name", "nhs_number") for p in problems
     )
     if not identified and not identifier_problem:
         problem("given_name", "give at least a name or an NHS number")
-
-    if None in raw:
-        # csv.DictReader files fields beyond the header under None.
-        problem("row", "has more fields than the header")
-    details: dict[str, str] = {}
-    extra = [name for name in raw if name is not None and name not in KNOWN_COLUMNS]
-    if len(extra) > MAX_DETAIL_COLUMNS:
-        problem("details", f"has more than {MAX_DETAIL_COLUMNS} further columns")
-    else:
-        for name in extra:
-            try:
-                value = _text(raw, name)
-            except ValueError:
-                problem("details", "further columns must be text")
-                continue
-            if not isinstance(name, str) or not name.strip() or len(name) > MAX_DETAIL_NAME:
-                problem("details", "a further column has no name, or too long a name")
-            elif value is not None and len(value) > MAX_DETAIL_VALUE:
-                problem("details", f"a further column is longer than {MAX_DETAIL_VALUE}")
-            elif value is not None:
-                details[name.strip()] = value
+    details = _details(raw, problem)
     if problems:
         return problems
     return RecordRow(
@@ -238,6 +186,79 @@ def check_row(raw: Mapping[str, Any], line: int) -> RecordRow | list[RowProblem]
         address_line=values.get("address_line"),
         details=details,
     )
+
+
+# Reports one problem with a row: the field, and why.
+_Problem = Callable[[str, str], None]
+
+
+def _known_values(raw: Mapping[str, Any], problem: _Problem) -> dict[str, str | None]:
+    """The known columns' text, each within its length; required ones present."""
+    values: dict[str, str | None] = {}
+    for name in KNOWN_COLUMNS:
+        try:
+            value = _text(raw, name)
+        except ValueError as error:
+            problem(name, str(error))
+            continue
+        if value is not None and len(value) > MAX_LENGTHS[name]:
+            problem(name, f"is longer than {MAX_LENGTHS[name]} characters")
+            continue
+        values[name] = value
+    for name in REQUIRED_COLUMNS:
+        if name in values and values[name] is None:
+            problem(name, "is required")
+    return values
+
+
+_NORMALISERS: Mapping[str, Callable[[str], str]] = {
+    "date_of_birth": normalise_dob,
+    "nhs_number": normalise_nhs_number,
+    "postcode": normalise_postcode,
+}
+
+
+def _normalise_values(values: dict[str, str | None], problem: _Problem) -> None:
+    """Dates, NHS number and postcode in their one normal form, in place."""
+    for name, normalise in _NORMALISERS.items():
+        value = values.get(name)
+        if value is not None:
+            try:
+                values[name] = normalise(value)
+            except ValueError as error:
+                # The normalisers' messages name the problem, never the value.
+                problem(name, str(error))
+    occurred_on = values.get("occurred_on")
+    if occurred_on is not None:
+        try:
+            values["occurred_on"] = normalise_dob(occurred_on)
+        except ValueError:
+            problem("occurred_on", "is not a valid date (use YYYY-MM-DD), or is in the future")
+
+
+def _details(raw: Mapping[str, Any], problem: _Problem) -> dict[str, str]:
+    """The further columns beyond the known ones, kept as the record's details."""
+    if None in raw:
+        # csv.DictReader files fields beyond the header under None.
+        problem("row", "has more fields than the header")
+    details: dict[str, str] = {}
+    extra = [name for name in raw if name is not None and name not in KNOWN_COLUMNS]
+    if len(extra) > MAX_DETAIL_COLUMNS:
+        problem("details", f"has more than {MAX_DETAIL_COLUMNS} further columns")
+        return details
+    for name in extra:
+        try:
+            value = _text(raw, name)
+        except ValueError:
+            problem("details", "further columns must be text")
+            continue
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_DETAIL_NAME:
+            problem("details", "a further column has no name, or too long a name")
+        elif value is not None and len(value) > MAX_DETAIL_VALUE:
+            problem("details", f"a further column is longer than {MAX_DETAIL_VALUE}")
+        elif value is not None:
+            details[name.strip()] = value
+    return details
 
 
 @dataclass

@@ -167,6 +167,72 @@ def entry_at_leaf(session: Session, leaf_index: int) -> Row[Any] | None:
     ).first()
 
 
+def _entry_checks(
+    *,
+    subject_id: str | None,
+    agency: str | None,
+    actor: str | None,
+    action: str | None,
+    actions: Sequence[str] | None,
+    kind: str | None,
+    resource_id: str | None,
+    outcome: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after_id: int | None,
+) -> list[ColumnElement[bool]]:
+    """The conditions every entry found must meet, one for each filter given."""
+    equal_to: list[tuple[Any, str | None]] = [
+        (AuditEntry.actor_sub, actor),
+        (AuditEntry.action, action),
+        (AuditEntry.resource_kind, kind),
+        (AuditEntry.resource_id, resource_id),
+        (AuditEntry.outcome, outcome),
+    ]
+    checks: list[ColumnElement[bool]] = []
+    if subject_id is not None:
+        # Entries store their people as a JSON array of strings, so the quoted id is exact.
+        quoted = json.dumps(subject_id)
+        checks.append(AuditEntry.subject_ids.contains(quoted, autoescape=True))
+    if agency is not None:
+        checks.append((AuditEntry.actor_agency == agency) | (AuditEntry.resource_owner == agency))
+    checks += [column == value for column, value in equal_to if value is not None]
+    if actions is not None:
+        checks.append(AuditEntry.action.in_(actions))
+    if since is not None:
+        checks.append(AuditEntry.recorded_at >= since)
+    if until is not None:
+        checks.append(AuditEntry.recorded_at < until)
+    if after_id is not None:
+        checks.append(AuditEntry.id > after_id)
+    return checks
+
+
+def _sequenced_by_terms(
+    session: Session,
+    drivers: Sequence[str],
+    checks: list[ColumnElement[bool]],
+    *,
+    up_to: int,
+    after_id: int | None,
+    limit: int | None,
+) -> dict[int, AuditEntry]:
+    """Sequenced entries (ids up to ``up_to``) under any of the driving terms, by id."""
+    found: dict[int, AuditEntry] = {}
+    for term in drivers:
+        statement = (
+            select(AuditEntry)
+            .join(AuditTerm, AuditTerm.entry_id == AuditEntry.id)
+            .where(AuditTerm.term == term, AuditTerm.entry_id <= up_to, *checks)
+            .order_by(AuditTerm.entry_id)
+            .limit(limit)
+        )
+        if after_id is not None:
+            statement = statement.where(AuditTerm.entry_id > after_id)
+        found.update((entry.id, entry) for entry in session.execute(statement).scalars())
+    return found
+
+
 def search_entries(
     session: Session,
     *,
@@ -193,32 +259,19 @@ def search_entries(
     transaction committed after a higher id was sequenced is found once the sequencer's
     next pass places it.
     """
-    checks: list[ColumnElement[bool]] = []
-    if subject_id is not None:
-        # Entries store their people as a JSON array of strings, so the quoted id is exact.
-        quoted = json.dumps(subject_id)
-        checks.append(AuditEntry.subject_ids.contains(quoted, autoescape=True))
-    if agency is not None:
-        checks.append((AuditEntry.actor_agency == agency) | (AuditEntry.resource_owner == agency))
-    if actor is not None:
-        checks.append(AuditEntry.actor_sub == actor)
-    if action is not None:
-        checks.append(AuditEntry.action == action)
-    if actions is not None:
-        checks.append(AuditEntry.action.in_(actions))
-    if kind is not None:
-        checks.append(AuditEntry.resource_kind == kind)
-    if resource_id is not None:
-        checks.append(AuditEntry.resource_id == resource_id)
-    if outcome is not None:
-        checks.append(AuditEntry.outcome == outcome)
-    if since is not None:
-        checks.append(AuditEntry.recorded_at >= since)
-    if until is not None:
-        checks.append(AuditEntry.recorded_at < until)
-    if after_id is not None:
-        checks.append(AuditEntry.id > after_id)
-
+    checks = _entry_checks(
+        subject_id=subject_id,
+        agency=agency,
+        actor=actor,
+        action=action,
+        actions=actions,
+        kind=kind,
+        resource_id=resource_id,
+        outcome=outcome,
+        since=since,
+        until=until,
+        after_id=after_id,
+    )
     drivers = _driving_terms(
         subject_id=subject_id,
         resource_id=resource_id,
@@ -235,18 +288,9 @@ def search_entries(
     sequenced_up_to = int(
         session.execute(select(func.coalesce(func.max(AuditLeaf.entry_id), 0))).scalar_one()
     )
-    found: dict[int, AuditEntry] = {}
-    for term in drivers:
-        statement = (
-            select(AuditEntry)
-            .join(AuditTerm, AuditTerm.entry_id == AuditEntry.id)
-            .where(AuditTerm.term == term, AuditTerm.entry_id <= sequenced_up_to, *checks)
-            .order_by(AuditTerm.entry_id)
-            .limit(limit)
-        )
-        if after_id is not None:
-            statement = statement.where(AuditTerm.entry_id > after_id)
-        found.update((entry.id, entry) for entry in session.execute(statement).scalars())
+    found = _sequenced_by_terms(
+        session, drivers, checks, up_to=sequenced_up_to, after_id=after_id, limit=limit
+    )
     entries = [found[i] for i in sorted(found)][:limit]
     if limit is None or len(entries) < limit:
         tail = (

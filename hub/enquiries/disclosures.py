@@ -25,7 +25,7 @@ from hub.auth.principal import Principal
 from hub.contacts.models import Contact
 from hub.db import utcnow
 from hub.enquiries import repository
-from hub.enquiries.models import Disclosure
+from hub.enquiries.models import CheckRequest, Disclosure
 from hub.enquiries.schemas import (
     DISCLOSABLE_FIELDS,
     LAWFUL_BASIS_TEXT,
@@ -54,6 +54,13 @@ def _content_hash(content: dict[str, Any]) -> str:
     ).hexdigest()
 
 
+# The state a check request is left in by each kind of answer.
+_ANSWERED_STATUS = {
+    DisclosureKind.no_information: "no_information",
+    DisclosureKind.decline: "declined",
+}
+
+
 def disclose(
     session: Session,
     principal: Principal,
@@ -73,32 +80,69 @@ def disclose(
     if request is None:
         raise NotFound()
     decision = require(principal, Action.create, Resource(Kind.disclosure, owner=request.agency))
+    _refuse_unless_answerable(request, payload, lawful_bases)
+    enquiry = repository.enquiry(session, request.enquiry_id)
+    assert enquiry is not None
+    contact = contact_of(session, enquiry)
+    content = _disclosed_content(
+        session, principal, request.agency, payload, keyring=keyring, lawful_bases=lawful_bases
+    )
+    disclosure = _new_disclosure(session, principal, request, payload, content, keyring=keyring)
+    session.add(disclosure)
+    request.status = _ANSWERED_STATUS.get(payload.kind, "disclosed")
+    request.answered_at = disclosure.disclosed_at
+    request.answered_by = principal.sub
+    session.flush()
+    _record_answer(session, principal, (respond, decision), request, disclosure, payload, contact)
+    log.info(
+        "disclosure.created",
+        disclosure_id=str(disclosure.id),
+        agency=request.agency,
+        kind=str(payload.kind),
+    )
+    return disclosure_out(session, keyring, disclosure)
+
+
+def _refuse_unless_answerable(
+    request: CheckRequest, payload: DisclosureIn, lawful_bases: Mapping[str, str]
+) -> None:
     if request.status != "pending":
         raise Conflict("This check has already been answered.", code="already_answered")
     if payload.lawful_basis is not None and payload.lawful_basis not in lawful_bases:
         raise Unprocessable(
             "lawful_basis: not a known lawful basis; use one of " + ", ".join(sorted(lawful_bases)),
         )
-    enquiry = repository.enquiry(session, request.enquiry_id)
-    assert enquiry is not None
-    contact = contact_of(session, enquiry)
 
+
+def _shared_records(
+    session: Session, principal: Principal, agency: str, payload: DisclosureIn, *, keyring: Keyring
+) -> list[dict[str, Any]]:
+    """The chosen records, with the chosen fields (or every disclosable field) of each."""
+    shared = []
+    for chosen in payload.records:
+        # Reading the record goes through the firewall (own agency only) and is audited.
+        record = agencies.read_record(session, principal, agency, chosen.record_id, keyring=keyring)
+        values = record.model_dump(mode="json")
+        fields = (
+            chosen.fields if payload.kind is DisclosureKind.fields else sorted(DISCLOSABLE_FIELDS)
+        )
+        shared.append({"record_id": str(record.id), **{f: values.get(f) for f in fields or ()}})
+    return shared
+
+
+def _disclosed_content(
+    session: Session,
+    principal: Principal,
+    agency: str,
+    payload: DisclosureIn,
+    *,
+    keyring: Keyring,
+    lawful_bases: Mapping[str, str],
+) -> dict[str, Any]:
+    """What the answer shares and why, as the hub will keep it (sealed)."""
     content: dict[str, Any] = {}
     if payload.kind in (DisclosureKind.records, DisclosureKind.fields):
-        shared = []
-        for chosen in payload.records:
-            # Reading the record goes through the firewall (own agency only) and is audited.
-            record = agencies.read_record(
-                session, principal, request.agency, chosen.record_id, keyring=keyring
-            )
-            values = record.model_dump(mode="json")
-            fields = (
-                chosen.fields
-                if payload.kind is DisclosureKind.fields
-                else sorted(DISCLOSABLE_FIELDS)
-            )
-            shared.append({"record_id": str(record.id), **{f: values.get(f) for f in fields or ()}})
-        content["records"] = shared
+        content["records"] = _shared_records(session, principal, agency, payload, keyring=keyring)
     elif payload.kind is DisclosureKind.summary:
         content["summary"] = payload.summary
     if payload.lawful_basis:
@@ -110,11 +154,23 @@ def disclose(
         content["caveat"] = {"code": str(payload.caveat.code), "text": payload.caveat.text}
     if payload.reasons:
         content["reasons"] = payload.reasons
+    return content
 
+
+def _new_disclosure(
+    session: Session,
+    principal: Principal,
+    request: CheckRequest,
+    payload: DisclosureIn,
+    content: dict[str, Any],
+    *,
+    keyring: Keyring,
+) -> Disclosure:
+    """The disclosure row, its content sealed under the hub's key and hashed for the log."""
     disclosure = Disclosure(
         id=uuid.uuid4(),
         check_request_id=request.id,
-        enquiry_id=enquiry.id,
+        enquiry_id=request.enquiry_id,
         agency=request.agency,
         kind=str(payload.kind),
         purpose=payload.purpose,
@@ -131,14 +187,20 @@ def disclose(
     disclosure.sealed_content = keyring.seal_hub_json(
         session, "disclosures", "sealed_content", disclosure.id, content
     )
-    session.add(disclosure)
-    request.status = {
-        DisclosureKind.no_information: "no_information",
-        DisclosureKind.decline: "declined",
-    }.get(payload.kind, "disclosed")
-    request.answered_at = disclosure.disclosed_at
-    request.answered_by = principal.sub
-    session.flush()
+    return disclosure
+
+
+def _record_answer(
+    session: Session,
+    principal: Principal,
+    decisions: tuple[Decision, Decision],
+    request: CheckRequest,
+    disclosure: Disclosure,
+    payload: DisclosureIn,
+    contact: Contact,
+) -> None:
+    """Two audit entries: the check answered, and the disclosure with its basis and hash."""
+    respond, create = decisions
     audit.record(
         session,
         principal,
@@ -153,7 +215,7 @@ def disclose(
         session,
         principal,
         allowed_event(
-            decision,
+            create,
             Resource(Kind.disclosure, owner=request.agency),
             resource_id=str(disclosure.id),
             subject_ids=people_ids(contact),
@@ -164,13 +226,6 @@ def disclose(
             content_hash=disclosure.content_hash,
         ),
     )
-    log.info(
-        "disclosure.created",
-        disclosure_id=str(disclosure.id),
-        agency=request.agency,
-        kind=str(payload.kind),
-    )
-    return disclosure_out(session, keyring, disclosure)
 
 
 def disclosure_out(session: Session, keyring: Keyring, disclosure: Disclosure) -> DisclosureOut:

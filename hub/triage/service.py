@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
@@ -37,7 +37,7 @@ from hub.people import repository as person_index
 from hub.people.indexing import PersonIndexer
 from hub.people.normalise import PersonIdentifiers
 from hub.policy.decision_point import allowed_event, require
-from hub.policy.firewall import Resource
+from hub.policy.firewall import Decision, Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.triage import repository
 from hub.triage.indexing import NotificationIndexer
@@ -61,6 +61,7 @@ from hub.triage.schemas import (
 log = structlog.get_logger()
 
 TABLE = "da_notifications"
+_OUTCOME_REASON = "sealed_outcome_reason"  # the column, and its seal context
 MAX_PROBLEMS_SHOWN = 20
 _RESOURCE = Resource(Kind.da_notification)
 
@@ -175,6 +176,21 @@ def check_notifications(
     return problems
 
 
+# (role, given name, family name, date of birth) of one person named in a notification.
+_Named = tuple[str, str | None, str | None, date | None]
+
+
+@dataclass(slots=True)
+class _NewRows:
+    """The rows a batch adds: notifications, their people, the people's blind indexes, and
+    for each new notification the ids of its people (for its audit entry)."""
+
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    people: list[dict[str, Any]] = field(default_factory=list)
+    indexes: list[dict[str, Any]] = field(default_factory=list)
+    subjects: dict[uuid.UUID, list[str]] = field(default_factory=dict)
+
+
 def receive_notifications(
     session: Session,
     principal: Principal,
@@ -195,126 +211,30 @@ def receive_notifications(
 
     people_indexer = PersonIndexer(linkage)
     now = utcnow()
-    rows: list[dict[str, Any]] = []
-    people_rows: list[dict[str, Any]] = []
-    index_rows: list[dict[str, Any]] = []
+    new = _NewRows()
     items: list[ReceivedItem] = []
-    created_people: dict[uuid.UUID, list[str]] = {}
     for item in checked:
         if item.existing is not None:
-            items.append(
-                ReceivedItem(
-                    position=item.position,
-                    id=item.existing[0],
-                    status="already_received",
-                    marac_flag=item.existing[1],
-                )
-            )
+            items.append(_already_received(item.position, *item.existing))
             continue
-        notification = item.notification
         notification_id = uuid.uuid4()
-        marac = notification.risk_level is RiskLevel.high
-        people = [
-            (str(adult.role), adult.given_name, adult.family_name, adult.date_of_birth)
-            for adult in notification.adults
-        ] + [
-            ("child", child.given_name, child.family_name, child.date_of_birth)
-            for child in notification.children
-        ]
-        person_ids = [uuid.uuid4() for _ in people]
-        details = {
-            "police_reference": notification.police_reference,
-            "address": notification.address,
-            "postcode": notification.postcode,
-            "people": [
-                {
-                    "given_name": given,
-                    "family_name": family,
-                    "date_of_birth": dob.isoformat() if dob else None,
-                }
-                for _, given, family, dob in people
-            ],
-            "circumstances": notification.circumstances,
-        }
-        rows.append(
-            {
-                "id": notification_id,
-                "reference_index": item.reference_index,
-                "content_digest": item.digest,
-                "address_index": indexer.address(notification.address, notification.postcode),
-                "incident_at": notification.incident_at,
-                "received_at": now,
-                "received_by": principal.sub,
-                "batch_id": batch_id,
-                "risk_level": str(notification.risk_level),
-                "children_count": len(notification.children),
-                "marac_flag": marac,
-                "sealed_details": keyring.seal(
-                    session,
-                    HUB_KEY_ID,
-                    json.dumps(details).encode(),
-                    _context(notification_id, "sealed_details"),
-                ),
-            }
+        row = _notification_row(session, keyring, indexer, item, notification_id)
+        new.notifications.append(
+            row | {"received_at": now, "received_by": principal.sub, "batch_id": batch_id}
         )
-        for position, (person_id, (role, given, family, dob)) in enumerate(
-            zip(person_ids, people, strict=True)
-        ):
-            people_rows.append(
-                {
-                    "id": person_id,
-                    "notification_id": notification_id,
-                    "position": position,
-                    "person_role": role,
-                }
-            )
-            identifiers = PersonIdentifiers(
-                given_name=given,
-                family_name=family,
-                date_of_birth=dob,
-                postcode=notification.postcode,
-            )
-            index_rows.extend(
-                {
-                    "id": uuid.uuid4(),
-                    "store": repository.DA_STORE,
-                    "parent_id": notification_id,
-                    "person_id": person_id,
-                    "pass_name": index.pass_name,
-                    "blind": index.blind,
-                    "created_at": now,
-                }
-                for index in people_indexer.person(identifiers)
-            )
-        created_people[notification_id] = [str(p) for p in person_ids]
+        _add_people(new, people_indexer, item.notification, notification_id, now)
         items.append(
             ReceivedItem(
-                position=item.position, id=notification_id, status="created", marac_flag=marac
+                position=item.position,
+                id=notification_id,
+                status="created",
+                marac_flag=row["marac_flag"],
             )
         )
-    repository.insert_notifications(session, rows, people_rows)
-    person_index.insert_person_indexes(session, index_rows)
-    for notification_id, subject_ids in created_people.items():
-        audit.record(
-            session,
-            principal,
-            allowed_event(
-                decision, _RESOURCE, resource_id=str(notification_id), subject_ids=subject_ids
-            ),
-        )
-    if not created_people:
-        # Nothing new, but the attempt is still on the record.
-        audit.record(
-            session,
-            principal,
-            allowed_event(
-                decision,
-                _RESOURCE,
-                resource_id=str(batch_id),
-                reason=f"{len(items)} notifications already received; none stored",
-            ),
-        )
-    created = len(created_people)
+    repository.insert_notifications(session, new.notifications, new.people)
+    person_index.insert_person_indexes(session, new.indexes)
+    _record_received(session, principal, decision, batch_id, new.subjects, received=len(items))
+    created = len(new.subjects)
     log.info(
         "da_notifications.received",
         batch_id=str(batch_id),
@@ -328,6 +248,138 @@ def receive_notifications(
         already_received=len(items) - created,
         items=items,
     )
+
+
+def _already_received(position: int, held_id: uuid.UUID, marac_flag: bool) -> ReceivedItem:
+    return ReceivedItem(
+        position=position, id=held_id, status="already_received", marac_flag=marac_flag
+    )
+
+
+def _named_people(notification: DaNotificationIn) -> list[_Named]:
+    """The adults, then the children, in the order the notification gives them."""
+    return [
+        (str(adult.role), adult.given_name, adult.family_name, adult.date_of_birth)
+        for adult in notification.adults
+    ] + [
+        ("child", child.given_name, child.family_name, child.date_of_birth)
+        for child in notification.children
+    ]
+
+
+def _notification_row(
+    session: Session,
+    keyring: Keyring,
+    indexer: NotificationIndexer,
+    item: _Checked,
+    notification_id: uuid.UUID,
+) -> dict[str, Any]:
+    """A new notification's row: codes, counts and blind indexes in clear, the rest sealed."""
+    notification = item.notification
+    details = {
+        "police_reference": notification.police_reference,
+        "address": notification.address,
+        "postcode": notification.postcode,
+        "people": [
+            {
+                "given_name": given,
+                "family_name": family,
+                "date_of_birth": dob.isoformat() if dob else None,
+            }
+            for _, given, family, dob in _named_people(notification)
+        ],
+        "circumstances": notification.circumstances,
+    }
+    return {
+        "id": notification_id,
+        "reference_index": item.reference_index,
+        "content_digest": item.digest,
+        "address_index": indexer.address(notification.address, notification.postcode),
+        "incident_at": notification.incident_at,
+        "risk_level": str(notification.risk_level),
+        "children_count": len(notification.children),
+        "marac_flag": notification.risk_level is RiskLevel.high,
+        "sealed_details": keyring.seal(
+            session,
+            HUB_KEY_ID,
+            json.dumps(details).encode(),
+            _context(notification_id, "sealed_details"),
+        ),
+    }
+
+
+def _add_people(
+    new: _NewRows,
+    people_indexer: PersonIndexer,
+    notification: DaNotificationIn,
+    notification_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """The notification's people, each with the person blind indexes that find them."""
+    people = _named_people(notification)
+    person_ids = [uuid.uuid4() for _ in people]
+    for position, (person_id, (role, given, family, dob)) in enumerate(
+        zip(person_ids, people, strict=True)
+    ):
+        new.people.append(
+            {
+                "id": person_id,
+                "notification_id": notification_id,
+                "position": position,
+                "person_role": role,
+            }
+        )
+        identifiers = PersonIdentifiers(
+            given_name=given,
+            family_name=family,
+            date_of_birth=dob,
+            postcode=notification.postcode,
+        )
+        new.indexes.extend(
+            {
+                "id": uuid.uuid4(),
+                "store": repository.DA_STORE,
+                "parent_id": notification_id,
+                "person_id": person_id,
+                "pass_name": index.pass_name,
+                "blind": index.blind,
+                "created_at": now,
+            }
+            for index in people_indexer.person(identifiers)
+        )
+    new.subjects[notification_id] = [str(p) for p in person_ids]
+
+
+def _record_received(
+    session: Session,
+    principal: Principal,
+    decision: Decision,
+    batch_id: uuid.UUID,
+    subjects: Mapping[uuid.UUID, list[str]],
+    *,
+    received: int,
+) -> None:
+    """An audit entry for each new notification, or one for a batch that added none."""
+    for notification_id, subject_ids in subjects.items():
+        audit.record(
+            session,
+            principal,
+            allowed_event(
+                decision, _RESOURCE, resource_id=str(notification_id), subject_ids=subject_ids
+            ),
+        )
+    if not subjects:
+        # Nothing new, but the attempt is still on the record.
+        audit.record(
+            session,
+            principal,
+            allowed_event(
+                decision,
+                _RESOURCE,
+                resource_id=str(batch_id),
+                reason=f"{received} notifications already received; none stored",
+            ),
+        )
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -405,7 +457,7 @@ def _detail(session: Session, keyring: Keyring, notification: DaNotification) ->
         keyring.open(
             session,
             notification.sealed_outcome_reason,
-            _context(notification.id, "sealed_outcome_reason"),
+            _context(notification.id, _OUTCOME_REASON),
         ).decode()
         if notification.sealed_outcome_reason is not None
         else None
@@ -561,6 +613,41 @@ def _contact_for(details: Any, notification: DaNotification, payload: OutcomeIn)
     )
 
 
+def _awaiting_outcome(
+    session: Session, meeting_id: uuid.UUID, notification_id: uuid.UUID
+) -> tuple[TriageMeeting, DaNotification]:
+    """The open meeting (locked) and its notification that has no outcome yet."""
+    meeting = repository.get_meeting(session, meeting_id, lock=True)
+    notification = repository.get_notification(session, notification_id)
+    if meeting is None or notification is None or notification.meeting_id != meeting.id:
+        raise NotFound()
+    if meeting.closed_at is not None:
+        raise Conflict("This triage meeting is closed.", code="meeting_closed")
+    if notification.outcome is not None:
+        raise Conflict("This notification already has an outcome.", code="outcome_recorded")
+    return meeting, notification
+
+
+def _refer_to_mash(
+    session: Session,
+    principal: Principal,
+    notification: DaNotification,
+    payload: OutcomeIn,
+    keyring: Keyring,
+    on_contact_recorded: contacts.ContactRecorded,
+) -> uuid.UUID:
+    """The MASH contact a referral makes, through the front door's own service."""
+    details = _open_details(session, keyring, notification)
+    contact = contacts.create_contact(
+        session,
+        principal,
+        _contact_for(details, notification, payload),
+        keyring=keyring,
+        on_recorded=on_contact_recorded,
+    )
+    return contact.id
+
+
 def record_outcome(
     session: Session,
     principal: Principal,
@@ -574,26 +661,12 @@ def record_outcome(
     """The meeting's outcome for one notification; the last outcome closes the list."""
     resource = Resource(Kind.da_notification, id=str(notification_id))
     decision = require(principal, Action.update, resource)
-    meeting = repository.get_meeting(session, meeting_id, lock=True)
-    notification = repository.get_notification(session, notification_id)
-    if meeting is None or notification is None or notification.meeting_id != meeting.id:
-        raise NotFound()
-    if meeting.closed_at is not None:
-        raise Conflict("This triage meeting is closed.", code="meeting_closed")
-    if notification.outcome is not None:
-        raise Conflict("This notification already has an outcome.", code="outcome_recorded")
-
-    contact_id: uuid.UUID | None = None
-    if payload.outcome is Outcome.refer_to_mash:
-        details = _open_details(session, keyring, notification)
-        contact = contacts.create_contact(
-            session,
-            principal,
-            _contact_for(details, notification, payload),
-            keyring=keyring,
-            on_recorded=on_contact_recorded,
-        )
-        contact_id = contact.id
+    meeting, notification = _awaiting_outcome(session, meeting_id, notification_id)
+    contact_id = (
+        _refer_to_mash(session, principal, notification, payload, keyring, on_contact_recorded)
+        if payload.outcome is Outcome.refer_to_mash
+        else None
+    )
     now = utcnow()
     recorded = repository.set_outcome(
         session,
@@ -605,7 +678,7 @@ def record_outcome(
                 session,
                 HUB_KEY_ID,
                 payload.reason.encode(),
-                _context(notification.id, "sealed_outcome_reason"),
+                _context(notification.id, _OUTCOME_REASON),
             ),
             "outcome_by": principal.sub,
             "outcome_at": now,

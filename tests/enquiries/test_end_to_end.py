@@ -485,7 +485,7 @@ def test_bad_disclosures_get_a_clear_4xx_and_change_nothing(
 def test_a_council_configures_its_own_lawful_bases_and_check_times(hub: Hub, app: FastAPI) -> None:
     from datetime import datetime, timedelta
 
-    from hub.app import check_policy_for
+    from hub.bootstrap import check_policy_for
     from hub.settings import Settings
 
     configured = Settings(
