@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.orm import Session
 
 from hub.audit import repository, terms
 from hub.audit import service as audit
@@ -46,6 +47,12 @@ def full_event(**changes: Any) -> AuditEvent:
 def audit_log(app: object) -> AuditLog:
     log: AuditLog = app.state.audit_log  # type: ignore[attr-defined]
     return log
+
+
+def _recorded_at(session: Session, entry_id: int) -> datetime:
+    entry = session.get(AuditEntry, entry_id)
+    assert entry is not None
+    return entry.recorded_at
 
 
 def ids_of(database: Database, **filters: Any) -> list[int]:
@@ -144,14 +151,15 @@ def test_search_finds_entries_before_and_after_they_are_sequenced(
         stored = set(
             session.execute(select(AuditTerm.term).where(AuditTerm.entry_id == denied)).scalars()
         )
-    today = datetime.now(UTC).date().isoformat()
+        # The entry's own day, not the clock's now: the two differ across midnight UTC.
+        recorded_on = _recorded_at(session, denied).date().isoformat()
     assert stored == {
         "subject:child-4",
         "actor:sw-2",
         "agency:health",
         "resource:r-1",
         "event:agency_record.read",
-        f"day:{today}",
+        f"day:{recorded_on}",
         "outcome:denied",
     }
 
@@ -162,15 +170,18 @@ def test_time_ranges_are_searched_by_day_and_then_by_the_exact_time(
     with transaction(database) as session:
         first = audit.record(session, WORKER, full_event())
     audit_log.sequence()
-    now = datetime.now(UTC)
+    with transaction(database) as session:
+        # Ranges around the moment the entry was recorded, not the clock's now, so the test
+        # means the same whenever and however slowly it runs.
+        recorded = _recorded_at(session, first)
     hour = timedelta(hours=1)
-    assert ids_of(database, since=now - hour, until=now + hour) == [first]
-    assert ids_of(database, since=now - 400 * hour, until=now - 300 * hour) == []
-    assert ids_of(database, since=now + timedelta(seconds=5), until=now + hour) == []
+    assert ids_of(database, since=recorded - hour, until=recorded + hour) == [first]
+    assert ids_of(database, since=recorded - 400 * hour, until=recorded - 300 * hour) == []
+    assert ids_of(database, since=recorded + timedelta(seconds=5), until=recorded + hour) == []
     # Longer than the day terms cover: still right, by id order and the time itself.
-    long_ago = now - timedelta(days=3 * terms.MAX_DAY_TERMS)
-    assert ids_of(database, since=long_ago, until=now + hour) == [first]
-    assert ids_of(database, since=now - hour) == [first]
+    long_ago = recorded - timedelta(days=3 * terms.MAX_DAY_TERMS)
+    assert ids_of(database, since=long_ago, until=recorded + hour) == [first]
+    assert ids_of(database, since=recorded - hour) == [first]
 
 
 def test_entries_from_before_the_terms_table_are_found_after_the_migration(

@@ -185,13 +185,24 @@ def test_reload_swaps_whole_policies_and_keeps_the_old_one_when_the_new_is_unsaf
     narrowed = original.replace("p, mash_admin, missing_episode, create, any\n", "")
     results: list[bool] = []
     stop = threading.Event()
+    deciding = threading.Event()
 
     def decide_continuously() -> None:
-        while not stop.is_set():
-            results.append(firewall.allows(admin, Action.create, episodes))
+        # One decision before the swaps begin and one after they end, however the threads
+        # are scheduled: a busy machine must not leave the reader with nothing to check.
+        try:
+            while True:
+                finished = stop.is_set()
+                results.append(firewall.allows(admin, Action.create, episodes))
+                deciding.set()
+                if finished:
+                    return
+        finally:
+            deciding.set()
 
     reader = threading.Thread(target=decide_continuously)
     reader.start()
+    deciding.wait()
     for text in (narrowed, original, narrowed):
         policy_file.write_text(text)
         firewall.reload()
