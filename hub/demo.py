@@ -29,9 +29,9 @@ from hub.contacts.schemas import (
 )
 from hub.contacts.service import create_contact
 from hub.db import Database, make_engine, transaction
+from hub.enquiries import checks, disclosures
 from hub.enquiries import service as enquiries
 from hub.enquiries.schemas import (
-    AuthorisationIn,
     CheckRequestIn,
     ChosenRecord,
     ConsentPosition,
@@ -39,14 +39,14 @@ from hub.enquiries.schemas import (
     DisclosureKind,
     EnquiryIn,
     LawfulBasis,
-    ProductIn,
-    ProductOutcome,
 )
 from hub.keys.service import Keyring
 from hub.kit.working_time import Rag
 from hub.missing.schemas import ChildIn as MissingChildIn
 from hub.missing.schemas import EpisodeIn, EpisodeType, ReporterIn, ReporterKind
 from hub.missing.service import record_episode
+from hub.products import service as products
+from hub.products.schemas import AuthorisationIn, ProductIn, ProductOutcome
 from hub.screening import service as screening
 from hub.screening.schemas import ConsentOverrideIn, OutcomeIn, ScreeningDecision, ScreeningIn
 from hub.settings import Settings
@@ -209,7 +209,7 @@ class DemoHub:
             enquiry = enquiries.open_enquiry(
                 session, self.social_worker, EnquiryIn(contact_id=contact.id)
             )
-            requests = enquiries.request_checks(
+            requests = checks.request_checks(
                 session,
                 self.social_worker,
                 enquiry.id,
@@ -225,7 +225,7 @@ class DemoHub:
         disclosed = []
         for request in requests:
             with transaction(self.database) as session:
-                disclosure = enquiries.disclose(
+                disclosure = disclosures.disclose(
                     session,
                     self.rep(request.agency),
                     request.id,
@@ -237,7 +237,7 @@ class DemoHub:
         if stage == 4:
             return
         with transaction(self.database) as session:
-            product = enquiries.compile_product(
+            product = products.compile_product(
                 session,
                 self.social_worker,
                 enquiry.id,
@@ -256,14 +256,14 @@ class DemoHub:
                 rota_start=self.settings.rota_start,
                 known_teams=self.settings.teams,
             )
-            enquiries.authorise_product(
+            products.authorise_product(
                 session,
                 self.manager,
                 product.id,
                 AuthorisationIn(decision="authorise", reason=REASON),
                 keyring=self.keyring,
             )
-            enquiries.disseminate_product(session, self.manager, product.id, keyring=self.keyring)
+            products.disseminate_product(session, self.manager, product.id, keyring=self.keyring)
 
     def domestic_abuse(self, rng: random.Random, count: int) -> None:
         """A night's police notifications, for the daily triage meeting."""

@@ -54,3 +54,11 @@ def reference_taken(session: Session, reference: str) -> bool:
 def any_contacts(session: Session) -> bool:
     """Whether the hub holds any contact at all."""
     return session.execute(select(Contact.id).limit(1)).first() is not None
+
+
+def contacts_submitted_by(sub: str) -> Select[Contact]:
+    return select(Contact).where(Contact.submitted_by == sub).order_by(Contact.received_at.desc())
+
+
+def newest_contacts_submitted_by(session: Session, sub: str, *, limit: int) -> list[Contact]:
+    return list(session.scalars(contacts_submitted_by(sub).limit(limit)))

@@ -106,14 +106,6 @@ def disclosures_by_id(session: Session, ids: list[uuid.UUID]) -> list[Disclosure
     return list(session.execute(select(Disclosure).where(Disclosure.id.in_(ids))).scalars())
 
 
-def contacts_submitted_by(sub: str) -> Select[Contact]:
-    return select(Contact).where(Contact.submitted_by == sub).order_by(Contact.received_at.desc())
-
-
-def newest_contacts_submitted_by(session: Session, sub: str, *, limit: int) -> list[Contact]:
-    return list(session.scalars(contacts_submitted_by(sub).limit(limit)))
-
-
 def break_glass_of_agency(agency: str) -> Select[BreakGlassEvent]:
     return (
         select(BreakGlassEvent)

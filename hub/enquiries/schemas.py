@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -184,14 +183,3 @@ class OutcomeFeedback(BaseModel):
     reference: str
     received_at: datetime
     outcome: str
-
-
-# hub/demo.py still imports the product schemas from here; they are in hub.products.schemas
-# now. Remove this once it imports them from there.
-_MOVED_TO_PRODUCTS = frozenset({"AuthorisationIn", "ProductIn", "ProductOutcome"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_PRODUCTS:
-        return getattr(importlib.import_module("hub.products.schemas"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,6 @@ the information product compiled from the answers is :mod:`hub.products`.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from typing import Any
 
@@ -174,7 +173,9 @@ def referrer_feedback(session: Session, principal: Principal) -> list[OutcomeFee
     """A professional referrer's own contacts and a short outcome for each: no content."""
     resource = Resource(Kind.contact_outcome, owner=principal.sub)
     decision = require(principal, Action.list, resource)
-    contacts = repository.newest_contacts_submitted_by(session, principal.sub, limit=LIST_LIMIT)
+    contacts = contacts_repository.newest_contacts_submitted_by(
+        session, principal.sub, limit=LIST_LIMIT
+    )
     audit.record(session, principal, allowed_event(decision, resource))
     return [
         OutcomeFeedback(
@@ -184,22 +185,3 @@ def referrer_feedback(session: Session, principal: Principal) -> list[OutcomeFee
         )
         for c in contacts
     ]
-
-
-# --- moved -------------------------------------------------------------------------------------
-
-# hub/demo.py still calls these through this module; they live in their own modules now.
-# Remove this once it imports them from there.
-_MOVED = {
-    "request_checks": "hub.enquiries.checks",
-    "disclose": "hub.enquiries.disclosures",
-    "compile_product": "hub.products.service",
-    "authorise_product": "hub.products.service",
-    "disseminate_product": "hub.products.service",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
