@@ -25,7 +25,6 @@ record keys and seals nothing.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import io
 import os
@@ -44,13 +43,11 @@ from hub.agencies.preparing import (
     KnownDigests,
     PreparedChunk,
     PreparedRow,
-    RawRecord,
     UnchangedRow,
     WorkerPool,
     check_raw,
     prepare_in_process,
     prepare_raw,
-    row_mapping,
 )
 from hub.agencies.rows import (
     RowProblem,
@@ -65,7 +62,7 @@ from hub.auth.principal import Principal
 from hub.db import Database, transaction
 from hub.keys.service import Keyring
 from hub.kit.crypto.blind import LinkageKey
-from hub.kit.errors import Unprocessable
+from hub.kit.csvfile import CsvFileError, RawRecord, open_text_lines, read_csv, row_mapping
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
@@ -81,13 +78,7 @@ PARALLEL_FROM_BYTES = 2 << 20
 MAX_WORKERS = 2
 
 
-class ImportFileError(Unprocessable):
-    """The file as a whole cannot be read (not UTF-8, no header, missing columns)."""
-
-    code = "invalid_file"
-
-
-class FileChanged(ImportFileError):
+class FileChanged(CsvFileError):
     """The file is not the one that was checked: it changed during or after its check."""
 
     code = "file_changed"
@@ -107,42 +98,8 @@ class FileStamp:
 
 
 def csv_records(text_lines: Iterator[str]) -> tuple[list[str], Iterator[RawRecord]]:
-    """The header, and ``(first line number, fields)`` for each CSV record after it.
-
-    Line numbers and blank-line handling are :class:`csv.DictReader`'s, as
-    :func:`csv_rows` gives them.
-    """
-    reader = csv.reader(text_lines)
-    try:
-        header = next(reader, None)
-    except (csv.Error, UnicodeDecodeError):
-        raise ImportFileError("The file's header could not be read as UTF-8 CSV.") from None
-    if not header:
-        raise ImportFileError("The file is empty: it needs a header line.")
-    missing = missing_columns(header)
-    if missing:
-        raise ImportFileError(f"The header lacks required columns: {', '.join(missing)}.")
-    return header, _records_after_header(reader)
-
-
-def _records_after_header(reader: Any) -> Iterator[RawRecord]:
-    previous_end: int = reader.line_num
-    while True:
-        try:
-            fields: list[str] = next(reader)
-            while not fields:
-                fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            raise ImportFileError(
-                f"line {previous_end + 1}: the CSV is malformed (an unclosed quote?)."
-            ) from None
-        except UnicodeDecodeError:
-            raise ImportFileError(f"line {previous_end + 1}: the file is not UTF-8 text.") from None
-        start = previous_end + 1
-        previous_end = reader.line_num
-        yield start, fields
+    """The header, and ``(first line number, fields)`` for each CSV record after it."""
+    return read_csv(text_lines, missing_columns=missing_columns)
 
 
 def csv_rows(text_lines: Iterator[str]) -> Iterator[tuple[int, Mapping[str, Any]]]:
@@ -150,31 +107,6 @@ def csv_rows(text_lines: Iterator[str]) -> Iterator[tuple[int, Mapping[str, Any]
     header, records = csv_records(text_lines)
     for line, fields in records:
         yield line, row_mapping(header, fields)
-
-
-def _open_lines(path: Path, digest: Any = None) -> Iterator[str]:
-    """The file's text lines; the bytes read also go into ``digest`` (a hashlib object)."""
-    with path.open("rb") as raw:
-        source: Any = raw if digest is None else io.BufferedReader(_Hashing(raw, digest))
-        with io.TextIOWrapper(source, encoding="utf-8-sig", newline="") as handle:
-            yield from handle
-
-
-class _Hashing(io.RawIOBase):
-    """A binary file that feeds each block it reads into a digest."""
-
-    def __init__(self, raw: io.BufferedReader, digest: Any) -> None:
-        self._raw = raw
-        self._digest = digest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        count = self._raw.readinto(buffer)
-        if count:
-            self._digest.update(memoryview(buffer)[:count])
-        return count
 
 
 def csv_text_rows(text: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
@@ -187,7 +119,7 @@ def validate_file(
     """Check every row; the file's bytes also go into ``digest``, if given."""
     report = ValidationReport()
     tally = RowTally(report)
-    header, records = csv_records(_open_lines(path, digest))
+    header, records = csv_records(open_text_lines(path, digest))
     outcomes = (
         check_raw(header, records)
         if pool is None
@@ -333,7 +265,7 @@ def import_file(
     linkage, any_stored = _open_store(database, keyring, principal, resource)
     indexer = Indexer(linkage)
     read = hashlib.sha256()
-    header, records = csv_records(_open_lines(path, read))
+    header, records = csv_records(open_text_lines(path, read))
     known_of = _known_digests(database, principal, agency, header, indexer) if any_stored else None
     chunk_size = min(CHUNK, batch_size)
     chunks = (

@@ -21,13 +21,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 from hub.agencies.indexing import PASS_CODES, Indexer, pack_index_keys
 from hub.agencies.rows import RecordRow, RowProblem, canonical_of, check_row
 from hub.keys.service import RECORD_KEY_VERSION, record_key_id
 from hub.kit.crypto.blind import LinkageKey
 from hub.kit.crypto.envelope import DataKey, SealColumn, Sealer
+from hub.kit.csvfile import RawRecord, row_mapping
 
 RECORDS_TABLE = "agency_records"
 
@@ -129,7 +130,6 @@ def prepare_rows(
 # --- in worker processes --------------------------------------------------------------------
 
 # A raw CSV record as the reader gave it: its first line number and its fields.
-RawRecord = tuple[int, list[str]]
 
 
 class PreparedChunk(NamedTuple):
@@ -138,20 +138,6 @@ class PreparedChunk(NamedTuple):
 
     rows: list[PreparedRow | UnchangedRow]
     problems: list[RowProblem]
-
-
-def row_mapping(header: Sequence[str], fields: list[str]) -> dict[Any, Any]:
-    """The fields under their column names, as :class:`csv.DictReader` files them.
-
-    Fields beyond the header go under ``None`` as a list; missing trailing fields are None.
-    """
-    row: dict[Any, Any] = dict(zip(header, fields, strict=False))
-    if len(fields) > len(header):
-        row[None] = fields[len(header) :]
-    elif len(fields) < len(header):
-        for name in header[len(fields) :]:
-            row[name] = None
-    return row
 
 
 def prepare_raw(

@@ -16,9 +16,8 @@ data without a word. Problems name the line and the column, never the value.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hub.kit.errors import Unprocessable
+from hub.kit.csvfile import CsvFileError, open_text_lines, read_csv, row_mapping
 from hub.people.normalise import normalise_dob
 from hub.triage.schemas import DaNotificationIn
 from hub.triage.service import Problem
@@ -60,12 +59,6 @@ KNOWN_COLUMNS = frozenset(
 _DAY_FIRST_MOMENT = re.compile(
     r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?"
 )
-
-
-class ImportFileError(Unprocessable):
-    """The file as a whole cannot be read (not UTF-8 CSV, no header, unknown columns)."""
-
-    code = "invalid_file"
 
 
 @dataclass
@@ -192,48 +185,23 @@ def check_row(raw: Mapping[str | None, Any], line: int) -> DaNotificationIn | li
     return problems if problems else notification
 
 
-def _open_lines(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        yield from handle
+def _missing_columns(header: Sequence[str]) -> list[str]:
+    return [column for column in REQUIRED_COLUMNS if column not in header]
 
 
 def check_file(path: Path) -> CheckedFile:
     """Read and check every row of the file; nothing is written."""
     checked = CheckedFile()
-    reader = csv.DictReader(_open_lines(path))
-    try:
-        header = reader.fieldnames
-    except (csv.Error, UnicodeDecodeError):
-        raise ImportFileError("The file's header could not be read as UTF-8 CSV.") from None
-    if not header:
-        raise ImportFileError("The file is empty: it needs a header line.")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise ImportFileError(f"The header lacks required columns: {', '.join(missing)}.")
+    header, records = read_csv(open_text_lines(path), missing_columns=_missing_columns)
     unknown = sorted({c for c in header if c not in KNOWN_COLUMNS})
     if unknown:
         # Header names are the police system's, not personal data.
-        raise ImportFileError(
-            f"The header has columns the hub does not know: {', '.join(unknown)}."
-        )
-    previous_end = reader.line_num
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            raise ImportFileError(
-                f"line {previous_end + 1}: the CSV is malformed (an unclosed quote?)."
-            ) from None
-        except UnicodeDecodeError:
-            raise ImportFileError(f"line {previous_end + 1}: the file is not UTF-8 text.") from None
-        line = previous_end + 1
-        previous_end = reader.line_num
+        raise CsvFileError(f"The header has columns the hub does not know: {', '.join(unknown)}.")
+    for line, fields in records:
         checked.rows += 1
         if checked.rows > MAX_ROWS:
-            raise ImportFileError(f"The file has more than {MAX_ROWS} rows; split it.")
-        result = check_row(raw, line)
+            raise CsvFileError(f"The file has more than {MAX_ROWS} rows; split it.")
+        result = check_row(row_mapping(header, fields), line)
         if isinstance(result, list):
             checked.problems.extend(result)
         else:
