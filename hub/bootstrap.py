@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import hub.models  # noqa: F401  (every table: the hub key's sealed columns are read from them)
 from hub.audit import service as audit
 from hub.audit.sequencer import AuditLog
 from hub.db import Database, make_engine, utcnow

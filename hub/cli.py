@@ -10,11 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.agencies.cli import keys_app, records_app
 from hub.audit.sequencer import AuditLog
 from hub.auth.principal import Role
+from hub.commands.agencies import keys_app, records_app
+from hub.commands.triage import triage_app
 from hub.settings import DEV_KEYS_MARKER, Settings, StartupRefused, get_settings
-from hub.triage.cli import triage_app
 
 if TYPE_CHECKING:
     from hub.policy.firewall import Firewall

@@ -1,17 +1,16 @@
 """What the running app holds, as ``Annotated`` dependencies for routes and pages.
 
-Routes declare ``keyring: KeyringDep`` instead of reaching into ``request.app.state``.
+Routes declare ``keyring: KeyringDep`` instead of reaching into ``request.app.state``. A
+domain's own pieces have their dependencies in that domain (``hub.audit.dependencies``,
+``hub.contacts.dependencies``), so no domain imports one above it to get them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from hub.audit.sequencer import AuditLog
-from hub.contacts.service import ContactRecorded
 from hub.keys.service import Keyring
 from hub.kit.ratelimit import RateLimiter
 from hub.kit.working_time import RagPolicy, WorkingHours
@@ -52,11 +51,6 @@ def _lawful_bases(request: Request) -> dict[str, str]:
     return bases
 
 
-def _audit_log(request: Request) -> AuditLog:
-    audit_log: AuditLog = request.app.state.audit_log
-    return audit_log
-
-
 def _firewall(request: Request) -> Firewall:
     firewall: Firewall = request.app.state.firewall
     return firewall
@@ -67,18 +61,10 @@ def _public_rate_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-def _contact_recorded(request: Request, calendar: CalendarDep) -> ContactRecorded:
-    """What follows a new contact in its transaction (the app wires screening's start)."""
-    starter: Callable[[WorkingHours], ContactRecorded] = request.app.state.contact_recorded
-    return starter(calendar)
-
-
 SettingsDep = Annotated[Settings, Depends(_settings)]
 KeyringDep = Annotated[Keyring, Depends(_keyring)]
 ScreeningPolicyDep = Annotated[RagPolicy, Depends(_screening_policy)]
 CheckPolicyDep = Annotated[RagPolicy, Depends(_check_policy)]
 LawfulBasesDep = Annotated[dict[str, str], Depends(_lawful_bases)]
-AuditLogDep = Annotated[AuditLog, Depends(_audit_log)]
 FirewallDep = Annotated[Firewall, Depends(_firewall)]
 PublicRateLimiterDep = Annotated[RateLimiter, Depends(_public_rate_limiter)]
-ContactRecordedDep = Annotated[ContactRecorded, Depends(_contact_recorded)]

@@ -29,7 +29,7 @@ from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import utcnow
 from hub.keys import repository as key_repository
-from hub.keys.hub_store import HUB_SEALED_COLUMNS, SealedColumn
+from hub.keys.hub_store import SealedColumn, hub_sealed_columns
 from hub.keys.service import (
     ACTIVE,
     AGENCY_KEY_PREFIX,
@@ -99,7 +99,7 @@ def waiting_for_rewrap(
     if key_id == HUB_KEY_ID:
         return sum(
             1
-            for column in HUB_SEALED_COLUMNS
+            for column in hub_sealed_columns()
             for _, sealed in _all_values(session, column)
             if sealed_key_ref(sealed)[1] < primary.version
         )
@@ -120,7 +120,7 @@ def _all_values(session: Session, column: SealedColumn) -> Iterator[tuple[uuid.U
 class RewrapCursor:
     after: uuid.UUID | None = None
     done: bool = False
-    # For the hub key: which of HUB_SEALED_COLUMNS the cursor is in.
+    # For the hub key: which of hub_sealed_columns() the cursor is in.
     column: int = 0
 
 
@@ -163,7 +163,7 @@ def rewrap_batch(
         cursor.done = len(records) < batch
     elif key_id == HUB_KEY_ID:
         # Every column the hub seals under its key, one after another.
-        column = HUB_SEALED_COLUMNS[cursor.column]
+        column = hub_sealed_columns()[cursor.column]
         values = column.page(session, after=cursor.after, limit=batch)
         for row_id, sealed in values:
             if sealed_key_ref(sealed)[1] >= primary.version:
@@ -175,7 +175,7 @@ def rewrap_batch(
         if len(values) < batch:
             cursor.column += 1
             cursor.after = None
-            cursor.done = cursor.column >= len(HUB_SEALED_COLUMNS)
+            cursor.done = cursor.column >= len(hub_sealed_columns())
         else:
             cursor.after = values[-1][0]
     else:

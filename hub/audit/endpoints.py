@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from hub.audit import governance
+from hub.audit.dependencies import AuditLogDep
 from hub.audit.schemas import (
     AuditEntryOut,
     CheckpointOut,
@@ -22,7 +23,6 @@ from hub.audit.schemas import (
 )
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep
-from hub.dependencies import AuditLogDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 

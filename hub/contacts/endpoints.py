@@ -9,9 +9,10 @@ from fastapi import APIRouter, Header, Query, Request
 
 from hub.auth.dependencies import CurrentPrincipal, PrincipalOrPublic
 from hub.contacts import service
+from hub.contacts.dependencies import ContactRecordedDep
 from hub.contacts.schemas import ContactDetail, ContactIn, ContactReceipt, ContactSummary
 from hub.db import SessionDep
-from hub.dependencies import ContactRecordedDep, KeyringDep, PublicRateLimiterDep
+from hub.dependencies import KeyringDep, PublicRateLimiterDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 

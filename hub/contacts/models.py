@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, UTCDateTime, new_id
+from hub.keys.hub_store import SEALED_UNDER_HUB_KEY
 
 
 class Contact(Base):
@@ -28,7 +29,7 @@ class Contact(Base):
     idempotency_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     # Children, adults, the worry in the referrer's words, consent reason, referrer details.
-    sealed_details: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_details: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
 
     people: Mapped[list[ContactPerson]] = relationship(
         back_populates="contact", lazy="raise", order_by="ContactPerson.position"

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, new_id
+from hub.keys.hub_store import SEALED_UNDER_HUB_KEY
 
 
 class Enquiry(Base):
@@ -39,7 +40,7 @@ class CheckRequest(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by: Mapped[str | None] = mapped_column(String(200))
-    sealed_question: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_question: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
 
 
 class Disclosure(Base):
@@ -61,7 +62,7 @@ class Disclosure(Base):
     released_by: Mapped[str | None] = mapped_column(String(200))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # JSON of the disclosed content, proportionality reason and caveat text.
-    sealed_content: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_content: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
     content_hash: Mapped[str] = mapped_column(String(64))
     disclosed_by: Mapped[str] = mapped_column(String(200))
     disclosed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -78,8 +79,8 @@ class BreakGlassEvent(Base):
     opened_by: Mapped[str] = mapped_column(String(200))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     review_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sealed_reason: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_reason: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_justified: Mapped[bool | None] = mapped_column()
-    sealed_review: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_review: Mapped[bytes | None] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)

@@ -3,28 +3,23 @@
 A value sealed under the hub key is bound to ``SealContext("hub", table, column, row id)``.
 Before an old version of the hub key is retired, every one of these columns must be
 re-sealed under the new version, or what it holds could never be opened again. A new
-sealed column in the hub store is added here (a test checks that every ``sealed_*``
-column of the hub's tables is listed). Being the one list of every domain's sealed
-columns, this module imports each domain's models, as ``hub/models.py`` does.
+sealed column in the hub store carries the mark :data:`SEALED_UNDER_HUB_KEY` (a test checks
+that every ``sealed_*`` column of the hub's tables does), so each domain declares its own
+and this module needs none of them.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, MetaData, Table
 from sqlalchemy.orm import Session
 
-from hub.contacts.models import Contact
 from hub.db import Base
-from hub.enquiries.models import BreakGlassEvent, CheckRequest, Disclosure
 from hub.keys import repository
 from hub.kit.crypto.envelope import SealContext
-from hub.missing.models import MissingEpisode
-from hub.products.models import InformationProduct
-from hub.screening.models import ContactScreening, RagChange
-from hub.triage.models import DaNotification
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,24 +47,25 @@ class SealedColumn:
         repository.replace_sealed(session, self._id(), self.table.c[self.column], row_id, sealed)
 
 
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
+# The mark a sealed column of the hub's own store carries: ``mapped_column(..., info=...)``.
+SEALED_UNDER_HUB_KEY: dict[str, Any] = {"sealed_under": "hub"}
 
 
-HUB_SEALED_COLUMNS: tuple[SealedColumn, ...] = (
-    SealedColumn(_table(Contact), "sealed_details"),
-    SealedColumn(_table(ContactScreening), "sealed_reasons", key="contact_id"),
-    SealedColumn(_table(RagChange), "sealed_reason"),
-    SealedColumn(_table(CheckRequest), "sealed_question"),
-    SealedColumn(_table(Disclosure), "sealed_content"),
-    SealedColumn(_table(InformationProduct), "sealed_analysis"),
-    SealedColumn(_table(BreakGlassEvent), "sealed_reason"),
-    SealedColumn(_table(BreakGlassEvent), "sealed_review"),
-    SealedColumn(_table(DaNotification), "sealed_details"),
-    SealedColumn(_table(DaNotification), "sealed_outcome_reason"),
-    SealedColumn(_table(MissingEpisode), "sealed_details"),
-    SealedColumn(_table(MissingEpisode), "sealed_where_found"),
-    SealedColumn(_table(MissingEpisode), "sealed_interview"),
-)
+def hub_sealed_columns(metadata: MetaData | None = None) -> tuple[SealedColumn, ...]:
+    """Every column marked :data:`SEALED_UNDER_HUB_KEY`, in a stable order.
+
+    Read from the tables the metadata knows: the hub's entry points import ``hub.models``
+    (every table) before anything rotates the hub key.
+    """
+    tables = (metadata or Base.metadata).sorted_tables
+    return tuple(
+        SealedColumn(table, column.name, key=_row_key(table))
+        for table in tables
+        for column in table.columns
+        if column.info.get("sealed_under") == SEALED_UNDER_HUB_KEY["sealed_under"]
+    )
+
+
+def _row_key(table: Table) -> str:
+    [key] = table.primary_key.columns
+    return key.name

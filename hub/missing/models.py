@@ -12,6 +12,7 @@ from sqlalchemy import Index, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, new_id
+from hub.keys.hub_store import SEALED_UNDER_HUB_KEY
 
 
 class MissingEpisode(Base):
@@ -32,10 +33,10 @@ class MissingEpisode(Base):
     interview_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     interview_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The child's identifiers, the reporter's details and the circumstances.
-    sealed_details: Mapped[bytes] = mapped_column(LargeBinary)
-    sealed_where_found: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_details: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
+    sealed_where_found: Mapped[bytes | None] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
     # Who conducted the return interview and its summary.
-    sealed_interview: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_interview: Mapped[bytes | None] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, new_id
+from hub.keys.hub_store import SEALED_UNDER_HUB_KEY
 
 
 class InformationProduct(Base):
@@ -25,7 +26,7 @@ class InformationProduct(Base):
     receiving_team: Mapped[str | None] = mapped_column(String(40), index=True)
     # JSON array of the disclosure ids passed on.
     disclosure_ids: Mapped[str] = mapped_column(Text)
-    sealed_analysis: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_analysis: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
     compiled_by: Mapped[str] = mapped_column(String(200))
     compiled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     authorised_by: Mapped[str | None] = mapped_column(String(200))

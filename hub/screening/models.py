@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, new_id
+from hub.keys.hub_store import SEALED_UNDER_HUB_KEY
 
 
 class ContactScreening(Base):
@@ -32,7 +33,7 @@ class ContactScreening(Base):
     consent_override_by: Mapped[str | None] = mapped_column(String(200))
     consent_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # JSON {"threshold": ..., "outcome": ..., "consent_override": ...}, sealed under the hub key.
-    sealed_reasons: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_reasons: Mapped[bytes | None] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
 
 
 class RagChange(Base):
@@ -48,4 +49,4 @@ class RagChange(Base):
     to_rag: Mapped[str] = mapped_column(String(10))
     changed_by: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sealed_reason: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_reason: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)

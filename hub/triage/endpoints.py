@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from hub.auth.dependencies import CurrentPrincipal
+from hub.contacts.dependencies import ContactRecordedDep
 from hub.db import SessionDep
-from hub.dependencies import ContactRecordedDep, KeyringDep
+from hub.dependencies import KeyringDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from hub.triage import service

@@ -16,6 +16,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, UTCDateTime, new_id
+from hub.keys.hub_store import SEALED_UNDER_HUB_KEY
 
 
 class TriageMeeting(Base):
@@ -54,12 +55,14 @@ class DaNotification(Base):
     risk_level: Mapped[str] = mapped_column(String(10))
     children_count: Mapped[int] = mapped_column(Integer)
     marac_flag: Mapped[bool] = mapped_column(Boolean)
-    sealed_details: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_details: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
     meeting_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("triage_meetings.id"), index=True
     )
     outcome: Mapped[str | None] = mapped_column(String(40))
-    sealed_outcome_reason: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sealed_outcome_reason: Mapped[bytes | None] = mapped_column(
+        LargeBinary, info=SEALED_UNDER_HUB_KEY
+    )
     outcome_by: Mapped[str | None] = mapped_column(String(200))
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The contact made when the meeting referred the notification to the MASH for screening.

@@ -9,7 +9,7 @@ import hub.models  # noqa: F401 (every table on the metadata)
 from hub.agencies import keys
 from hub.auth.principal import Principal, Role
 from hub.db import Base, Database, transaction
-from hub.keys.hub_store import HUB_SEALED_COLUMNS
+from hub.keys.hub_store import hub_sealed_columns
 from hub.keys.service import HUB_KEY_ID, Keyring
 from hub.kit.crypto.envelope import sealed_key_ref
 from tests.conftest import AuthHeaders
@@ -21,7 +21,7 @@ REASON = "Screening reason long enough to be kept."
 
 
 def test_every_sealed_column_of_the_hub_store_is_listed_for_rotation() -> None:
-    listed = {(c.table.name, c.column) for c in HUB_SEALED_COLUMNS}
+    listed = {(c.table.name, c.column) for c in hub_sealed_columns()}
     sealed = {
         (table.name, column.name)
         for table in Base.metadata.sorted_tables
@@ -62,7 +62,7 @@ def test_rotate_rewrap_and_retire_the_hub_key(
         assert keys.waiting_for_rewrap(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == 0
         assert keys.retire_unused(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == [old]
         new = keyring.primary(session, HUB_KEY_ID).version
-        for column in HUB_SEALED_COLUMNS:
+        for column in hub_sealed_columns():
             for _, sealed in column.page(session, after=None, limit=100):
                 assert sealed_key_ref(sealed)[1] == new
 

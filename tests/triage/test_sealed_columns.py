@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.db import Database
-from hub.keys.hub_store import HUB_SEALED_COLUMNS
+from hub.keys.hub_store import hub_sealed_columns
 from hub.keys.service import HUB_KEY_ID, Keyring
 from hub.kit.crypto.envelope import sealed_key_ref
 from tests.conftest import AuthHeaders
@@ -26,7 +26,7 @@ def test_sealed_values_can_be_rewrapped_under_a_new_hub_key_version(
     with database.session() as session, session.begin():
         new_version = keyring.rotate(session, HUB_KEY_ID).version
         rewrapped = 0
-        for column in HUB_SEALED_COLUMNS:
+        for column in hub_sealed_columns():
             for row_id, sealed in column.page(session, after=None, limit=100):
                 plaintext = keyring.open(session, sealed, column.context(row_id))
                 column.replace(
@@ -36,7 +36,7 @@ def test_sealed_values_can_be_rewrapped_under_a_new_hub_key_version(
                 )
                 rewrapped += 1
         assert rewrapped == 1  # the notification's details; nothing else is sealed yet
-        for column in HUB_SEALED_COLUMNS:
+        for column in hub_sealed_columns():
             for _, sealed in column.page(session, after=None, limit=100):
                 assert sealed_key_ref(sealed)[1] == new_version
     detail = triage_client.get(

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from hub.commands.triage import triage_app
 from hub.db import Database
 from hub.settings import Settings, get_settings
-from hub.triage.cli import triage_app
 from hub.triage.models import DaNotification
 from tests.triage.conftest import CSV_COLUMNS, audit_rows, csv_row, write_csv
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from hub.agencies.cli import keys_app, records_app
 from hub.agencies.models import AgencyRecord
 from hub.agencies.rows import KNOWN_COLUMNS
 from hub.audit.models import AuditEntry
+from hub.commands.agencies import keys_app, records_app
 from hub.db import Database
 from hub.keys.models import DataKeyRow
 from hub.settings import Settings, get_settings
