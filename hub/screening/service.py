@@ -344,6 +344,83 @@ def _minutes_left(deadline: datetime | None, now: datetime) -> int | None:
     return int((deadline - now).total_seconds() // 60)
 
 
+def _earlier_involvement(
+    session: Session, keyring: Keyring, contact: Contact, person_id: uuid.UUID, raw: dict[str, Any]
+) -> list[EarlierContactOut]:
+    """Earlier contacts about this child, found through blind indexes only."""
+    identifiers = PersonIdentifiers(
+        given_name=raw.get("given_name"),
+        family_name=raw.get("family_name"),
+        date_of_birth=raw.get("date_of_birth"),
+        nhs_number=raw.get("nhs_number"),
+        postcode=raw.get("postcode"),
+    )
+    matches = earlier_contacts(session, keyring, identifiers, exclude_contact=contact.id)
+    found = repository.contacts_by_id(session, [m.contact_id for m in matches])
+    earlier: list[EarlierContactOut] = []
+    for match in matches:
+        other = found.get(match.contact_id)
+        if other is None or other.received_at > contact.received_at:
+            continue
+        earlier.append(
+            EarlierContactOut(
+                contact_id=other.id,
+                reference=other.reference,
+                received_at=other.received_at,
+                person_id=person_id,
+                matched_on=list(match.passes),
+                strength=match.strength,
+            )
+        )
+    return earlier
+
+
+def _open_enquiry_flag(
+    session: Session, contact: Contact, earlier: list[EarlierContactOut]
+) -> Flag | None:
+    open_elsewhere = repository.open_enquiry_references(
+        session, [e.contact_id for e in earlier if e.contact_id != contact.id]
+    )
+    if not open_elsewhere:
+        return None
+    return Flag(
+        code="open_enquiry",
+        detail="Already in an open MASH enquiry: " + ", ".join(sorted(open_elsewhere)),
+    )
+
+
+def _what_is_known(
+    session: Session, keyring: Keyring, contact: Contact, now: datetime
+) -> tuple[list[EarlierContactOut], list[Flag]]:
+    """Earlier involvement and emerging-harm flags for each child of the contact."""
+    details = open_details(session, contact, keyring=keyring)
+    children = [
+        (person, raw)
+        for person, raw in zip(contact.people, details["people"], strict=True)
+        if person.person_role == "child"
+    ]
+    earlier: list[EarlierContactOut] = []
+    flags: list[Flag] = []
+    own_blinds = harm.own_identity_blinds(session, contact.id)
+    for person, raw in children:
+        earlier.extend(_earlier_involvement(session, keyring, contact, person.id, raw))
+        for flag in harm.flags_for_child(
+            session,
+            keyring,
+            contact_id=contact.id,
+            person_id=person.id,
+            raw=raw,
+            own_identity_blinds=own_blinds,
+            now=now,
+        ):
+            if Flag(code=flag.code, detail=flag.detail) not in flags:
+                flags.append(Flag(code=flag.code, detail=flag.detail))
+    open_enquiry = _open_enquiry_flag(session, contact, earlier)
+    if open_enquiry is not None:
+        flags.append(open_enquiry)
+    return earlier, flags
+
+
 def screening_view(
     session: Session,
     principal: Principal,
@@ -359,60 +436,7 @@ def screening_view(
     decision = require(principal, Action.read, resource)
     contact, screening = _load(session, contact_id)
     moment = now or utcnow()
-    details = open_details(session, contact, keyring=keyring)
-    children = [
-        (person, raw)
-        for person, raw in zip(contact.people, details["people"], strict=True)
-        if person.person_role == "child"
-    ]
-    earlier: list[EarlierContactOut] = []
-    flags: list[Flag] = []
-    own_blinds = harm.own_identity_blinds(session, contact.id)
-    for person, raw in children:
-        identifiers = PersonIdentifiers(
-            given_name=raw.get("given_name"),
-            family_name=raw.get("family_name"),
-            date_of_birth=raw.get("date_of_birth"),
-            nhs_number=raw.get("nhs_number"),
-            postcode=raw.get("postcode"),
-        )
-        matches = earlier_contacts(session, keyring, identifiers, exclude_contact=contact.id)
-        found = repository.contacts_by_id(session, [m.contact_id for m in matches])
-        for match in matches:
-            other = found.get(match.contact_id)
-            if other is None or other.received_at > contact.received_at:
-                continue
-            earlier.append(
-                EarlierContactOut(
-                    contact_id=other.id,
-                    reference=other.reference,
-                    received_at=other.received_at,
-                    person_id=person.id,
-                    matched_on=list(match.passes),
-                    strength=match.strength,
-                )
-            )
-        for flag in harm.flags_for_child(
-            session,
-            keyring,
-            contact_id=contact.id,
-            person_id=person.id,
-            raw=raw,
-            own_identity_blinds=own_blinds,
-            now=moment,
-        ):
-            if Flag(code=flag.code, detail=flag.detail) not in flags:
-                flags.append(Flag(code=flag.code, detail=flag.detail))
-    open_elsewhere = repository.open_enquiry_references(
-        session, [e.contact_id for e in earlier if e.contact_id != contact.id]
-    )
-    if open_elsewhere:
-        flags.append(
-            Flag(
-                code="open_enquiry",
-                detail="Already in an open MASH enquiry: " + ", ".join(sorted(open_elsewhere)),
-            )
-        )
+    earlier, flags = _what_is_known(session, keyring, contact, moment)
     if audited:
         audit.record(
             session,
