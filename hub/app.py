@@ -13,6 +13,7 @@ from hub.agencies import endpoints as agencies
 from hub.audit import endpoints as audit
 from hub.audit import service as audit_service
 from hub.audit.sequencer import AuditLog
+from hub.auth.claims import ClaimsMapping
 from hub.auth.dependencies import get_principal
 from hub.auth.tokens import TokenVerifier, TrustedIssuer, dev_issuer, load_jwks, public_jwks
 from hub.bootstrap import (
@@ -39,11 +40,20 @@ from hub.screening import service as screening_service
 from hub.settings import DEV_ISSUER, Settings, get_settings
 from hub.system import endpoints as system
 from hub.triage import endpoints as triage
-from hub.web import endpoints as web
+from hub.web import setup as web
 
 log = structlog.get_logger()
 
 POLICY_WATCH_SECONDS = 2.0
+
+
+def claims_mapping_for(settings: Settings) -> ClaimsMapping:
+    return ClaimsMapping.parse(
+        settings.idp_roles_claim,
+        settings.idp_role_map,
+        agencies=settings.agencies,
+        teams=settings.teams,
+    )
 
 
 def token_verifier_for(settings: Settings) -> TokenVerifier:
@@ -51,7 +61,13 @@ def token_verifier_for(settings: Settings) -> TokenVerifier:
     if settings.dev_mode or settings.token_issuer != DEV_ISSUER:
         issuers.append(dev_issuer(settings.key_dir, settings.token_issuer))
     if settings.idp_jwks and settings.idp_issuer:
-        issuers.append(TrustedIssuer(settings.idp_issuer, load_jwks(settings.idp_jwks)))
+        issuers.append(
+            TrustedIssuer(
+                settings.idp_issuer,
+                load_jwks(settings.idp_jwks),
+                mapping=claims_mapping_for(settings) if settings.idp_role_map else None,
+            )
+        )
     return TokenVerifier(
         issuers,
         audience=settings.token_audience,
@@ -113,6 +129,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         version="0.1.0",
         summary="Multi-Agency Safeguarding Hub",
         lifespan=lifespan,
+        # /docs is served by hub.web from an installed copy of Swagger UI (works offline).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
@@ -149,7 +168,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(contacts.public_router, prefix="/api/v1")
     app.include_router(api)
     app.include_router(system.health_router)
-    app.include_router(web.router)
+    web.install(app, settings)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

@@ -2,6 +2,7 @@
 
 from hub.agencies.models import AgencyRecord, AgencyRecordIndex  # noqa: F401
 from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditTerm
+from hub.auth.models import WebSession  # noqa: F401
 from hub.contacts.models import Contact, ContactPerson
 from hub.enquiries.models import BreakGlassEvent, CheckRequest, Disclosure, Enquiry  # noqa: F401
 from hub.keys.models import DataKeyRow

@@ -79,6 +79,26 @@ class Settings(BaseSettings):
     # HUB_EXTRA_LAWFUL_BASES="children_act_1989_s47=Children Act 1989 s47: enquiries"
     extra_lawful_bases: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # Signing in through the identity provider (OIDC authorization code + PKCE), discovered
+    # from HUB_IDP_ISSUER. Which claim holds roles or groups, and which value means which hub
+    # role: "value=role" or "value=role:agency_or_team", separated by ";".
+    # HUB_IDP_ROLE_MAP="MASH.SocialWorker=mash_social_worker;Police.MASH=agency_rep:police"
+    idp_client_id: str | None = None
+    idp_client_secret: SecretStr | None = None
+    idp_roles_claim: str = "roles"
+    idp_role_map: Annotated[tuple[str, ...], NoDecode] = ()
+    idp_scopes: str = "openid profile email"
+
+    # The web pages: who runs them, and the numbers the public form shows.
+    council_name: str = "Example Council"
+    daytime_phone: str = "01632 960 000"
+    out_of_hours_phone: str = "01632 960 001"
+    # Signed-in sessions in the browser (minutes idle, hours in all).
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: float = Field(default=10.0, gt=0, le=24)
+    # GOV.UK Frontend's assets and the built stylesheet (installed by `make` with npm).
+    web_assets_dir: Path = Path(__file__).resolve().parent.parent / "node_modules"
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     public_contacts_per_minute: int = Field(default=10, ge=1)
     log_level: str = "INFO"
@@ -112,6 +132,13 @@ class Settings(BaseSettings):
     def _hours_positive(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
         if any(hours <= 0 for hours in value):
             raise ValueError("check due hours and screening hours are positive: red,amber,green")
+        return value
+
+    @field_validator("idp_role_map", mode="before")
+    @classmethod
+    def _split_role_map(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(";") if part.strip())
         return value
 
     @field_validator("extra_lawful_bases", mode="before")
@@ -175,6 +202,12 @@ class Settings(BaseSettings):
                 "tokens would come only from the development issuer; "
                 "set HUB_IDP_ISSUER and HUB_IDP_JWKS for your identity provider"
             )
+        if self.idp_client_id and not (self.idp_issuer and self.idp_role_map):
+            problems.append(
+                "signing in through the identity provider needs HUB_IDP_ISSUER and HUB_IDP_ROLE_MAP"
+            )
+        if self.idp_issuer and not self.idp_issuer.startswith("https://"):
+            problems.append("HUB_IDP_ISSUER must be an https URL")
         if self.idp_jwks and not self.idp_issuer:
             problems.append("HUB_IDP_JWKS is set without HUB_IDP_ISSUER")
         if self.database_url == DEFAULT_DATABASE_URL:

@@ -19,6 +19,7 @@ from typing import Any
 from jose import jwt
 from jose.exceptions import JOSEError
 
+from hub.auth.claims import ClaimsMapping, ClaimsRefused
 from hub.auth.principal import Principal, Role
 from hub.kit.crypto.signing import (
     KeyFileError,
@@ -44,6 +45,9 @@ class TrustedIssuer:
     issuer: str
     # key id -> public key as PEM text or JWK dict, as python-jose accepts.
     keys: dict[str, Any]
+    # An identity provider's tokens carry its groups or roles, mapped to a hub role by the
+    # same settings as signing in through the browser; the hub's own carry a `role` claim.
+    mapping: ClaimsMapping | None = None
 
 
 def ensure_signing_key(key_dir: Path) -> None:
@@ -195,7 +199,18 @@ class TokenVerifier:
             raise TokenRefused("The token's claims are not accepted.") from None
         except JOSEError:
             raise TokenRefused("The token's signature is not valid.") from None
+        if issuer.mapping is not None:
+            return self._mapped_principal(issuer.mapping, claims)
         return self._principal_from(claims)
+
+    def _mapped_principal(self, mapping: ClaimsMapping, claims: dict[str, Any]) -> Principal:
+        for name in REQUIRED_CLAIMS:
+            if name != "role" and claims.get(name) in (None, ""):
+                raise TokenRefused(f"The token has no {name} claim.")
+        try:
+            return mapping.principal(claims, token_id=str(claims["jti"]))
+        except ClaimsRefused as refused:
+            raise TokenRefused(f"The token's claims give no single hub role ({refused}).") from None
 
     def _principal_from(self, claims: dict[str, Any]) -> Principal:
         for name in REQUIRED_CLAIMS:

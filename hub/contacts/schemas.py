@@ -39,10 +39,75 @@ class ConsentStatus(StrEnum):
     not_sought = "not_sought"
 
 
+class ContactSource(StrEnum):
+    """Who told us: the children-in-need census's source of referral codes."""
+
+    family = "1A"
+    acquaintance = "1B"
+    self_ = "1C"
+    individual_other = "1D"
+    school = "2A"
+    education_services = "2B"
+    gp = "3A"
+    health_visitor = "3B"
+    school_nurse = "3C"
+    primary_health_other = "3D"
+    emergency_department = "3E"
+    health_other = "3F"
+    housing = "4"
+    la_social_care = "5A"
+    la_internal_other = "5B"
+    la_external = "5C"
+    early_help = "5D"
+    police = "6"
+    legal_agency = "7"
+    other = "8"
+    anonymous = "9"
+    unknown = "10"
+
+
+class Sex(StrEnum):
+    female = "female"
+    male = "male"
+    not_known = "not_known"
+
+
+class Ethnicity(StrEnum):
+    """The children-in-need census's ethnicity codes."""
+
+    white_british = "WBRI"
+    white_irish = "WIRI"
+    white_other = "WOTH"
+    traveller_of_irish_heritage = "WIRT"
+    gypsy_roma = "WROM"
+    mixed_white_black_caribbean = "MWBC"
+    mixed_white_black_african = "MWBA"
+    mixed_white_asian = "MWAS"
+    mixed_other = "MOTH"
+    indian = "AIND"
+    pakistani = "APKN"
+    bangladeshi = "ABAN"
+    asian_other = "AOTH"
+    black_caribbean = "BCRB"
+    black_african = "BAFR"
+    black_other = "BOTH"
+    chinese = "CHNE"
+    other = "OOTH"
+    refused = "REFU"
+    not_known = "NOBT"
+
+
 class PersonIn(Strict):
     given_name: ShortText | None = None
     family_name: ShortText | None = None
     date_of_birth: date | None = None
+    # When the date of birth is not known: the age in years, as the referrer believes it.
+    age_years: Annotated[int, Field(ge=0, le=120)] | None = None
+    sex: Sex | None = None
+    ethnicity: Ethnicity | None = None
+    school: ShortText | None = None
+    # Adults in the household: who they are to the child ("mother", "mum's partner").
+    relationship: ShortText | None = None
     nhs_number: Annotated[str, StringConstraints(max_length=20)] | None = None
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
     postcode: Annotated[str, StringConstraints(max_length=10)] | None = None
@@ -70,6 +135,7 @@ class ConsentIn(Strict):
 
 
 class ReferrerIn(Strict):
+    source: ContactSource | None = None
     name: ShortText | None = None
     organisation: ShortText | None = None
     role: ShortText | None = None

@@ -1,0 +1,228 @@
+"""The public Contact and Referral form at /refer.
+
+The one deliberate exception to "signed in by default": anyone may tell the council they
+are worried about a child. A professional who is signed in gets their details filled in
+and the contact is recorded as theirs. Sending calls the same contacts service as
+``POST /api/v1/contacts``, under the same firewall rule, with the same audit entry, the
+same rate limit for the public, and the form token's key as the idempotency key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from hub.auth.principal import Principal
+from hub.contacts import service as contacts
+from hub.db import SessionDep
+from hub.kit.errors import Conflict, TooManyRequests
+from hub.kit.ratelimit import RateLimiter
+from hub.web.dependencies import PagePerson, PageRequestPerson
+from hub.web.people import ROLE_NAMES, TEAM_NAMES
+from hub.web.refer.forms import (
+    CONSENT,
+    ETHNICITIES,
+    MAX_ADULTS,
+    MAX_CHILDREN,
+    PROFESSIONAL_SOURCES,
+    PUBLIC_SOURCES,
+    SEXES,
+    WORRIES,
+    AdultAnswers,
+    ChildAnswers,
+    FieldError,
+    ReferralAnswers,
+)
+from hub.web.security import FormTokens, check_csrf, check_origin
+from hub.web.templating import render
+
+router = APIRouter(prefix="/refer", include_in_schema=False)
+
+FORM = "refer"
+SERVICE_NAME = "Tell us you are worried about a child"
+
+
+def _context(request: Request, **extra: Any) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {
+        "service_name": SERVICE_NAME,
+        "service_url": "/refer",
+        "daytime_phone": settings.daytime_phone,
+        "out_of_hours_phone": settings.out_of_hours_phone,
+        "public_sources": PUBLIC_SOURCES,
+        "professional_sources": PROFESSIONAL_SOURCES,
+        "all_sources": {**PUBLIC_SOURCES, **PROFESSIONAL_SOURCES},
+        "worry_names": WORRIES,
+        "consent_names": CONSENT,
+        "sexes": SEXES,
+        "ethnicities": ETHNICITIES,
+        "role_names": ROLE_NAMES,
+        "team_names": TEAM_NAMES,
+        **extra,
+    }
+
+
+def _form_page(
+    request: Request,
+    answers: ReferralAnswers,
+    form_token: str,
+    errors: list[FieldError] | None = None,
+) -> Response:
+    errors = errors or []
+    return render(
+        request,
+        "refer/form.html",
+        _context(
+            request,
+            title="Tell us you are worried about a child",
+            answers=answers,
+            form_token=form_token,
+            errors={e.field_id: e.message for e in errors},
+            error_list=[{"text": e.message, "href": f"#{e.field_id}"} for e in errors],
+            max_children=MAX_CHILDREN,
+            max_adults=MAX_ADULTS,
+        ),
+    )
+
+
+def _check_page(
+    request: Request,
+    answers: ReferralAnswers,
+    form_token: str,
+    errors: list[FieldError] | None = None,
+) -> Response:
+    errors = errors or []
+    return render(
+        request,
+        "refer/check.html",
+        _context(
+            request,
+            title="Check your answers before sending them",
+            answers=answers,
+            form_token=form_token,
+            errors={e.field_id: e.message for e in errors},
+            error_list=[{"text": e.message, "href": f"#{e.field_id}"} for e in errors],
+        ),
+    )
+
+
+def _prefilled(person: PageRequestPerson) -> ReferralAnswers:
+    if person.signed_in is None:
+        return ReferralAnswers()
+    return ReferralAnswers(referrer_name=person.signed_in.display_name)
+
+
+def _principal(person: PageRequestPerson) -> Principal:
+    return person.signed_in.principal if person.signed_in else Principal.public()
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    answers: ReferralAnswers
+    form_token: str
+    idempotency_key: str
+    action: str
+
+
+async def _submitted(request: Request, person: PageRequestPerson) -> Submitted:
+    """The answers as typed; refuses a forged or stale form, or one from another site."""
+    check_origin(request)
+    form = await request.form()
+    token = form.get("form_token")
+    tokens: FormTokens = request.app.state.form_tokens
+    key = tokens.key_of(token if isinstance(token, str) else None, FORM)
+    if person.signed_in is not None:
+        sent = form.get("csrf_token")
+        check_csrf(person.signed_in.csrf_token, sent if isinstance(sent, str) else None)
+    action = form.get("action")
+    return Submitted(
+        ReferralAnswers.from_form(form),
+        str(token),
+        key,
+        action if isinstance(action, str) else "",
+    )
+
+
+@router.get("")
+def referral_form(request: Request, person: PagePerson) -> Response:
+    tokens: FormTokens = request.app.state.form_tokens
+    return _form_page(request, _prefilled(person), tokens.issue(FORM))
+
+
+@router.post("")
+async def referral_form_answered(request: Request, person: PagePerson) -> Response:
+    """Add another child or person, go back to change answers, or continue to check them."""
+    submitted = await _submitted(request, person)
+    answers, token, action = submitted.answers, submitted.form_token, submitted.action
+    if action == "add_child" and len(answers.children) < MAX_CHILDREN:
+        answers.children.append(ChildAnswers())
+        return _form_page(request, answers, token)
+    if action == "add_adult" and len(answers.adults) < MAX_ADULTS:
+        answers.adults.append(AdultAnswers())
+        return _form_page(request, answers, token)
+    if action == "change":
+        return _form_page(request, answers, token)
+    _, errors = answers.check()
+    if errors:
+        return _form_page(request, answers, token, errors)
+    return _check_page(request, answers, token)
+
+
+@router.post("/send")
+async def referral_sent(request: Request, session: SessionDep, person: PagePerson) -> Response:
+    submitted = await _submitted(request, person)
+    answers, token = submitted.answers, submitted.form_token
+    contact_in, errors = answers.check()
+    if contact_in is None:
+        return _form_page(request, answers, token, errors)
+    principal = _principal(person)
+    if principal.is_public:
+        limiter: RateLimiter = request.app.state.public_rate_limiter
+        try:
+            limiter.check(request.client.host if request.client else "unknown")
+        except TooManyRequests:
+            wait = FieldError(
+                "send", "Too many forms have been sent from here. Wait a minute, then send again."
+            )
+            return _check_page(request, answers, token, [wait])
+    try:
+        contact = await run_in_threadpool(
+            contacts.create_contact,
+            session,
+            principal,
+            contact_in,
+            keyring=request.app.state.keyring,
+            calendar=request.app.state.calendar,
+            idempotency_key=submitted.idempotency_key,
+        )
+    except Conflict:
+        return render(
+            request,
+            "error.html",
+            _context(
+                request,
+                title="You have already sent this form",
+                message="We have what you sent the first time. To tell us something new, "
+                "start a new form.",
+                link={"href": "/refer", "text": "Start a new form"},
+            ),
+            status_code=409,
+        )
+    return render(
+        request,
+        "refer/sent.html",
+        _context(request, title="We have your concern", reference=contact.reference),
+    )
+
+
+@router.get("/privacy")
+def privacy_notice(request: Request, person: PagePerson) -> Response:
+    return render(
+        request,
+        "refer/privacy.html",
+        _context(request, title="How we use what you tell us"),
+    )
