@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HUB_PORT ?= 8000
 
-.PHONY: run test lint typecheck unit bench clean
+NODE_STAMP := node_modules/.installed
+IDP_STAMP := tests/idp/node_modules/.installed
+STYLESHEET := hub/web/static/build/hub.css
+
+.PHONY: run test lint typecheck unit bench clean web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +19,24 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The pages' front end: GOV.UK Frontend from npm (never committed), built into one stylesheet.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(STYLESHEET): $(NODE_STAMP) hub/web/styles/hub.scss
+	node_modules/.bin/sass --no-source-map --style=compressed --quiet-deps \
+		--load-path=node_modules hub/web/styles/hub.scss $(STYLESHEET)
+
+web: $(STYLESHEET)
+
+# The OpenID provider the sign-in tests run against (npm oidc-provider).
+$(IDP_STAMP): tests/idp/package.json tests/idp/package-lock.json
+	cd tests/idp && npm ci --no-audit --no-fund --loglevel=error
+	touch $(IDP_STAMP)
+
 ## run: install, create local keys, migrate and seed the SQLite demo, serve on 127.0.0.1:$(HUB_PORT)
-run: $(STAMP)
+run: $(STAMP) web
 	HUB_DEV_MODE=true $(BIN)/mash-hub init
 	HUB_DEV_MODE=true $(BIN)/mash-hub demo --if-empty
 	HUB_DEV_MODE=true $(BIN)/mash-hub serve --host 127.0.0.1 --port $(HUB_PORT)
@@ -31,11 +51,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) web $(IDP_STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/firewall.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules tests/idp/node_modules \
+		hub/web/static/build
