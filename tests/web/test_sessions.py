@@ -72,7 +72,7 @@ def test_one_click_signs_a_social_worker_in_to_the_screening_board(
 ) -> None:
     raw = sign_in_as(client, "sw")
     cookie = client.cookies.jar
-    set_cookie = [c for c in cookie if c.name == COOKIE][0]
+    set_cookie = next(c for c in cookie if c.name == COOKIE)
     assert set_cookie.has_nonstandard_attr("HttpOnly")
     board = client.get("/")
     assert "Screening board" in board.text
