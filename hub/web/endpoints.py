@@ -72,6 +72,7 @@ def _sign_in_page(request: Request, *, expired: bool) -> Response:
                 people=demo_people(settings.agencies, settings.teams),
                 form_token=tokens.issue(DEV_SIGN_IN_FORM),
                 expired=expired,
+                can_sign_in=request.app.state.identity_provider is not None,
             ),
         )
     else:
