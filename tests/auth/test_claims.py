@@ -79,7 +79,7 @@ def test_a_bearer_token_with_no_single_hub_role_is_refused(
 
 def test_the_mapping_refuses_unknown_roles_agencies_and_teams() -> None:
     for entry in ("X=superuser", "X=agency_rep:mi5", "X=operational", "X=mash_manager:police"):
-        with pytest.raises(ValueError, match="role map|agency|team|scope"):
+        with pytest.raises(ValueError, match=r"role map|agency|team|scope"):
             ClaimsMapping.parse("roles", [entry], agencies=["police"], teams=["duty_a"])
 
 
