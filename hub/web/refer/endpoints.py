@@ -19,8 +19,8 @@ from fastapi.responses import Response
 from hub.auth.principal import Principal
 from hub.contacts import service as contacts
 from hub.db import SessionDep
+from hub.dependencies import ContactRecordedDep, KeyringDep, PublicRateLimiterDep
 from hub.kit.errors import Conflict, TooManyRequests
-from hub.kit.ratelimit import RateLimiter
 from hub.web.dependencies import PagePerson, PageRequestPerson
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.refer.forms import (
@@ -173,7 +173,14 @@ async def referral_form_answered(request: Request, person: PagePerson) -> Respon
 
 
 @router.post("/send")
-async def referral_sent(request: Request, session: SessionDep, person: PagePerson) -> Response:
+async def referral_sent(
+    request: Request,
+    session: SessionDep,
+    person: PagePerson,
+    keyring: KeyringDep,
+    contact_recorded: ContactRecordedDep,
+    limiter: PublicRateLimiterDep,
+) -> Response:
     submitted = await _submitted(request, person)
     answers, token = submitted.answers, submitted.form_token
     contact_in, errors = answers.check()
@@ -181,7 +188,6 @@ async def referral_sent(request: Request, session: SessionDep, person: PagePerso
         return _form_page(request, answers, token, errors)
     principal = _principal(person)
     if principal.is_public:
-        limiter: RateLimiter = request.app.state.public_rate_limiter
         try:
             limiter.check(request.client.host if request.client else "unknown")
         except TooManyRequests:
@@ -195,8 +201,8 @@ async def referral_sent(request: Request, session: SessionDep, person: PagePerso
             session,
             principal,
             contact_in,
-            keyring=request.app.state.keyring,
-            calendar=request.app.state.calendar,
+            keyring=keyring,
+            on_recorded=contact_recorded,
             idempotency_key=submitted.idempotency_key,
         )
     except Conflict:
