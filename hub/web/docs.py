@@ -1,19 +1,18 @@
-"""/docs: the API's Swagger UI, served by the hub from an installed package (works offline).
+"""/docs: the API's Swagger UI, served by the hub from its npm install (works offline).
 
 The OpenAPI document declares the bearer scheme, so "Authorize" takes a token.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from swagger_ui_bundle import swagger_ui_path
 
 from hub.kit.errors import NotFound
+from hub.settings import Settings
 from hub.web.security import secure_headers
 
 router = APIRouter(include_in_schema=False)
@@ -22,7 +21,6 @@ SWAGGER_FILES = {
     "swagger-ui.css": "text/css",
     "swagger-ui-bundle.js": "text/javascript",
 }
-HERE = Path(__file__).resolve().parent
 
 DOCS_PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -75,7 +73,11 @@ def docs(request: Request) -> Response:
 
 
 @router.get("/docs/assets/{name}")
-def docs_asset(name: str) -> Response:
+def docs_asset(request: Request, name: str) -> Response:
     if name not in SWAGGER_FILES:
         raise NotFound()
-    return FileResponse(Path(str(swagger_ui_path)) / name, media_type=SWAGGER_FILES[name])
+    settings: Settings = request.app.state.settings
+    path = settings.web_assets_dir / "swagger-ui-dist" / name
+    if not path.exists():
+        raise NotFound("Swagger UI is not installed; run `make run`, which runs npm.")
+    return FileResponse(path, media_type=SWAGGER_FILES[name])
