@@ -35,10 +35,13 @@ $(IDP_STAMP): tests/idp/package.json tests/idp/package-lock.json
 	cd tests/idp && npm ci --no-audit --no-fund --loglevel=error
 	touch $(IDP_STAMP)
 
-## run: install, create local keys, migrate and seed the SQLite demo, serve on 127.0.0.1:$(HUB_PORT)
+## run: install, create local keys, migrate and seed a small SQLite demo, serve on 127.0.0.1:$(HUB_PORT)
+# A small demo (seeding costs about a quarter of a second a contact) so the hub is up within
+# a minute and a half of a fresh clone; `mash-hub demo --contacts 200` adds more any time.
+DEMO_CONTACTS ?= 30
 run: $(STAMP) web
 	HUB_DEV_MODE=true $(BIN)/mash-hub init
-	HUB_DEV_MODE=true $(BIN)/mash-hub demo --if-empty
+	HUB_DEV_MODE=true $(BIN)/mash-hub demo --if-empty --contacts $(DEMO_CONTACTS)
 	HUB_DEV_MODE=true $(BIN)/mash-hub serve --host 127.0.0.1 --port $(HUB_PORT)
 
 ## test: install, lint, type check and run the whole suite
