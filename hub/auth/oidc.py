@@ -11,13 +11,15 @@ id), expiry and nonce; the hub role comes from the claims through the settings' 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 from joserfc.errors import JoseError
 
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    from authlib.integrations.starlette_client import StarletteOAuth2App
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
@@ -48,6 +50,10 @@ class IdentityProvider:
     def __init__(self, settings: Settings) -> None:
         if not (settings.idp_issuer and settings.idp_client_id):
             raise ValueError("the identity provider needs HUB_IDP_ISSUER and HUB_IDP_CLIENT_ID")
+        # Imported here: a hub with no identity provider never loads the OAuth client (which
+        # warns, on import, that it would prefer httpx2 to httpx).
+        from authlib.integrations.starlette_client import OAuth
+
         self.issuer = settings.idp_issuer.rstrip("/")
         registry = OAuth()
         secret = settings.idp_client_secret
