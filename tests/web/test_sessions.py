@@ -214,9 +214,51 @@ def test_a_signed_in_professional_finds_their_name_filled_in_and_the_contact_is_
         "referrer_email": "jo@riverton.example",
     }
     without_csrf = client.post("/refer/send", data=answers)
-    assert without_csrf.status_code == 403
+    assert "Check your answers, then send" in without_csrf.text  # shown again, not sent
+    with database.session() as session:
+        assert session.scalars(select(Contact)).all() == []
     sent = client.post("/refer/send", data={**answers, "csrf_token": _csrf(form.text)})
     assert sent.status_code == 200
+    assert "We have your concern" in sent.text
+    with database.session() as session:
+        contact = session.scalars(select(Contact)).one()
+        assert (contact.referrer_kind, contact.submitted_by) == ("professional", "demo-teacher")
+
+
+def test_a_professional_whose_session_ends_mid_form_signs_in_again_and_keeps_their_answers(
+    client: TestClient, database: Database
+) -> None:
+    sign_in_as(client, "referrer")
+    form = client.get("/refer")
+    answers = {
+        "form_token": _form_token(form.text),
+        "csrf_token": _csrf(form.text),
+        "was_signed_in": "yes",
+        "children_count": "1",
+        "adults_count": "0",
+        "source": "3B",
+        "children-0-given_name": "Ruby",
+        "worries": "neglect",
+        "concern": "The baby has lost weight since my last visit.",
+        "consent": "obtained",
+        "referrer_name": "Jo Teacher",
+        "referrer_organisation": "Riverton Health Visiting",
+        "referrer_phone": "01632 960 123",
+    }
+    with database.session() as session, session.begin():
+        session.execute(update(WebSession).values(last_seen_at=utcnow() - timedelta(hours=1)))
+
+    ended = client.post("/refer/send", data=answers)
+    assert "your session ended, so nothing has been sent" in ended.text
+    assert "The baby has lost weight since my last visit." in ended.text  # kept on the page
+    with database.session() as session:
+        assert session.scalars(select(Contact)).all() == []
+
+    # Signed in again (in another tab), the person sends the page they still have.
+    sign_in_as(client, "referrer")
+    again = client.post("/refer/send", data=answers)
+    assert "You have signed in again" in again.text
+    sent = client.post("/refer/send", data={**answers, "csrf_token": _csrf(again.text)})
     assert "We have your concern" in sent.text
     with database.session() as session:
         contact = session.scalars(select(Contact)).one()

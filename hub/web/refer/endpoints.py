@@ -37,7 +37,7 @@ from hub.web.refer.forms import (
     FieldError,
     ReferralAnswers,
 )
-from hub.web.security import FormTokens, check_csrf, check_origin
+from hub.web.security import FormRefused, FormTokens, check_csrf, check_origin
 from hub.web.templating import render
 
 router = APIRouter(prefix="/refer", include_in_schema=False)
@@ -71,6 +71,8 @@ def _form_page(
     answers: ReferralAnswers,
     form_token: str,
     errors: list[FieldError] | None = None,
+    *,
+    was_signed_in: bool = False,
 ) -> Response:
     errors = errors or []
     return render(
@@ -83,6 +85,7 @@ def _form_page(
             form_token=form_token,
             errors={e.field_id: e.message for e in errors},
             error_list=[{"text": e.message, "href": f"#{e.field_id}"} for e in errors],
+            was_signed_in=was_signed_in or getattr(request.state, "signed_in", None) is not None,
             max_children=MAX_CHILDREN,
             max_adults=MAX_ADULTS,
         ),
@@ -94,6 +97,8 @@ def _check_page(
     answers: ReferralAnswers,
     form_token: str,
     errors: list[FieldError] | None = None,
+    *,
+    was_signed_in: bool = False,
 ) -> Response:
     errors = errors or []
     return render(
@@ -106,6 +111,7 @@ def _check_page(
             form_token=form_token,
             errors={e.field_id: e.message for e in errors},
             error_list=[{"text": e.message, "href": f"#{e.field_id}"} for e in errors],
+            was_signed_in=was_signed_in or getattr(request.state, "signed_in", None) is not None,
         ),
     )
 
@@ -120,31 +126,49 @@ def _principal(person: PageRequestPerson) -> Principal:
     return person.signed_in.principal if person.signed_in else Principal.public()
 
 
+SESSION_ENDED = FieldError(
+    "sign-in-again",
+    "You were signed out because your session ended, so nothing has been sent. "
+    "Sign in again in a new tab, then come back here: your answers are kept on this page.",
+)
+SIGNED_IN_AGAIN = FieldError("send", "You have signed in again. Check your answers, then send.")
+
+
 @dataclass(frozen=True, slots=True)
 class Submitted:
     answers: ReferralAnswers
     form_token: str
     idempotency_key: str
     action: str
+    csrf_token: str
+    # The page was shown to a signed-in person: sending it needs them signed in still.
+    was_signed_in: bool
 
 
-async def _submitted(request: Request, person: PageRequestPerson) -> Submitted:
+async def _submitted(request: Request) -> Submitted:
     """The answers as typed; refuses a forged or stale form, or one from another site."""
     check_origin(request)
     form = await request.form()
     token = form.get("form_token")
     tokens: FormTokens = request.app.state.form_tokens
     key = tokens.key_of(token if isinstance(token, str) else None, FORM)
-    if person.signed_in is not None:
-        sent = form.get("csrf_token")
-        check_csrf(person.signed_in.csrf_token, sent if isinstance(sent, str) else None)
-    action = form.get("action")
+
+    def text(name: str) -> str:
+        value = form.get(name)
+        return value if isinstance(value, str) else ""
+
     return Submitted(
         ReferralAnswers.from_form(form),
         str(token),
         key,
-        action if isinstance(action, str) else "",
+        text("action"),
+        text("csrf_token"),
+        text("was_signed_in") == "yes",
     )
+
+
+def _session_ended(submitted: Submitted, person: PageRequestPerson) -> bool:
+    return submitted.was_signed_in and person.signed_in is None
 
 
 @router.get("")
@@ -156,8 +180,10 @@ def referral_form(request: Request, person: PagePerson) -> Response:
 @router.post("")
 async def referral_form_answered(request: Request, person: PagePerson) -> Response:
     """Add another child or person, go back to change answers, or continue to check them."""
-    submitted = await _submitted(request, person)
+    submitted = await _submitted(request)
     answers, token, action = submitted.answers, submitted.form_token, submitted.action
+    if _session_ended(submitted, person):
+        return _form_page(request, answers, token, [SESSION_ENDED], was_signed_in=True)
     if action == "add_child" and len(answers.children) < MAX_CHILDREN:
         answers.children.append(ChildAnswers())
         return _form_page(request, answers, token)
@@ -181,11 +207,21 @@ async def referral_sent(
     contact_recorded: ContactRecordedDep,
     limiter: PublicRateLimiterDep,
 ) -> Response:
-    submitted = await _submitted(request, person)
+    submitted = await _submitted(request)
     answers, token = submitted.answers, submitted.form_token
     contact_in, errors = answers.check()
     if contact_in is None:
         return _form_page(request, answers, token, errors)
+    if _session_ended(submitted, person):
+        # Sending now would record a professional's contact as an anonymous one.
+        return _check_page(request, answers, token, [SESSION_ENDED], was_signed_in=True)
+    if person.signed_in is not None:
+        try:
+            check_csrf(person.signed_in.csrf_token, submitted.csrf_token)
+        except FormRefused:
+            # Not sent. The page comes back with this session's token (as after signing in
+            # again in another tab), so the person can check it and send it themselves.
+            return _check_page(request, answers, token, [SIGNED_IN_AGAIN])
     principal = _principal(person)
     if principal.is_public:
         try:
