@@ -263,3 +263,30 @@ def test_a_professional_whose_session_ends_mid_form_signs_in_again_and_keeps_the
     with database.session() as session:
         contact = session.scalars(select(Contact)).one()
         assert (contact.referrer_kind, contact.submitted_by) == ("professional", "demo-teacher")
+
+
+def test_the_public_forms_answers_never_reach_the_logs_or_a_url(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    form = client.get("/refer")
+    answers = {
+        "form_token": _form_token(form.text),
+        "children_count": "1",
+        "adults_count": "0",
+        "source": "1A",
+        "children-0-given_name": "Perpetua",
+        "children-0-family_name": "Vandersloot",
+        "children-0-address": "17 Quillington Mews",
+        "worries": "physical_abuse",
+        "concern": "Bruising on her forearms at swimming",
+        "consent": "not_sought",
+        "consent_reason": "Her stepfather Ozymandias would punish her",
+    }
+    checked = client.post("/refer", data={**answers, "action": "continue"})
+    assert "Check your answers" in checked.text
+    sent = client.post("/refer/send", data=answers)
+    assert "We have your concern" in sent.text
+    assert str(sent.url).endswith("/refer/send")
+    logged = capsys.readouterr()
+    for typed in ("Perpetua", "Vandersloot", "Quillington", "Bruising", "Ozymandias"):
+        assert typed not in logged.out + logged.err
