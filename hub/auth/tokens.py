@@ -199,6 +199,9 @@ class TokenVerifier:
             raise TokenRefused("The token's claims are not accepted.") from None
         except JOSEError:
             raise TokenRefused("The token's signature is not valid.") from None
+        return self._principal_for(issuer, claims)
+
+    def _principal_for(self, issuer: TrustedIssuer, claims: dict[str, Any]) -> Principal:
         if issuer.mapping is not None:
             return self._mapped_principal(issuer.mapping, claims)
         return self._principal_from(claims)

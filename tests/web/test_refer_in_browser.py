@@ -27,9 +27,17 @@ def test_a_neighbour_tells_us_about_a_child_makes_mistakes_corrects_them_and_get
     expect(page.get_by_text("If a child is in immediate danger, call 999.")).to_be_visible()
     expect(page.get_by_text(live_hub.settings.out_of_hours_phone)).to_be_visible()
     check_page(page, "refer: empty form")
+    first_go_with_mistakes(page)
+    check_page(page, "refer: form with errors")
+    reference = corrects_them_checks_and_sends(page, check_page)
+    check_page(page, "refer: confirmation")
+    the_contact_is_in_the_hub_and_the_audit_log(live_hub, reference)
 
-    # First go: says how she knows the child, but forgets the worry and the consent question,
-    # and types an impossible date of birth.
+
+def first_go_with_mistakes(page: Page) -> None:
+    """She says how she knows the child, but forgets the worry and the consent question,
+    and types an impossible date of birth; the page says what to put right, keeping what
+    she typed."""
     page.get_by_label("I know the family: a neighbour, friend or childminder").check()
     page.get_by_label("First name").first.fill("Maisie")
     page.get_by_label("Last name").first.fill("Hollins")
@@ -54,9 +62,10 @@ def test_a_neighbour_tells_us_about_a_child_makes_mistakes_corrects_them_and_get
     ).to_be_checked()
     assert "Maisie" not in page.url
     assert "?" not in page.url
-    check_page(page, "refer: form with errors")
 
-    # She corrects them: she has not told the family, because of what the dad might do.
+
+def corrects_them_checks_and_sends(page: Page, check_page: CheckPage) -> str:
+    """She has not told the family, because of what the dad might do. Returns the reference."""
     page.get_by_label("Day").fill("28")
     page.get_by_label("Neglect: not fed, kept clean, safe or cared for").check()
     page.get_by_label("Domestic abuse in the home").check()
@@ -93,9 +102,11 @@ def test_a_neighbour_tells_us_about_a_child_makes_mistakes_corrects_them_and_get
     assert reference.startswith("MH-")
     expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
     assert reference not in page.url
-    check_page(page, "refer: confirmation")
+    return reference
 
-    # The contact is in the hub with its consent position, and in the audit log.
+
+def the_contact_is_in_the_hub_and_the_audit_log(live_hub: LiveHub, reference: str) -> None:
+    """With its consent position, the reason, the CIN contact source, and one audit entry."""
     with live_hub.database.session() as session:
         contact = session.scalars(select(Contact).where(Contact.reference == reference)).one()
         assert contact.consent == "not_sought"

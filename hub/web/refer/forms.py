@@ -12,6 +12,7 @@ child is stored until the person chooses to send it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -199,60 +200,18 @@ class ReferralAnswers(BaseModel):
 
         if self.source not in PUBLIC_SOURCES and not self.for_work:
             wrong("source", "Select how you know the child")
+        how_many = len(self.children)
+        children = [_child(c, i, how_many, today, wrong) for i, c in enumerate(self.children)]
+        adults = [_adult(adult, i, wrong) for i, adult in enumerate(self.adults)]
+        self._check_worry_and_consent(wrong)
+        self._check_referrer(wrong)
+        if errors:
+            return None, errors
+        return self._contact(
+            [c for c in children if c is not None], [a for a in adults if a is not None]
+        )
 
-        children: list[PersonIn] = []
-        for i, child in enumerate(self.children):
-            which = "the child" if len(self.children) == 1 else f"child {i + 1}"
-            prefix = f"children-{i}"
-            person = _person(child.given_name, child.family_name)
-            if not (child.given_name or child.family_name):
-                wrong(f"{prefix}-given_name", f"Enter {which}'s first name or last name")
-            born = _date(child.dob_day, child.dob_month, child.dob_year)
-            if born is _INVALID:
-                wrong(f"{prefix}-dob-day", f"Date of birth for {which} must be a real date")
-            elif isinstance(born, date) and born > today:
-                wrong(f"{prefix}-dob-day", f"Date of birth for {which} must be in the past")
-            else:
-                person["date_of_birth"] = born if isinstance(born, date) else None
-            age = _age(child.age)
-            if age is _INVALID:
-                wrong(f"{prefix}-age", f"Age of {which} must be a number of years, like 7")
-            elif isinstance(age, int):
-                person["age_years"] = age
-            for field, most in (("address", 500), ("postcode", 10), ("school", SHORT)):
-                value = getattr(child, field)
-                if len(value) > most:
-                    wrong(f"{prefix}-{field}", f"The {field} must be {most} characters or fewer")
-                elif value:
-                    person[field] = value
-            if child.sex:
-                person["sex"] = child.sex if child.sex in SEXES else Sex.not_known
-            if child.ethnicity:
-                person["ethnicity"] = (
-                    child.ethnicity if child.ethnicity in ETHNICITIES else Ethnicity.not_known
-                )
-            if not any(e.field_id.startswith(prefix) for e in errors):
-                children.append(PersonIn(**person))
-
-        adults: list[PersonIn] = []
-        for i, adult in enumerate(self.adults):
-            prefix = f"adults-{i}"
-            if not (adult.given_name or adult.family_name or adult.relationship or adult.age):
-                continue  # an empty "another person" is left out, not an error
-            if not (adult.given_name or adult.family_name):
-                wrong(f"{prefix}-given_name", f"Enter person {i + 1}'s first name or last name")
-                continue
-            person = _person(adult.given_name, adult.family_name)
-            if adult.relationship:
-                person["relationship"] = adult.relationship[:SHORT]
-            age = _age(adult.age)
-            if age is _INVALID:
-                wrong(f"{prefix}-age", f"Age of person {i + 1} must be a number of years")
-                continue
-            if isinstance(age, int):
-                person["age_years"] = age
-            adults.append(PersonIn(**person))
-
+    def _check_worry_and_consent(self, wrong: Wrong) -> None:
         if not self.worries:
             wrong("worries", "Select what you are worried about")
         if not self.concern:
@@ -262,6 +221,7 @@ class ReferralAnswers(BaseModel):
         elif self.consent == ConsentStatus.not_sought and not self.consent_reason:
             wrong("consent_reason", "Tell us why you have not told the family")
 
+    def _check_referrer(self, wrong: Wrong) -> None:
         if self.for_work:
             if not self.referrer_name:
                 wrong("referrer_name", "Enter your name")
@@ -275,11 +235,11 @@ class ReferralAnswers(BaseModel):
             if len(getattr(self, name)) > SHORT:
                 wrong(name, f"This answer must be {SHORT} characters or fewer")
 
-        if errors:
-            return None, errors
-        anonymous = self.source == ContactSource.anonymous
+    def _contact(
+        self, children: list[PersonIn], adults: list[PersonIn]
+    ) -> tuple[ContactIn | None, list[FieldError]]:
         referrer: dict[str, Any] = {"source": self.source}
-        if not anonymous:
+        if self.source != ContactSource.anonymous:
             for field in ("name", "organisation", "role", "email", "phone"):
                 value = getattr(self, f"referrer_{field}")
                 if value:
@@ -300,6 +260,78 @@ class ReferralAnswers(BaseModel):
             # (lengths, counts) a person will not meet by typing.
             return None, [FieldError("concern", "Some answers are too long: shorten them")]
         return contact, []
+
+
+Wrong = Callable[[str, str], None]
+
+
+def _child(
+    child: ChildAnswers, index: int, how_many: int, today: date, wrong: Wrong
+) -> PersonIn | None:
+    """One child as the contacts schema takes them; None (and what is wrong) if mistyped."""
+    which = "the child" if how_many == 1 else f"child {index + 1}"
+    prefix = f"children-{index}"
+    found: list[str] = []
+
+    def mistake(field: str, message: str) -> None:
+        found.append(field)
+        wrong(f"{prefix}-{field}", message)
+
+    person = _person(child.given_name, child.family_name)
+    if not person:
+        mistake("given_name", f"Enter {which}'s first name or last name")
+    born = _date(child.dob_day, child.dob_month, child.dob_year)
+    if born is _INVALID:
+        mistake("dob-day", f"Date of birth for {which} must be a real date")
+    elif isinstance(born, date) and born > today:
+        mistake("dob-day", f"Date of birth for {which} must be in the past")
+    elif isinstance(born, date):
+        person["date_of_birth"] = born
+    age = _age(child.age)
+    if age is _INVALID:
+        mistake("age", f"Age of {which} must be a number of years, like 7")
+    elif isinstance(age, int):
+        person["age_years"] = age
+    for field, most in (("address", 500), ("postcode", 10), ("school", SHORT)):
+        value = getattr(child, field)
+        if len(value) > most:
+            mistake(field, f"The {field} must be {most} characters or fewer")
+        elif value:
+            person[field] = value
+    person.update(_known(child))
+    return None if found else PersonIn(**person)
+
+
+def _known(child: ChildAnswers) -> dict[str, str]:
+    """Sex and ethnicity where given; anything not on the lists counts as not known."""
+    known: dict[str, str] = {}
+    if child.sex:
+        known["sex"] = child.sex if child.sex in SEXES else Sex.not_known
+    if child.ethnicity:
+        known["ethnicity"] = (
+            child.ethnicity if child.ethnicity in ETHNICITIES else Ethnicity.not_known
+        )
+    return known
+
+
+def _adult(adult: AdultAnswers, index: int, wrong: Wrong) -> PersonIn | None:
+    """Someone in the household; an empty "another person" is left out, not an error."""
+    prefix = f"adults-{index}"
+    if not (adult.given_name or adult.family_name or adult.relationship or adult.age):
+        return None
+    person = _person(adult.given_name, adult.family_name)
+    if not person:
+        wrong(f"{prefix}-given_name", f"Enter person {index + 1}'s first name or last name")
+        return None
+    if adult.relationship:
+        person["relationship"] = adult.relationship[:SHORT]
+    age = _age(adult.age)
+    if age is _INVALID:
+        wrong(f"{prefix}-age", f"Age of person {index + 1} must be a number of years")
+        return None
+    if isinstance(age, int):
+        person["age_years"] = age
+    return PersonIn(**person)
 
 
 _INVALID = object()
