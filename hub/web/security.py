@@ -36,6 +36,10 @@ class FormRefused(HubError):
     detail = "This form has expired or did not come from this site. Go back and try again."
 
 
+class FormExpired(FormRefused):
+    """A genuine form token, older than its lifetime (the page was open a long time)."""
+
+
 def inline_script_hashes(html: str) -> list[str]:
     """CSP source expressions for the inline scripts in ``html``."""
     return [
@@ -88,7 +92,9 @@ class FormTokens:
             raise FormRefused()
         try:
             payload = self._serializer.loads(token, max_age=self._max_age)
-        except (SignatureExpired, BadSignature):
+        except SignatureExpired:  # checked only once the signature is found genuine
+            raise FormExpired() from None
+        except BadSignature:
             raise FormRefused() from None
         if not isinstance(payload, dict) or payload.get("for") != purpose:
             raise FormRefused()

@@ -19,6 +19,7 @@ from hub.auth.sessions import SessionRules
 from hub.contacts.models import Contact
 from hub.db import Database, utcnow
 from hub.web.dependencies import set_session_cookie
+from hub.web.security import FormTokens
 from tests.conftest import AuthHeaders
 
 COOKIE = "hub_session"
@@ -290,3 +291,30 @@ def test_the_public_forms_answers_never_reach_the_logs_or_a_url(
     logged = capsys.readouterr()
     for typed in ("Perpetua", "Vandersloot", "Quillington", "Bruising", "Ozymandias"):
         assert typed not in logged.out + logged.err
+
+
+def test_a_form_left_open_past_its_tokens_lifetime_comes_back_with_the_answers(
+    app: FastAPI, client: TestClient, database: Database
+) -> None:
+    form = client.get("/refer")
+    # Every token is past its lifetime from the moment it is made (no clock needed).
+    app.state.form_tokens = FormTokens(app.state.settings.key_dir, max_age_seconds=-1)
+    answers = {
+        "form_token": _form_token(form.text),
+        "children_count": "1",
+        "source": "1C",
+        "children-0-given_name": "Kai",
+        "worries": "emotional_abuse",
+        "concern": "My mum's boyfriend shouts at me and says I am stupid.",
+        "consent": "not_sought",
+        "consent_reason": "He would be angry",
+    }
+    page = client.post("/refer/send", data=answers)
+    assert page.status_code == 200
+    assert "This page was open for a long time, so nothing has been sent" in page.text
+    assert "My mum&#39;s boyfriend shouts at me" in page.text
+    assert _form_token(page.text) != answers["form_token"]  # a fresh one to continue with
+    with database.session() as session:
+        assert session.scalars(select(Contact)).all() == []
+    forged = client.post("/refer/send", data={**answers, "form_token": "x" + answers["form_token"]})
+    assert forged.status_code == 403

@@ -37,7 +37,7 @@ from hub.web.refer.forms import (
     FieldError,
     ReferralAnswers,
 )
-from hub.web.security import FormRefused, FormTokens, check_csrf, check_origin
+from hub.web.security import FormExpired, FormRefused, FormTokens, check_csrf, check_origin
 from hub.web.templating import render
 
 router = APIRouter(prefix="/refer", include_in_schema=False)
@@ -131,6 +131,11 @@ SESSION_ENDED = FieldError(
     "You were signed out because your session ended, so nothing has been sent. "
     "Sign in again in a new tab, then come back here: your answers are kept on this page.",
 )
+PAGE_WAS_OLD = FieldError(
+    "main-content",
+    "This page was open for a long time, so nothing has been sent. "
+    "Check your answers, then continue.",
+)
 SIGNED_IN_AGAIN = FieldError("send", "You have signed in again. Check your answers, then send.")
 
 
@@ -143,6 +148,8 @@ class Submitted:
     csrf_token: str
     # The page was shown to a signed-in person: sending it needs them signed in still.
     was_signed_in: bool
+    # The form token is genuine but past its lifetime: show the answers again, send nothing.
+    expired: bool
 
 
 async def _submitted(request: Request) -> Submitted:
@@ -151,7 +158,11 @@ async def _submitted(request: Request) -> Submitted:
     form = await request.form()
     token = form.get("form_token")
     tokens: FormTokens = request.app.state.form_tokens
-    key = tokens.key_of(token if isinstance(token, str) else None, FORM)
+    try:
+        key = tokens.key_of(token if isinstance(token, str) else None, FORM)
+        expired = False
+    except FormExpired:
+        key, expired = "", True
 
     def text(name: str) -> str:
         value = form.get(name)
@@ -164,6 +175,19 @@ async def _submitted(request: Request) -> Submitted:
         text("action"),
         text("csrf_token"),
         text("was_signed_in") == "yes",
+        expired,
+    )
+
+
+def _answers_again(request: Request, submitted: Submitted) -> Response:
+    """A page open past its form token's lifetime: the answers again, with a fresh token."""
+    tokens: FormTokens = request.app.state.form_tokens
+    return _form_page(
+        request,
+        submitted.answers,
+        tokens.issue(FORM),
+        [PAGE_WAS_OLD],
+        was_signed_in=submitted.was_signed_in,
     )
 
 
@@ -182,6 +206,8 @@ async def referral_form_answered(request: Request, person: PagePerson) -> Respon
     """Add another child or person, go back to change answers, or continue to check them."""
     submitted = await _submitted(request)
     answers, token, action = submitted.answers, submitted.form_token, submitted.action
+    if submitted.expired:
+        return _answers_again(request, submitted)
     if _session_ended(submitted, person):
         return _form_page(request, answers, token, [SESSION_ENDED], was_signed_in=True)
     if action == "add_child" and len(answers.children) < MAX_CHILDREN:
@@ -209,6 +235,8 @@ async def referral_sent(
 ) -> Response:
     submitted = await _submitted(request)
     answers, token = submitted.answers, submitted.form_token
+    if submitted.expired:
+        return _answers_again(request, submitted)
     contact_in, errors = answers.check()
     if contact_in is None:
         return _form_page(request, answers, token, errors)
