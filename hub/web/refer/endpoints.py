@@ -18,8 +18,9 @@ from fastapi.responses import Response
 
 from hub.auth.principal import Principal
 from hub.contacts import service as contacts
+from hub.contacts.dependencies import ContactRecordedDep
 from hub.db import SessionDep
-from hub.dependencies import ContactRecordedDep, KeyringDep, PublicRateLimiterDep
+from hub.dependencies import KeyringDep, PublicRateLimiterDep
 from hub.kit.errors import Conflict, TooManyRequests
 from hub.web.dependencies import PagePerson, PageRequestPerson
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
