@@ -13,6 +13,7 @@ from hub.agencies import endpoints as agencies
 from hub.audit import endpoints as audit
 from hub.audit import service as audit_service
 from hub.audit.sequencer import AuditLog
+from hub.audit.service import GroupCommit
 from hub.auth.claims import ClaimsMapping
 from hub.auth.dependencies import get_principal
 from hub.auth.tokens import TokenVerifier, TrustedIssuer, dev_issuer, load_jwks, public_jwks
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     decision_point.install(firewall, record_denial=audit_service.record)
     database = database or Database(make_engine(settings.database_url))
     audit_log = audit_log_for(settings, database)
+    database.deferred_appends = GroupCommit(database)
     stop_background = threading.Event()
 
     @asynccontextmanager

@@ -1,21 +1,36 @@
 """Engine, declarative base and the one-transaction-per-request session.
 
-Only :func:`get_session` commits. Services ``flush()``; the audit row and the change it
-records commit together or not at all. A failure that must still be recorded (a denied
-attempt) rolls the action back and then writes its own record in a fresh transaction.
+Only the request's session commits (:func:`commit_request`, called by the route when the
+endpoint returns and by :func:`get_session` on the way out), or hands a read's audit
+entries to the one group-commit writer and waits for it. Services ``flush()``; the audit
+row and the change it records commit together or not at all. A failure that must still
+be recorded (a denied attempt) rolls the action back and then writes its own record in a
+fresh transaction.
+
+A transaction begins and ends in the worker thread that runs the endpoint
+(:class:`TransactionalRoute`). It must never wait for a free worker thread while it holds
+a connection (on SQLite, the write lock): the threads may all belong to requests waiting
+for that connection, and neither would ever move.
+
+Reads (``GET``, ``HEAD``) run in a transaction that takes no write lock; the audit entries
+they record are appended by :class:`GroupCommit` in batches shared with concurrent reads,
+and the response leaves only once its batch has committed.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy import (
     ColumnElement,
     DateTime,
@@ -127,7 +142,23 @@ def driver_insert(
     return found
 
 
-def _prepare_sqlite(engine: Engine) -> None:
+# Session.info keys of a request's session.
+READS_ONLY = "hub_reads_only"
+AUDIT_BUFFER = "hub_audit_buffer"
+GROUP_COMMIT = "hub_group_commit"
+# Connection record info: this checked-out connection holds the process's write turn.
+_WRITE_TURN = "hub_write_turn"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+class DeferredAppends(Protocol):
+    """Appends a read's audit entries, returning once they are committed (see
+    :class:`hub.audit.service.GroupCommit`)."""
+
+    def commit(self, entries: list[dict[str, Any]]) -> None: ...
+
+
+def _prepare_sqlite(engine: Engine, write_turn: threading.Lock, wait_seconds: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see do_begin).
@@ -141,11 +172,33 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _do_begin(connection: Any) -> None:
-        # Nearly every request writes (reads are audited), so take the write lock at the
-        # start: two deferred transactions upgrading at once would fail with "locked".
         # Straight to the driver: this runs once per transaction, and SQLAlchemy's
         # statement machinery would cost more than the BEGIN itself.
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        driver = connection.connection.driver_connection
+        if connection.get_execution_options().get(READS_ONLY):
+            # A read's snapshot; WAL lets it run beside the one writer.
+            driver.execute("BEGIN")
+            return
+        # A transaction that may write takes the write lock at the start: two deferred
+        # transactions upgrading at once would fail with "locked". Writers of this
+        # process queue on a lock of their own first, handed on the moment it is free,
+        # where SQLite's busy handler would poll and sleep; other processes (the CLI)
+        # still meet busy_timeout.
+        info = connection.connection.info
+        if not info.get(_WRITE_TURN) and write_turn.acquire(timeout=wait_seconds):
+            info[_WRITE_TURN] = True
+        driver.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_: Any, record: Any) -> None:
+        # The session hands its connection back after COMMIT or ROLLBACK.
+        if record.info.pop(_WRITE_TURN, False):
+            write_turn.release()
+
+    @event.listens_for(engine, "close")
+    def _on_close(_: Any, record: Any) -> None:
+        if record.info.pop(_WRITE_TURN, False):
+            write_turn.release()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -157,7 +210,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if not path or path == ":memory:":
             kwargs.setdefault("poolclass", StaticPool)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
-        _prepare_sqlite(engine)
+        _prepare_sqlite(engine, threading.Lock(), wait_seconds=10.0)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -171,10 +224,53 @@ class Database:
         self.sessionmaker = sessionmaker(
             bind=engine, expire_on_commit=False, **(session_options or {})
         )
+        self.read_sessionmaker = sessionmaker(
+            bind=engine.execution_options(**{READS_ONLY: True}),
+            expire_on_commit=False,
+            **(session_options or {}),
+        )
+        event.listen(self.read_sessionmaker, "before_flush", _refuse_changes)
+        # Set by create_app: the writer that group-commits reads' audit entries.
+        self.deferred_appends: DeferredAppends | None = None
 
     def session(self) -> Session:
         session: Session = self.sessionmaker()
         return session
+
+    def request_session(self, method: str) -> Session:
+        """A request's session. A read's takes no write lock, and its audit entries are
+        group-committed after its snapshot closes."""
+        if method not in READ_METHODS or self.deferred_appends is None:
+            return self.session()
+        session: Session = self.read_sessionmaker()
+        session.info[READS_ONLY] = True
+        session.info[AUDIT_BUFFER] = []
+        session.info[GROUP_COMMIT] = self.deferred_appends
+        return session
+
+
+def _refuse_changes(session: Session, *_: Any) -> None:
+    # A read's transaction may not write (on SQLite it holds no write lock): a route
+    # that changes data is a POST.
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read request tried to change data")
+
+
+def commit_request(session: Session) -> None:
+    """Commit the request's transaction; for a read, then append its audit entries in a
+    shared batch and return once that batch has committed."""
+    entries: list[dict[str, Any]] | None = session.info.get(AUDIT_BUFFER)
+    session.commit()
+    if entries:
+        session.info[AUDIT_BUFFER] = []
+        appends: DeferredAppends = session.info[GROUP_COMMIT]
+        appends.commit(entries)
+
+
+def rollback_request(session: Session) -> None:
+    session.rollback()
+    if AUDIT_BUFFER in session.info:
+        session.info[AUDIT_BUFFER] = []
 
 
 def run_in_transaction(session: Session) -> Iterator[Session]:
@@ -190,15 +286,15 @@ def run_in_transaction(session: Session) -> Iterator[Session]:
     """
     try:
         yield session
-        session.commit()
+        commit_request(session)
     except HubError as error:
-        session.rollback()
+        rollback_request(session)
         if error.after_rollback is not None:
             error.after_rollback(session)
-            session.commit()
+            commit_request(session)
         raise
     except BaseException:
-        session.rollback()
+        rollback_request(session)
         raise
     finally:
         session.close()
@@ -212,9 +308,46 @@ def transaction(database: Database) -> AbstractContextManager[Session]:
 def get_session(request: Request) -> Iterator[Session]:
     """The request's one session and transaction (a FastAPI dependency)."""
     database: Database = request.app.state.database
-    yield from run_in_transaction(database.session())
+    yield from run_in_transaction(database.request_session(request.method))
 
 
 # The request's session; scope="function" closes the transaction (commit or rollback)
 # before the response is sent, so a client never sees success for an uncommitted change.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def _finishing_in_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``endpoint`` that commits (or rolls back) its session before it returns, in the
+    worker thread that ran it, so no connection is held while the response waits for the
+    next free thread. The dependency's exit then finds nothing left to do, except record
+    a denied attempt in a transaction of its own."""
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        sessions = [value for value in kwargs.values() if isinstance(value, Session)]
+        try:
+            result = endpoint(*args, **kwargs)
+        except BaseException:
+            for session in sessions:
+                rollback_request(session)
+            raise
+        for session in sessions:
+            commit_request(session)
+        return result
+
+    return run
+
+
+class TransactionalRoute(APIRoute):
+    """The route class of every router that opens a request session (``route_class=``)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not _is_coroutine(endpoint):
+            endpoint = _finishing_in_thread(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _is_coroutine(function: Callable[..., Any]) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(inspect.unwrap(function))

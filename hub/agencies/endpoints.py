@@ -24,7 +24,7 @@ from hub.agencies.schemas import (
     RecordSearchOut,
 )
 from hub.auth.dependencies import CurrentPrincipal
-from hub.db import SessionDep
+from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import KeyringDep
 from hub.kit.errors import (
     STANDARD_ERRORS,
@@ -35,7 +35,7 @@ from hub.kit.errors import (
 )
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
-router = APIRouter(prefix="/agencies", tags=["agencies"])
+router = APIRouter(prefix="/agencies", tags=["agencies"], route_class=TransactionalRoute)
 
 AgencyCode = Annotated[str, Path(pattern=r"^[a-z0-9_]{1,40}$")]
 MAX_IMPORT_ROWS = 5000

@@ -22,11 +22,11 @@ from hub.audit.schemas import (
     VerifyOut,
 )
 from hub.auth.dependencies import CurrentPrincipal
-from hub.db import SessionDep
+from hub.db import SessionDep, TransactionalRoute
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], route_class=TransactionalRoute)
 
 # Checked after the firewall (in the service), so a caller who may not read the log is
 # refused, and audited, whatever headers they sent.

@@ -10,11 +10,20 @@ The INSERT is compiled once per database dialect by SQLAlchemy and then run on t
 transaction's own driver cursor, with SQLAlchemy's own type conversions: the stored row
 is exactly what a Core insert would store, without the statement machinery that would
 otherwise cost more than the insert itself.
+
+A read request changes nothing but the log, so its entries need not hold a write
+transaction open while it works: they wait in its session (see :mod:`hub.db`) and, once
+its snapshot is closed, :class:`GroupCommit` appends them together with the entries of
+the reads running beside it, in one transaction and one commit. The request returns only
+after that commit. Besides the request's own session, this writer is the one committer
+of request work.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -23,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal
-from hub.db import driver_insert, utcnow
+from hub.db import AUDIT_BUFFER, Database, driver_insert, utcnow
 from hub.kit.audit_event import AuditEvent as AuditEvent
 from hub.kit.audit_event import Outcome as Outcome
 
@@ -39,15 +48,24 @@ _COLUMNS = tuple(c.name for c in _ENTRIES.columns if c.name != "id")
 _compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def record(session: Session | Connection, principal: Principal, event: AuditEvent) -> int:
-    """Append one entry for ``event`` in the session's transaction; return its id."""
+def record(session: Session | Connection, principal: Principal, event: AuditEvent) -> int | None:
+    """Append one entry for ``event`` in the session's transaction and return its id; or,
+    in a read request's session, keep it for the group commit and return None."""
+    values = _entry_values(principal, event)
+    if isinstance(session, Session):
+        deferred: list[dict[str, Any]] | None = session.info.get(AUDIT_BUFFER)
+        if deferred is not None:
+            deferred.append(values)
+            _log_recorded(None, event)
+            return None
     connection = session.connection() if isinstance(session, Session) else session
-    # PostgreSQL returns the new id; SQLite's driver gives it as lastrowid.
-    returning = connection.dialect.name != "sqlite"
-    compiled = driver_insert(
-        connection.dialect, _ENTRIES, _COLUMNS, returning=_ENTRIES.c.id if returning else None
-    )
-    values: dict[str, Any] = {
+    entry_id = _insert(connection, values)
+    _log_recorded(entry_id, event)
+    return entry_id
+
+
+def _entry_values(principal: Principal, event: AuditEvent) -> dict[str, Any]:
+    return {
         "recorded_at": utcnow(),
         "request_id": _current_request_id(),
         "actor_sub": principal.sub,
@@ -67,6 +85,14 @@ def record(session: Session | Connection, principal: Principal, event: AuditEven
         "subject_ids": _compact_json(sorted(set(event.subject_ids))),
         "content_hash": event.content_hash,
     }
+
+
+def _insert(connection: Connection, values: dict[str, Any]) -> int:
+    # PostgreSQL returns the new id; SQLite's driver gives it as lastrowid.
+    returning = connection.dialect.name != "sqlite"
+    compiled = driver_insert(
+        connection.dialect, _ENTRIES, _COLUMNS, returning=_ENTRIES.c.id if returning else None
+    )
     cursor = connection.connection.cursor()
     try:
         cursor.execute(compiled.sql, compiled.parameters(values))
@@ -79,6 +105,10 @@ def record(session: Session | Connection, principal: Principal, event: AuditEven
             entry_id = int(cursor.lastrowid)
     finally:
         cursor.close()
+    return entry_id
+
+
+def _log_recorded(entry_id: int | None, event: AuditEvent) -> None:
     log.info(
         "audit.recorded",
         entry_id=entry_id,
@@ -86,7 +116,88 @@ def record(session: Session | Connection, principal: Principal, event: AuditEven
         kind=event.resource_kind,
         outcome=str(event.outcome),
     )
-    return entry_id
+
+
+class _Ticket:
+    __slots__ = ("done", "entries", "error")
+
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = entries
+        self.error: BaseException | None = None
+        self.done = False
+
+
+class GroupCommit:
+    """Appends the entries of concurrent reads in shared transactions.
+
+    A caller queues its entries and waits. Whichever waiting caller finds no batch being
+    written becomes the writer: it takes everything queued (up to ``max_batch`` callers),
+    inserts it in one transaction, commits once and wakes the batch; entries queued
+    meanwhile form the next batch. So one read pays for a whole commit, and thirty-two
+    concurrent reads share one. If a batch fails, its callers are written again one at a
+    time, so a caller whose entries cannot be stored fails alone.
+
+    ``before_commit``, when set, is called with the batch's size after its INSERTs and
+    before its COMMIT: a point to inject faults at (a test stops the process there).
+    """
+
+    def __init__(self, database: Database, *, max_batch: int = 256) -> None:
+        self.database = database
+        self.max_batch = max_batch
+        self.before_commit: Callable[[int], None] | None = None
+        self._queue: list[_Ticket] = []
+        self._writing = False
+        self._changed = threading.Condition(threading.Lock())
+
+    def commit(self, entries: list[dict[str, Any]]) -> None:
+        """Return once ``entries`` are committed; raise if they could not be."""
+        ticket = _Ticket(entries)
+        with self._changed:
+            self._queue.append(ticket)
+            while not ticket.done:
+                if self._writing:
+                    self._changed.wait()
+                    continue
+                self._writing = True
+                batch = self._queue[: self.max_batch]
+                del self._queue[: len(batch)]
+                self._changed.release()
+                try:
+                    self._write(batch)
+                finally:
+                    self._changed.acquire()
+                    self._writing = False
+                    self._changed.notify_all()
+        if ticket.error is not None:
+            raise ticket.error
+
+    def _write(self, batch: list[_Ticket]) -> None:
+        try:
+            self._write_together(batch)
+        except Exception:
+            if len(batch) == 1:
+                batch[0].error = _failed()
+            else:
+                for ticket in batch:
+                    try:
+                        self._write_together([ticket])
+                    except Exception:
+                        ticket.error = _failed()
+        for ticket in batch:
+            ticket.done = True
+
+    def _write_together(self, batch: list[_Ticket]) -> None:
+        with self.database.engine.begin() as connection:
+            for ticket in batch:
+                for values in ticket.entries:
+                    _insert(connection, dict(values))
+            if self.before_commit is not None:
+                self.before_commit(len(batch))
+
+
+def _failed() -> RuntimeError:
+    # The database error's text carries the parameters; callers get its type only.
+    return RuntimeError("the audit entries could not be committed")
 
 
 def _current_request_id() -> str | None:

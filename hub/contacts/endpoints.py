@@ -11,15 +11,15 @@ from hub.auth.dependencies import CurrentPrincipal, PrincipalOrPublic
 from hub.contacts import service
 from hub.contacts.dependencies import ContactRecordedDep
 from hub.contacts.schemas import ContactDetail, ContactIn, ContactReceipt, ContactSummary
-from hub.db import SessionDep
+from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import KeyringDep, PublicRateLimiterDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
 # The public referral form: the one deliberate exception to "authenticated by default".
 # Without a token the caller is the anonymous public referrer; with one it is verified.
-public_router = APIRouter(prefix="/contacts", tags=["contacts"])
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+public_router = APIRouter(prefix="/contacts", tags=["contacts"], route_class=TransactionalRoute)
+router = APIRouter(prefix="/contacts", tags=["contacts"], route_class=TransactionalRoute)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from hub.agencies.schemas import AgencyCheckOut
 from hub.auth.dependencies import CurrentPrincipal
-from hub.db import SessionDep
+from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import CalendarDep, CheckPolicyDep, KeyringDep, LawfulBasesDep, SettingsDep
 from hub.enquiries import break_glass as break_glass_service
 from hub.enquiries import checks, disclosures, service
@@ -29,7 +29,7 @@ from hub.enquiries.schemas import (
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.schemas import Strict
 
-router = APIRouter(tags=["enquiries"])
+router = APIRouter(tags=["enquiries"], route_class=TransactionalRoute)
 AgencyCode = Annotated[str, Path(max_length=40, pattern="^[a-z0-9_]+$")]
 
 

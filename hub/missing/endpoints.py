@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from hub.auth.dependencies import CurrentPrincipal
-from hub.db import SessionDep
+from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import KeyringDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
@@ -25,7 +25,9 @@ from hub.missing.schemas import (
     ReturnInterviewIn,
 )
 
-router = APIRouter(prefix="/missing-episodes", tags=["missing episodes"])
+router = APIRouter(
+    prefix="/missing-episodes", tags=["missing episodes"], route_class=TransactionalRoute
+)
 
 Cursor = Annotated[str | None, Query(max_length=500)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]

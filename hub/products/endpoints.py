@@ -7,13 +7,13 @@ import uuid
 from fastapi import APIRouter
 
 from hub.auth.dependencies import CurrentPrincipal
-from hub.db import SessionDep
+from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import CalendarDep, KeyringDep, SettingsDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.products import service
 from hub.products.schemas import AuthorisationIn, ProductIn, ProductOut
 
-router = APIRouter(tags=["products"])
+router = APIRouter(tags=["products"], route_class=TransactionalRoute)
 
 
 @router.post(

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 
 from hub.auth.dependencies import CurrentPrincipal
-from hub.db import SessionDep
+from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import CalendarDep, KeyringDep, ScreeningPolicyDep, SettingsDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.screening import service
@@ -20,7 +20,7 @@ from hub.screening.schemas import (
     ScreeningOut,
 )
 
-router = APIRouter(tags=["screening"])
+router = APIRouter(tags=["screening"], route_class=TransactionalRoute)
 
 
 @router.get("/screening/queue", response_model=QueueOut, responses=STANDARD_ERRORS)

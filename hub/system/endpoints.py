@@ -10,15 +10,15 @@ from sqlalchemy import text
 
 from hub.audit import service as audit
 from hub.auth.dependencies import CurrentPrincipal
-from hub.db import Database, SessionDep
+from hub.db import Database, SessionDep, TransactionalRoute
 from hub.kit.errors import STANDARD_ERRORS, ServiceUnavailable, Unprocessable
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Firewall, PolicyError, Resource
 from hub.policy.vocabulary import Action, Kind
 
 # Health checks are open so load balancers and compose can probe them; they reveal nothing.
-health_router = APIRouter(tags=["system"])
-router = APIRouter(tags=["system"])
+health_router = APIRouter(tags=["system"], route_class=TransactionalRoute)
+router = APIRouter(tags=["system"], route_class=TransactionalRoute)
 
 
 class Health(BaseModel):

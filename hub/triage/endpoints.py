@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 
 from hub.auth.dependencies import CurrentPrincipal
 from hub.contacts.dependencies import ContactRecordedDep
-from hub.db import SessionDep
+from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import KeyringDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
@@ -28,7 +28,7 @@ from hub.triage.schemas import (
     OutcomeIn,
 )
 
-router = APIRouter(tags=["domestic abuse triage"])
+router = APIRouter(tags=["domestic abuse triage"], route_class=TransactionalRoute)
 
 
 @router.post(
