@@ -21,7 +21,8 @@ from hub.audit.service import GroupCommit
 class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
-        print("ready", flush=True)
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
 
 
 def main() -> None:
