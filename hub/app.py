@@ -31,7 +31,7 @@ from hub.keys.service import Keyring
 from hub.kit.errors import install_error_handlers
 from hub.kit.logging import configure_logging
 from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from hub.kit.ratelimit import RateLimiter
+from hub.kit.ratelimit import RateLimiter, trusted_networks
 from hub.missing import endpoints as missing
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         else {"keys": []}
     )
     app.state.public_rate_limiter = RateLimiter(per_minute=settings.public_contacts_per_minute)
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
 
     install_error_handlers(app)
 

@@ -102,7 +102,11 @@ def serve(
     except StartupRefused as refused:
         raise _fail(str(refused)) from None
     console.print(f"MASH Hub on http://{host}:{port}  (API docs at /docs)")
-    uvicorn.run(application, host=host, port=port, access_log=False, log_config=None)
+    # The client address is the peer's; X-Forwarded-For is read only from the proxies
+    # named in HUB_TRUSTED_PROXIES (hub.kit.ratelimit.client_address), never by uvicorn.
+    uvicorn.run(
+        application, host=host, port=port, access_log=False, log_config=None, proxy_headers=False
+    )
 
 
 @token_app.command("issue")

@@ -6,6 +6,7 @@ and says which setting is wrong.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -101,14 +102,24 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     public_contacts_per_minute: int = Field(default=10, ge=1)
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed
+    # when counting the public form's rate limit; nobody else's is.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     log_level: str = "INFO"
     log_json: bool = True
 
-    @field_validator("agencies", "teams", mode="before")
+    @field_validator("agencies", "teams", "trusted_proxies", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for proxy in value:
+            ipaddress.ip_network(proxy, strict=False)  # raises ValueError: a clear refusal
         return value
 
     @field_validator("extra_bank_holidays", mode="before")

@@ -15,6 +15,7 @@ from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import KeyringDep, PublicRateLimiterDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from hub.kit.ratelimit import client_address
 
 # The public referral form: the one deliberate exception to "authenticated by default".
 # Without a token the caller is the anonymous public referrer; with one it is verified.
@@ -35,8 +36,9 @@ def submit_contact(
     principal: PrincipalOrPublic,
     idempotency_key: IdempotencyKey = None,
 ) -> ContactReceipt:
-    if principal.is_public:
-        limiter.check(request.client.host if request.client else "unknown")
+    def count_towards_rate_limit() -> None:
+        limiter.check(client_address(request, request.app.state.trusted_proxies))
+
     contact = service.create_contact(
         session,
         principal,
@@ -44,6 +46,7 @@ def submit_contact(
         keyring=keyring,
         on_recorded=contact_recorded,
         idempotency_key=idempotency_key,
+        before_new_contact=count_towards_rate_limit if principal.is_public else None,
     )
     return ContactReceipt(reference=contact.reference, received_at=contact.received_at)
 

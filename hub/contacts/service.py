@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.audit import service as audit
@@ -69,20 +70,21 @@ def create_contact(
     keyring: Keyring,
     on_recorded: ContactRecorded,
     idempotency_key: str | None = None,
+    before_new_contact: Callable[[], None] | None = None,
 ) -> Contact:
-    """Record a contact. The same Idempotency-Key from the same submitter returns the first."""
+    """Record a contact. The same Idempotency-Key from the same submitter returns the first,
+    even when the two arrive at the same moment. ``before_new_contact`` (the public form's
+    rate limit) is called only for a contact not already recorded, so a retry of an
+    accepted submission always gets its receipt."""
     decision = require(principal, Action.create, Resource(Kind.contact))
     request_hash = _request_hash(payload)
     idempotency_hash = _idempotency_hash(principal, idempotency_key) if idempotency_key else None
     if idempotency_hash is not None:
         existing = repository.by_idempotency_hash(session, idempotency_hash)
         if existing is not None:
-            if existing.request_hash != request_hash:
-                raise Conflict(
-                    "This Idempotency-Key was already used for a different contact.",
-                    code="idempotency_conflict",
-                )
-            return existing
+            return _same_submission(existing, request_hash)
+    if before_new_contact is not None:
+        before_new_contact()
 
     reference = new_reference()
     while repository.reference_taken(session, reference):
@@ -116,7 +118,19 @@ def create_contact(
     contact.sealed_details = keyring.seal(
         session, HUB_KEY_ID, json.dumps(details).encode(), _details_context(contact.id)
     )
-    session.add(contact)
+    try:
+        # A savepoint: on PostgreSQL a submission with the same key may commit between our
+        # lookup and this insert, and then this request answers with that one's receipt.
+        with session.begin_nested():
+            session.add(contact)
+            session.flush()
+    except IntegrityError:
+        existing = (
+            repository.by_idempotency_hash(session, idempotency_hash) if idempotency_hash else None
+        )
+        if existing is None:
+            raise
+        return _same_submission(existing, request_hash)
     for person in people:
         person.contact_id = contact.id
         session.add(person)
@@ -140,6 +154,15 @@ def create_contact(
     )
     log.info("contact.received", contact_id=str(contact.id), channel=contact.channel)
     return contact
+
+
+def _same_submission(existing: Contact, request_hash: str) -> Contact:
+    if existing.request_hash != request_hash:
+        raise Conflict(
+            "This Idempotency-Key was already used for a different contact.",
+            code="idempotency_conflict",
+        )
+    return existing
 
 
 def summary_of(contact: Contact, people: list[ContactPerson]) -> ContactSummary:

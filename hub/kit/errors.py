@@ -31,6 +31,8 @@ class HubError(Exception):
     # Called with the session after the request's transaction is rolled back, to put a
     # failed attempt on the record (see hub.db.run_in_transaction).
     after_rollback: Callable[[Any], None] | None = None
+    # Sent with the error response (for example Retry-After).
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
         self.detail = detail or self.detail
@@ -73,15 +75,23 @@ class Unprocessable(HubError):
 
 class TooManyRequests(HubError):
     status, code = 429, "rate_limited"
-    detail = "Too many requests; try again in a minute."
+    detail = "Too many requests; try again later."
+
+    def __init__(self, *, retry_after_seconds: int) -> None:
+        super().__init__(f"Too many requests; try again in {retry_after_seconds} seconds.")
+        self.headers = {"Retry-After": str(retry_after_seconds)}
 
 
 class ServiceUnavailable(HubError):
     status, code = 503, "unavailable"
 
 
-def error_response(status: int, code: str, detail: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def error_response(
+    status: int, code: str, detail: str, *, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
@@ -109,7 +119,7 @@ STANDARD_ERRORS: dict[int | str, dict[str, Any]] = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def _hub_error(_: Request, exc: HubError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.detail)
+        return error_response(exc.status, exc.code, exc.detail, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -123,10 +133,10 @@ def install_error_handlers(app: FastAPI) -> None:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         code = codes.get(exc.status_code, "http_error")
         detail = "Not found." if exc.status_code == 404 else str(exc.detail)
-        return error_response(exc.status_code, code, detail)
+        response = error_response(exc.status_code, code, detail)
+        # 405 keeps its Allow header (and any other the exception carries).
+        response.headers.update(exc.headers or {})
+        return response
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        # The exception text may carry data; log only its type.
-        log.error("request.unhandled_error", error_type=type(exc).__name__)
-        return error_response(500, "internal_error", "Something went wrong; it has been logged.")
+    # An unhandled exception is answered, and logged by type only, by
+    # hub.kit.middleware.RequestContextMiddleware, outside every handler.
