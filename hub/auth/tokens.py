@@ -4,14 +4,23 @@ Verification pins one algorithm (ES256), requires ``exp``, ``iat``, ``iss``, ``a
 ``sub``, ``role`` and ``jti``, allows a small leeway, caps the token's size and lifetime,
 refuses JWE (five-part tokens) and never accepts an HMAC algorithm, so a public key can
 never be used as a shared secret. Every failure is one 401 with the standard error shape.
+
+A token that passed is remembered by its SHA-256 (never the token itself) until its
+expiry or its revocation, whichever is first, in a bounded least-recently-used table:
+a client sends the same token on every request, and checking an ES256 signature again
+each time would be most of the cost of authenticating it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 import time
 import urllib.request
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +43,7 @@ ALGORITHM = "ES256"
 SIGNING_KEY_FILE = "token-signing.pem"
 SIGNING_PUBLIC_FILE = "token-signing.pub.pem"
 REQUIRED_CLAIMS = ("sub", "role", "iss", "aud", "exp", "iat", "jti")
+VERIFIED_CACHE_SIZE = 4096
 
 
 class TokenRefused(Unauthenticated):
@@ -61,8 +71,6 @@ def ensure_signing_key(key_dir: Path) -> None:
 
 
 def key_id_of(public_pem: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(public_pem).hexdigest()[:16]
 
 
@@ -144,6 +152,8 @@ class TokenVerifier:
         leeway_seconds: int = 30,
         max_bytes: int = 8192,
         max_ttl_seconds: int = 12 * 3600,
+        cache_size: int = VERIFIED_CACHE_SIZE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._issuers = {trusted.issuer: trusted for trusted in issuers}
         self._audience = audience
@@ -152,10 +162,51 @@ class TokenVerifier:
         self._leeway = leeway_seconds
         self._max_bytes = max_bytes
         self._max_ttl = max_ttl_seconds
+        self._clock = clock
+        self._cache_size = cache_size
+        # SHA-256 of a verified token -> (its principal, the moment it stops being good).
+        self._verified: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
+        # Revoked token ids -> the moment their tokens would have expired anyway.
+        self._revoked: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def revoke(self, token_id: str, *, until: float) -> None:
+        """Refuse the token with this ``jti`` from now on (``until``: its expiry, after
+        which it would be refused anyway and is forgotten)."""
+        with self._lock:
+            now = self._clock()
+            self._revoked = {jti: end for jti, end in self._revoked.items() if end > now}
+            self._revoked[token_id] = until
+            for digest, (principal, _) in list(self._verified.items()):
+                if principal.token_id == token_id:
+                    del self._verified[digest]
 
     def verify(self, token: str) -> Principal:
         if len(token) > self._max_bytes:
             raise TokenRefused("The token is too large.")
+        digest = hashlib.sha256(token.encode()).digest()
+        now = self._clock()
+        with self._lock:
+            remembered = self._verified.get(digest)
+            if remembered is not None:
+                principal, good_until = remembered
+                if now < good_until:
+                    self._verified.move_to_end(digest)
+                    return principal
+                del self._verified[digest]
+        principal, expires_at = self._verify_signed(token)
+        good_until = expires_at + self._leeway
+        if now >= good_until:
+            raise TokenRefused("The token has expired.")
+        with self._lock:
+            if principal.token_id in self._revoked:
+                raise TokenRefused("The token has been revoked.")
+            self._verified[digest] = (principal, good_until)
+            if len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         if token.count(".") != 2:
             # Five parts would be JWE; anything else is not a JWS at all.
             raise TokenRefused("The token is not a signed JWT.")
@@ -199,7 +250,7 @@ class TokenVerifier:
             raise TokenRefused("The token's claims are not accepted.") from None
         except JOSEError:
             raise TokenRefused("The token's signature is not valid.") from None
-        return self._principal_for(issuer, claims)
+        return self._principal_for(issuer, claims), float(claims["exp"])
 
     def _principal_for(self, issuer: TrustedIssuer, claims: dict[str, Any]) -> Principal:
         if issuer.mapping is not None:
@@ -219,7 +270,7 @@ class TokenVerifier:
         for name in REQUIRED_CLAIMS:
             if claims.get(name) in (None, ""):
                 raise TokenRefused(f"The token has no {name} claim.")
-        now = time.time()
+        now = self._clock()
         if float(claims["iat"]) > now + self._leeway:
             raise TokenRefused("The token was issued in the future.")
         if float(claims["exp"]) - float(claims["iat"]) > self._max_ttl:
