@@ -31,6 +31,7 @@ from hub.keys.service import Keyring
 from hub.kit.errors import install_error_handlers
 from hub.kit.logging import configure_logging
 from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from hub.kit.openapi import install_openapi
 from hub.kit.ratelimit import RateLimiter, trusted_networks
 from hub.missing import endpoints as missing
 from hub.policy import decision_point
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
 
     install_error_handlers(app)
+    install_openapi(app)
 
     # Authenticated by default: everything under /api/v1 needs a verified principal,
     # except the public referral form, which is mounted on its own and says so.

@@ -246,3 +246,37 @@ def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(
         )
     assert statuses == [201, 201]
     assert again.status_code == 429
+
+
+# ---------------------------------------------------------------- the OpenAPI document
+
+
+def test_the_openapi_document_declares_the_checks_the_server_makes(client: TestClient) -> None:
+    import re
+
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    # Lengths count after trimming: blank text matches no declared pattern.
+    reason = schemas["RerateIn"]["properties"]["reason"]
+    assert reason["minLength"] == 10
+    assert re.search(reason["pattern"], " " * 12) is None
+    assert re.search(reason["pattern"], "  " + REASON + "  ") is not None
+    name = schemas["PersonIn"]["properties"]["given_name"]["anyOf"][0]
+    assert re.search(name["pattern"], "   ") is None
+    # A person needs a name or an NHS number; a date of birth is not in the future.
+    person = schemas["PersonIn"]
+    assert [branch["required"] for branch in person["anyOf"]] == [
+        ["given_name"],
+        ["family_name"],
+        ["nhs_number"],
+    ]
+    assert "future" in person["properties"]["date_of_birth"]["description"]
+    # The cursor's format.
+    [cursor] = [
+        p
+        for p in document["paths"]["/api/v1/contacts"]["get"]["parameters"]
+        if p["name"] == "cursor"
+    ]
+    assert cursor["schema"]["pattern"] == "^[A-Za-z0-9_-]*$"
+    # The 403 a route answers is declared (a social worker re-rating: see the screening tests).
+    assert "403" in document["paths"]["/api/v1/contacts/{contact_id}/rating"]["post"]["responses"]

@@ -33,7 +33,7 @@ from hub.kit.errors import (
     Unprocessable,
     describe_validation_errors,
 )
-from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CursorQuery, Page
 
 router = APIRouter(prefix="/agencies", tags=["agencies"], route_class=TransactionalRoute)
 
@@ -63,7 +63,7 @@ def list_records(
     session: SessionDep,
     principal: CurrentPrincipal,
     keyring: KeyringDep,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> Page[RecordOut]:
     return service.list_records(

@@ -6,8 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from hub.kit.openapi import NAME_OR_NHS_NUMBER
 from hub.kit.schemas import Strict
 from hub.people.normalise import PersonIdentifiers
 
@@ -64,6 +65,8 @@ class AgencyCheckOut(BaseModel):
 
 class RecordIn(Strict):
     """One record, as an agency's own system or representative sends it."""
+
+    model_config = ConfigDict(json_schema_extra=NAME_OR_NHS_NUMBER)
 
     source_ref: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     given_name: Name | None = None

@@ -39,7 +39,14 @@ Purpose = Annotated[
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-Cursor = Annotated[str | None, Query(max_length=40)]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="The next_cursor of the previous page, unchanged.",
+        json_schema_extra={"pattern": r"^[0-9]*$"},
+    ),
+]
 Code = Annotated[str | None, Query(max_length=64)]
 
 

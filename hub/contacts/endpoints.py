@@ -14,7 +14,7 @@ from hub.contacts.schemas import ContactDetail, ContactIn, ContactReceipt, Conta
 from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import KeyringDep, PublicRateLimiterDep
 from hub.kit.errors import STANDARD_ERRORS
-from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CursorQuery, Page
 from hub.kit.ratelimit import client_address
 
 # The public referral form: the one deliberate exception to "authenticated by default".
@@ -55,7 +55,7 @@ def submit_contact(
 def list_contacts(
     session: SessionDep,
     principal: CurrentPrincipal,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> Page[ContactSummary]:
     return service.list_contacts(session, principal, cursor=cursor, limit=limit)

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from hub.kit.openapi import NAME_OR_NHS_NUMBER, NOT_IN_THE_FUTURE
 from hub.kit.schemas import Strict
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -98,9 +99,11 @@ class Ethnicity(StrEnum):
 
 
 class PersonIn(Strict):
+    model_config = ConfigDict(json_schema_extra=NAME_OR_NHS_NUMBER)
+
     given_name: ShortText | None = None
     family_name: ShortText | None = None
-    date_of_birth: date | None = None
+    date_of_birth: date | None = Field(default=None, description=NOT_IN_THE_FUTURE)
     # When the date of birth is not known: the age in years, as the referrer believes it.
     age_years: Annotated[int, Field(ge=0, le=120)] | None = None
     sex: Sex | None = None

@@ -114,6 +114,10 @@ def describe_validation_errors(errors: list[Any]) -> str:
 STANDARD_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (400, 401, 404, 409, 413, 422, 429)
 }
+STANDARD_ERRORS[403] = {
+    "model": ErrorBody,
+    "description": "You may see this, but your role may not do this to it.",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:

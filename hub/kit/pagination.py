@@ -6,8 +6,9 @@ import base64
 import json
 import uuid
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from hub.kit.errors import BadRequest
@@ -15,6 +16,17 @@ from hub.kit.errors import BadRequest
 ItemT = TypeVar("ItemT")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+
+# A page's cursor: the next_cursor of the page before, as it was given (base64url).
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        max_length=500,
+        description="The next_cursor of the previous page, unchanged.",
+        json_schema_extra={"pattern": CURSOR_PATTERN},
+    ),
+]
 
 
 class Page(BaseModel, Generic[ItemT]):

@@ -14,7 +14,7 @@ from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import KeyringDep
 from hub.kit.errors import STANDARD_ERRORS
-from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CursorQuery, Page
 from hub.missing import service
 from hub.missing.schemas import (
     EpisodeDetail,
@@ -29,7 +29,7 @@ router = APIRouter(
     prefix="/missing-episodes", tags=["missing episodes"], route_class=TransactionalRoute
 )
 
-Cursor = Annotated[str | None, Query(max_length=500)]
+Cursor = CursorQuery
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 

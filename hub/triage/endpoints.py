@@ -15,7 +15,7 @@ from hub.contacts.dependencies import ContactRecordedDep
 from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import KeyringDep
 from hub.kit.errors import STANDARD_ERRORS
-from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CursorQuery, Page
 from hub.triage import service
 from hub.triage.schemas import (
     BatchReceipt,
@@ -54,7 +54,7 @@ def list_notifications(
     session: SessionDep,
     principal: CurrentPrincipal,
     awaiting_outcome: bool = False,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> Page[NotificationSummary]:
     return service.list_notifications(
