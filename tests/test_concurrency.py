@@ -254,8 +254,7 @@ def test_no_acknowledged_read_without_its_entry_when_the_process_dies_mid_batch(
     social_worker = auth("mash_social_worker")
     with httpx.Client(base_url=base, timeout=CLIENT_TIMEOUT) as http:
         created = [
-            http.post("/api/v1/contacts", json=a_contact(), headers=social_worker)
-            for _ in range(3)
+            http.post("/api/v1/contacts", json=a_contact(), headers=social_worker) for _ in range(3)
         ]
         contact_id = http.get("/api/v1/contacts", headers=social_worker).json()["items"][0]["id"]
     assert all(c.status_code == 201 for c in created)
