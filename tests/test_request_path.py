@@ -44,7 +44,7 @@ def test_two_submissions_with_one_key_at_the_same_moment_get_one_receipt(
             referrer,
             payload,
             keyring=state.keyring,
-            calendar=state.calendar,
+            on_recorded=state.contact_recorded(state.calendar),
             idempotency_key="form-42",
         )
 
