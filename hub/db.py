@@ -22,14 +22,17 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Request
+import anyio
+import anyio.to_thread
+from fastapi import Depends, Request, Response
+from fastapi.exceptions import ResponseValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy import (
     ColumnElement,
@@ -209,11 +212,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connect_args = {"check_same_thread": False}
         if not path or path == ":memory:":
             kwargs.setdefault("poolclass", StaticPool)
+        else:
+            _keep_connections(kwargs)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         _prepare_sqlite(engine, threading.Lock(), wait_seconds=10.0)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    _keep_connections(kwargs)
     return create_engine(url, **kwargs)
+
+
+def _keep_connections(kwargs: dict[str, Any]) -> None:
+    # As many connections as SQLAlchemy's default allows at most (5 + 10 overflow), but
+    # all kept open: under load the overflow ones were opened and closed again on every
+    # request (a new PostgreSQL session, or SQLite's file and PRAGMAs, each time).
+    kwargs.setdefault("pool_size", 15)
+    kwargs.setdefault("max_overflow", 0)
 
 
 class Database:
@@ -305,10 +319,51 @@ def transaction(database: Database) -> AbstractContextManager[Session]:
     return contextmanager(run_in_transaction)(database.session())
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's one session and transaction (a FastAPI dependency)."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's one session and transaction (a FastAPI dependency).
+
+    Making a session does no I/O, and a sync endpoint's route has already committed or
+    rolled it back in the endpoint's thread, so this usually finishes on the event loop
+    with nothing to do. What is left (a denied attempt to record after the rollback, or
+    an endpoint that did not finish its own) runs in a thread of its own, never waiting
+    for one of the pool's while it holds a connection.
+    """
     database: Database = request.app.state.database
-    yield from run_in_transaction(database.request_session(request.method))
+    session = database.request_session(request.method)
+    try:
+        yield session
+    except BaseException as error:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(
+                _finish_failed, session, error, limiter=anyio.CapacityLimiter(1)
+            )
+        raise
+    else:
+        if session.in_transaction() or session.info.get(AUDIT_BUFFER):
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_finish, session, limiter=anyio.CapacityLimiter(1))
+        else:
+            session.close()
+
+
+def _finish(session: Session) -> None:
+    try:
+        commit_request(session)
+    except BaseException:
+        rollback_request(session)
+        raise
+    finally:
+        session.close()
+
+
+def _finish_failed(session: Session, error: BaseException) -> None:
+    try:
+        rollback_request(session)
+        if isinstance(error, HubError) and error.after_rollback is not None:
+            error.after_rollback(session)
+            commit_request(session)
+    finally:
+        session.close()
 
 
 # The request's session; scope="function" closes the transaction (commit or rollback)
@@ -316,23 +371,26 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _finishing_in_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """``endpoint`` that commits (or rolls back) its session before it returns, in the
-    worker thread that ran it, so no connection is held while the response waits for the
-    next free thread. The dependency's exit then finds nothing left to do, except record
-    a denied attempt in a transaction of its own."""
+def _finishing_in_thread(
+    endpoint: Callable[..., Any], route: list[TransactionalRoute]
+) -> Callable[..., Any]:
+    """``endpoint`` that renders its response and then commits (or rolls back) its
+    session before it returns, in the worker thread that ran it: no connection is held
+    while the response waits for the next free thread, and the response needs no thread
+    of its own to be validated. The dependency's exit then finds nothing left to do,
+    except record a denied attempt in a transaction of its own."""
 
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
         sessions = [value for value in kwargs.values() if isinstance(value, Session)]
         try:
-            result = endpoint(*args, **kwargs)
+            result = route[0].render(endpoint(*args, **kwargs))
+            for session in sessions:
+                commit_request(session)
         except BaseException:
             for session in sessions:
                 rollback_request(session)
             raise
-        for session in sessions:
-            commit_request(session)
         return result
 
     return run
@@ -342,9 +400,32 @@ class TransactionalRoute(APIRoute):
     """The route class of every router that opens a request session (``route_class=``)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        this: list[TransactionalRoute] = []
         if not _is_coroutine(endpoint):
-            endpoint = _finishing_in_thread(endpoint)
+            endpoint = _finishing_in_thread(endpoint, this)
         super().__init__(path, endpoint, **kwargs)
+        this.append(self)
+
+    def render(self, result: Any) -> Any:
+        """The endpoint's result as the JSON response FastAPI would send, made here: in
+        the endpoint's thread, and before its transaction commits, so a response that
+        fails validation rolls its change back."""
+        field = self.response_field
+        if field is None or isinstance(result, Response):
+            return result
+        value, errors = field.validate(result, {}, loc=("response",))
+        if errors:
+            raise ResponseValidationError(errors=errors, body=result)
+        content = field.serialize_json(
+            value,
+            include=self.response_model_include,
+            exclude=self.response_model_exclude,
+            by_alias=self.response_model_by_alias,
+            exclude_unset=self.response_model_exclude_unset,
+            exclude_defaults=self.response_model_exclude_defaults,
+            exclude_none=self.response_model_exclude_none,
+        )
+        return Response(content, status_code=self.status_code or 200, media_type="application/json")
 
 
 def _is_coroutine(function: Callable[..., Any]) -> bool:

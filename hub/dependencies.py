@@ -18,17 +18,17 @@ from hub.policy.firewall import Firewall
 from hub.settings import Settings
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _keyring(request: Request) -> Keyring:
+async def _keyring(request: Request) -> Keyring:
     keyring: Keyring = request.app.state.keyring
     return keyring
 
 
-def _calendar(request: Request) -> WorkingHours:
+async def _calendar(request: Request) -> WorkingHours:
     calendar: WorkingHours = request.app.state.calendar
     return calendar
 
@@ -36,27 +36,27 @@ def _calendar(request: Request) -> WorkingHours:
 CalendarDep = Annotated[WorkingHours, Depends(_calendar)]
 
 
-def _screening_policy(request: Request) -> RagPolicy:
+async def _screening_policy(request: Request) -> RagPolicy:
     policy: RagPolicy = request.app.state.screening_policy
     return policy
 
 
-def _check_policy(request: Request) -> RagPolicy:
+async def _check_policy(request: Request) -> RagPolicy:
     policy: RagPolicy = request.app.state.check_policy
     return policy
 
 
-def _lawful_bases(request: Request) -> dict[str, str]:
+async def _lawful_bases(request: Request) -> dict[str, str]:
     bases: dict[str, str] = request.app.state.lawful_bases
     return bases
 
 
-def _firewall(request: Request) -> Firewall:
+async def _firewall(request: Request) -> Firewall:
     firewall: Firewall = request.app.state.firewall
     return firewall
 
 
-def _public_rate_limiter(request: Request) -> RateLimiter:
+async def _public_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.public_rate_limiter
     return limiter
 

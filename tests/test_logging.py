@@ -62,7 +62,7 @@ def test_no_personal_data_or_tokens_reach_the_logs(
     captured = capsys.readouterr()
     logs = captured.out + captured.err
     assert "request.done" in logs, "nothing was logged at all"
-    assert "audit.recorded" in logs
+    assert "contact.received" in logs
     secrets = [
         *DISTINCTIVE.values(),
         "9434765919",

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from hub.audit.sequencer import AuditLog
 
 
-def _audit_log(request: Request) -> AuditLog:
+async def _audit_log(request: Request) -> AuditLog:
     audit_log: AuditLog = request.app.state.audit_log
     return audit_log
 

@@ -29,7 +29,7 @@ def _verify(request: Request, token: str) -> Principal:
     return principal
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """The verified caller; 401 without a valid token."""
     token = _bearer(request)
     if token is None:
@@ -37,7 +37,7 @@ def get_principal(request: Request) -> Principal:
     return _verify(request, token)
 
 
-def get_principal_or_public(request: Request) -> Principal:
+async def get_principal_or_public(request: Request) -> Principal:
     """The verified caller, or the anonymous public referrer when no token is sent.
 
     A token that is sent but bad is still refused: it never falls back to public.

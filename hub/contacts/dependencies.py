@@ -12,7 +12,7 @@ from hub.dependencies import CalendarDep
 from hub.kit.working_time import WorkingHours
 
 
-def _contact_recorded(request: Request, calendar: CalendarDep) -> ContactRecorded:
+async def _contact_recorded(request: Request, calendar: CalendarDep) -> ContactRecorded:
     """The app wires screening's start here (``create_app``), so the front door does not
     depend on the domains after it."""
     starter: Callable[[WorkingHours], ContactRecorded] = request.app.state.contact_recorded
