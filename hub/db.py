@@ -251,10 +251,10 @@ class Database:
         session: Session = self.sessionmaker()
         return session
 
-    def request_session(self, method: str) -> Session:
+    def request_session(self, *, reads_only: bool) -> Session:
         """A request's session. A read's takes no write lock, and its audit entries are
         group-committed after its snapshot closes."""
-        if method not in READ_METHODS or self.deferred_appends is None:
+        if not reads_only or self.deferred_appends is None:
             return self.session()
         session: Session = self.read_sessionmaker()
         session.info[READS_ONLY] = True
@@ -329,7 +329,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     for one of the pool's while it holds a connection.
     """
     database: Database = request.app.state.database
-    session = database.request_session(request.method)
+    # Reads are GETs of the API's routes, which change nothing but the log; a page's GET
+    # may (a signed-in session's last use), so pages keep an ordinary transaction.
+    reads_only = request.method in READ_METHODS and isinstance(
+        request.scope.get("route"), TransactionalRoute
+    )
+    session = database.request_session(reads_only=reads_only)
     try:
         yield session
     except BaseException as error:
