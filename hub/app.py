@@ -156,7 +156,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
 
     install_error_handlers(app)
-    install_openapi(app)
 
     # Authenticated by default: everything under /api/v1 needs a verified principal,
     # except the public referral form, which is mounted on its own and says so.
@@ -174,6 +173,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(api)
     app.include_router(system.health_router)
     web.install(app, settings)
+    install_openapi(app)  # after the pages, whose document it completes
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

@@ -186,10 +186,11 @@ def test_a_chunked_body_over_the_limit_is_a_413(client: TestClient, app: FastAPI
     assert response.json()["error"] == "payload_too_large"
 
 
-def test_a_missing_static_file_has_the_standard_404_body(client: TestClient) -> None:
+def test_a_missing_static_file_is_a_404_with_a_body(client: TestClient) -> None:
     response = client.get("/static/nothing.js")
     assert response.status_code == 404
-    assert response.json() == {"error": "not_found", "detail": "Not found."}
+    assert response.headers["content-type"].startswith("text/html")  # the pages' 404 page
+    assert "<html" in response.text
 
 
 # ---------------------------------------------------------------- the public rate limit

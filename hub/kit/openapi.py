@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 # For a model whose validator wants "at least a name or an NHS number" (json_schema_extra).
@@ -33,17 +32,17 @@ def trimmed_min_length_pattern(min_length: int) -> str:
 
 
 def install_openapi(app: FastAPI) -> None:
+    """Complete the document ``app.openapi`` builds (FastAPI's, or one installed before
+    this) with the checks below, once."""
+    build = app.openapi
+    completed: list[dict[str, Any]] = []
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                summary=app.summary,
-                routes=app.routes,
-            )
+        if not completed:
+            document = build()
             declare_trimmed_lengths(document)
-            app.openapi_schema = document
-        return app.openapi_schema
+            completed.append(document)
+        return completed[0]
 
     app.openapi = openapi  # type: ignore[method-assign]
 
