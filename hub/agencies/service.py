@@ -40,6 +40,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -69,8 +70,14 @@ from hub.agencies.schemas import (
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import utcnow
-from hub.keys.service import RECORD_KEY_VERSION, Keyring, agency_key_id, record_key_id
-from hub.kit.crypto.envelope import DataKey, SealContext, Sealer, open_sealed
+from hub.keys.service import (
+    RECORD_KEY_VERSION,
+    Keyring,
+    RecordKeyMaker,
+    agency_key_id,
+    record_key_id,
+)
+from hub.kit.crypto.envelope import DataKey, SealColumn, SealContext, Sealer, open_sealed
 from hub.kit.errors import Conflict, HubError, NotFound, Unprocessable
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_time_id_cursor, encode_time_id_cursor
 from hub.people.indexing import PASS_STRENGTH
@@ -146,8 +153,28 @@ def write_prepared(
     result = WriteResult()
     if not rows:
         return result
-    agency = scope.agency
-    now = utcnow()
+    changed = _changed_rows(session, scope, rows, result)
+    if not changed:
+        return result
+    batch = _WriteBatch(
+        scope,
+        now=utcnow(),
+        record_keys=keyring.record_keys(session, agency_key_id(scope.agency), len(changed)),
+        key_column=record_columns(scope.agency)[0],
+    )
+    for row, known in changed:
+        batch.add(session, row, known, result)
+    batch.write(session, written_by=written_by)
+    return result
+
+
+def _changed_rows(
+    session: Session,
+    scope: repository.AgencyScope,
+    rows: Sequence[PreparedRow],
+    result: WriteResult,
+) -> list[tuple[PreparedRow, repository.KnownRecord | None]]:
+    """The rows that are new or differ from their stored record; the rest count unchanged."""
     existing = repository.records_by_source_ref(
         session, scope, [row.source_ref_index for row in rows]
     )
@@ -158,63 +185,79 @@ def write_prepared(
             result.unchanged += 1
         else:
             changed.append((row, found))
-    if not changed:
-        return result
-    record_keys = keyring.record_keys(session, agency_key_id(agency), len(changed))
-    key_column = record_columns(agency)[0]
-    new_records: list[tuple[Any, ...]] = []
-    indexes: list[tuple[uuid.UUID, Sequence[tuple[int, bytes]]]] = []
-    replaced: list[tuple[uuid.UUID, bytes | None]] = []
-    for row, known in changed:
+    return changed
+
+
+@dataclass
+class _WriteBatch:
+    """One batch's new records, replaced records and blind indexes, written together."""
+
+    scope: repository.AgencyScope
+    now: datetime
+    record_keys: RecordKeyMaker
+    key_column: SealColumn
+    new_records: list[tuple[Any, ...]] = field(default_factory=list)
+    indexes: list[tuple[uuid.UUID, Sequence[tuple[int, bytes]]]] = field(default_factory=list)
+    replaced: list[tuple[uuid.UUID, bytes | None]] = field(default_factory=list)
+
+    def add(
+        self,
+        session: Session,
+        row: PreparedRow,
+        known: repository.KnownRecord | None,
+        result: WriteResult,
+    ) -> None:
         if known is None:
             record_id = row.record_id
             sealed_identifiers, sealed_content = row.sealed_identifiers, row.sealed_content
         else:
             record_id = known.id
-            sealed_identifiers, sealed_content = _sealed_for(agency, row, record_id)
+            sealed_identifiers, sealed_content = _sealed_for(self.scope.agency, row, record_id)
         row_id = str(record_id)
-        sealed_key = record_keys.seal(
-            DataKey(record_key_id(row_id), RECORD_KEY_VERSION, row.record_key), key_column, row_id
+        sealed_key = self.record_keys.seal(
+            DataKey(record_key_id(row_id), RECORD_KEY_VERSION, row.record_key),
+            self.key_column,
+            row_id,
         )
-        indexes.append((record_id, row.blinds))
-        index_keys = row.index_keys
+        self.indexes.append((record_id, row.blinds))
         if known is None:
-            new_records.append(
+            self.new_records.append(
                 (
                     record_id,
                     row.source_ref_index,
                     row.row_digest,
                     sealed_key,
-                    record_keys.version,
+                    self.record_keys.version,
                     sealed_identifiers,
                     sealed_content,
-                    index_keys,
+                    row.index_keys,
                 )
             )
             result.created.append(record_id)
-        else:
-            replaced.append((record_id, known.index_keys))
-            repository.replace_record(
-                session,
-                scope,
-                record_id,
-                {
-                    "row_digest": row.row_digest,
-                    "sealed_key": sealed_key,
-                    "key_version": record_keys.version,
-                    "sealed_identifiers": sealed_identifiers,
-                    "sealed_content": sealed_content,
-                    "index_keys": index_keys,
-                    "updated_at": now,
-                },
-            )
-            result.updated.append(record_id)
-    repository.delete_indexes_of(session, scope, replaced)
-    repository.insert_new_records(
-        session, scope, created_by=written_by, now=now, records=new_records
-    )
-    repository.insert_blind_indexes(session, scope, indexes)
-    return result
+            return
+        self.replaced.append((record_id, known.index_keys))
+        repository.replace_record(
+            session,
+            self.scope,
+            record_id,
+            {
+                "row_digest": row.row_digest,
+                "sealed_key": sealed_key,
+                "key_version": self.record_keys.version,
+                "sealed_identifiers": sealed_identifiers,
+                "sealed_content": sealed_content,
+                "index_keys": row.index_keys,
+                "updated_at": self.now,
+            },
+        )
+        result.updated.append(record_id)
+
+    def write(self, session: Session, *, written_by: str) -> None:
+        repository.delete_indexes_of(session, self.scope, self.replaced)
+        repository.insert_new_records(
+            session, self.scope, created_by=written_by, now=self.now, records=self.new_records
+        )
+        repository.insert_blind_indexes(session, self.scope, self.indexes)
 
 
 def _sealed_for(agency: str, row: PreparedRow, record_id: uuid.UUID) -> tuple[bytes, bytes]:

@@ -86,6 +86,46 @@ def create_contact(
     if before_new_contact is not None:
         before_new_contact()
 
+    contact, people = _new_contact(
+        session, principal, payload, keyring, idempotency_hash, request_hash
+    )
+    raced = _insert_once(session, contact, idempotency_hash, request_hash)
+    if raced is not None:
+        return raced
+    for person in people:
+        person.contact_id = contact.id
+        session.add(person)
+    session.flush()
+    on_recorded(session, contact)
+    _index_people(session, keyring, contact, list(zip(people, _everyone(payload), strict=True)))
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            Resource(Kind.contact),
+            resource_id=str(contact.id),
+            subject_ids=[str(p.id) for p in people],
+            consent=contact.consent,
+        ),
+    )
+    log.info("contact.received", contact_id=str(contact.id), channel=contact.channel)
+    return contact
+
+
+def _everyone(payload: ContactIn) -> list[PersonIn]:
+    return [*payload.children, *payload.adults]
+
+
+def _new_contact(
+    session: Session,
+    principal: Principal,
+    payload: ContactIn,
+    keyring: Keyring,
+    idempotency_hash: str | None,
+    request_hash: str,
+) -> tuple[Contact, list[ContactPerson]]:
+    """The contact with a fresh reference and its details sealed, and its people."""
     reference = new_reference()
     while repository.reference_taken(session, reference):
         reference = new_reference()
@@ -110,7 +150,7 @@ def create_contact(
         )
     ]
     details = {
-        "people": [p.model_dump(mode="json") for p in [*payload.children, *payload.adults]],
+        "people": [p.model_dump(mode="json") for p in _everyone(payload)],
         "concern": payload.concern,
         "consent_reason": payload.consent.reason,
         "referrer": payload.referrer.model_dump(mode="json") if payload.referrer else None,
@@ -118,6 +158,13 @@ def create_contact(
     contact.sealed_details = keyring.seal(
         session, HUB_KEY_ID, json.dumps(details).encode(), _details_context(contact.id)
     )
+    return contact, people
+
+
+def _insert_once(
+    session: Session, contact: Contact, idempotency_hash: str | None, request_hash: str
+) -> Contact | None:
+    """Insert the contact; if the same submission won a race to it, that one instead."""
     try:
         # A savepoint: on PostgreSQL a submission with the same key may commit between our
         # lookup and this insert, and then this request answers with that one's receipt.
@@ -131,29 +178,20 @@ def create_contact(
         if existing is None:
             raise
         return _same_submission(existing, request_hash)
-    for person in people:
-        person.contact_id = contact.id
-        session.add(person)
-    session.flush()
-    on_recorded(session, contact)
-    everyone = list(zip(people, [*payload.children, *payload.adults], strict=True))
+    return None
+
+
+def _index_people(
+    session: Session,
+    keyring: Keyring,
+    contact: Contact,
+    everyone: list[tuple[ContactPerson, PersonIn]],
+) -> None:
+    """Blind indexes of the people and their addresses, for matching later contacts."""
     index_contact_people(session, keyring, contact.id, [(p.id, raw) for p, raw in everyone])
     index_contact_addresses(
         session, keyring, contact.id, [(p.id, raw.address, raw.postcode) for p, raw in everyone]
     )
-    audit.record(
-        session,
-        principal,
-        allowed_event(
-            decision,
-            Resource(Kind.contact),
-            resource_id=str(contact.id),
-            subject_ids=[str(p.id) for p in people],
-            consent=contact.consent,
-        ),
-    )
-    log.info("contact.received", contact_id=str(contact.id), channel=contact.channel)
-    return contact
 
 
 def _same_submission(existing: Contact, request_hash: str) -> Contact:
