@@ -94,6 +94,25 @@ def _run_sequencer(audit_log: AuditLog, interval: float, stop: threading.Event) 
             log.error("audit.sequencer_failed", error_type=type(error).__name__)
 
 
+def _background_workers(
+    settings: Settings, firewall: Firewall, audit_log: AuditLog, stop: threading.Event
+) -> list[threading.Thread]:
+    """The policy watcher, and the audit sequencer unless another process sequences."""
+    workers = [
+        threading.Thread(target=_watch_policy, args=(firewall, stop), daemon=True, name="policy")
+    ]
+    if settings.audit_background_sequencer:
+        workers.append(
+            threading.Thread(
+                target=_run_sequencer,
+                args=(audit_log, settings.audit_sequence_interval_seconds, stop),
+                daemon=True,
+                name="audit-sequencer",
+            )
+        )
+    return workers
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
@@ -108,17 +127,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        workers = [
-            threading.Thread(
-                target=_watch_policy, args=(firewall, stop_background), daemon=True, name="policy"
-            ),
-            threading.Thread(
-                target=_run_sequencer,
-                args=(audit_log, settings.audit_sequence_interval_seconds, stop_background),
-                daemon=True,
-                name="audit-sequencer",
-            ),
-        ]
+        workers = _background_workers(settings, firewall, audit_log, stop_background)
         for worker in workers:
             worker.start()
         log.info("hub.started", policy=firewall.digest[:16], dev_mode=settings.dev_mode)

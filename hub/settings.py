@@ -62,6 +62,8 @@ class Settings(BaseSettings):
 
     # The audit log: how often the sequencer runs and when it signs a checkpoint.
     audit_sequence_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+    # Off where entries are sequenced by another process or by hand (the tests do).
+    audit_background_sequencer: bool = True
     audit_checkpoint_every_entries: int = Field(default=1000, ge=1)
     audit_checkpoint_every_seconds: float = Field(default=60.0, gt=0)
 

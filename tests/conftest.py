@@ -134,13 +134,11 @@ def database_url(database_urls: DatabaseUrls) -> str:
 
 
 # A test's audit entries are sequenced, and its checkpoints signed, when the test asks
-# (``audit_log.sequence(...)``), not by the clock. Left at 0.5 s, the app's background
+# (``audit_log.sequence(...)``), never by the clock. Left running, the app's background
 # sequencer made a pass part-way through a test on a busy machine and signed a first
-# checkpoint of its own, so the test counted two. It now waits the longest the settings
-# allow (60 s, far beyond any test) before its first pass, and no checkpoint falls due
-# with time.
+# checkpoint of its own, so the test counted two. So the test app runs no background
+# sequencer, and no checkpoint falls due with time.
 NEVER_SECONDS = 10 * 365 * 24 * 3600.0
-SEQUENCE_INTERVAL_MAX_SECONDS = 60.0
 
 
 @pytest.fixture
@@ -152,7 +150,7 @@ def settings(database_url: str, database_urls: DatabaseUrls, key_dir: Path) -> S
         key_dir=key_dir,
         policy_dir=POLICY_DIR,
         public_contacts_per_minute=1000,
-        audit_sequence_interval_seconds=SEQUENCE_INTERVAL_MAX_SECONDS,
+        audit_background_sequencer=False,
         audit_checkpoint_every_seconds=NEVER_SECONDS,
     )
 
