@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from hub.auth import sessions
 from hub.db import SessionDep, utcnow
+from hub.web import sessions
 
 # While the person is at the identity provider: only ever sent back to /sign-in/...
 SIGN_IN_COOKIE = "hub_sign_in"

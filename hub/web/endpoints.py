@@ -13,13 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hub.auth import sessions
 from hub.auth.claims import ClaimsMapping, ClaimsRefused, Refusal
 from hub.auth.oidc import IdentityProvider, SignInFailed
 from hub.auth.principal import HUB_ROLES
 from hub.db import SessionDep, utcnow
 from hub.kit.errors import NotFound
 from hub.screening import service as screening
+from hub.web import sessions
 from hub.web.dependencies import (
     SIGN_IN_COOKIE,
     PagePerson,

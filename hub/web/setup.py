@@ -15,13 +15,13 @@ from starlette.staticfiles import StaticFiles
 
 from hub.auth.claims import ClaimsMapping
 from hub.auth.oidc import IdentityProvider
-from hub.auth.sessions import SessionRules
 from hub.kit.errors import HubError, NotFound
 from hub.settings import Settings
 from hub.web import docs, endpoints
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.refer import endpoints as refer
 from hub.web.security import FormTokens, content_security_policy, inline_script_hashes
+from hub.web.sessions import SessionRules
 from hub.web.templating import HERE, render, templates
 
 GOVUK_DIST = Path("govuk-frontend") / "dist" / "govuk"

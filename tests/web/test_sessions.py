@@ -15,11 +15,11 @@ from sqlalchemy import select, update
 
 from hub.audit.models import AuditEntry
 from hub.auth.models import WebSession
-from hub.auth.sessions import SessionRules
 from hub.contacts.models import Contact
 from hub.db import Database, utcnow
 from hub.web.dependencies import set_session_cookie
 from hub.web.security import FormTokens
+from hub.web.sessions import SessionRules
 from tests.conftest import AuthHeaders
 
 COOKIE = "hub_session"

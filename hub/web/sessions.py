@@ -19,13 +19,13 @@ from enum import StrEnum
 from typing import Any
 
 import structlog
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from hub.audit import service as audit
 from hub.audit.service import AuditEvent, Outcome
 from hub.auth.models import WebSession
 from hub.auth.principal import Principal, Role
+from hub.web import repository
 
 log = structlog.get_logger()
 
@@ -94,7 +94,7 @@ def _record(session: Session, principal: Principal, event: SessionEvent, **field
 
 def begin_sign_in(session: Session, details: dict[str, str], *, now: datetime) -> str:
     """Hold what the identity provider's answer must match (state, nonce, PKCE verifier)."""
-    session.execute(delete(WebSession).where(WebSession.last_seen_at < now - timedelta(days=1)))
+    repository.delete_unused_since(session, now - timedelta(days=1))
     raw_id = secrets.token_urlsafe(32)
     session.add(
         WebSession(
@@ -112,7 +112,7 @@ def begin_sign_in(session: Session, details: dict[str, str], *, now: datetime) -
 
 def take_sign_in(session: Session, raw_id: str, *, now: datetime) -> dict[str, str] | None:
     """The sign-in held for this browser, used once: a second answer finds nothing."""
-    row = session.get(WebSession, _hash(raw_id))
+    row = repository.session_by_hash(session, _hash(raw_id))
     if row is None or row.stage != Stage.signing_in or row.sign_in is None:
         return None
     session.delete(row)
@@ -168,7 +168,7 @@ def current(
     session: Session, raw_id: str, rules: SessionRules, *, now: datetime
 ) -> SignedIn | Expired | None:
     """The person signed in with this cookie, or Expired (and the session ended), or None."""
-    row = session.get(WebSession, _hash(raw_id))
+    row = repository.session_by_hash(session, _hash(raw_id))
     if row is None or row.stage != Stage.active:
         return None
     principal = _principal_of(row)
@@ -191,7 +191,7 @@ def current(
 
 def end(session: Session, raw_id: str) -> SignedIn | None:
     """Sign out: the session row goes, so the cookie opens nothing even if it is kept."""
-    row = session.get(WebSession, _hash(raw_id))
+    row = repository.session_by_hash(session, _hash(raw_id))
     if row is None or row.stage != Stage.active:
         return None
     principal = _principal_of(row)
