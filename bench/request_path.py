@@ -1,8 +1,9 @@
 """The hub over HTTP against a bare FastAPI app, side by side in one run.
 
-    python bench/http.py                                   # SQLite, and PostgreSQL if reachable
-    python bench/http.py --databases sqlite --duration 5
-    HUB_BENCH_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python bench/http.py
+    python bench/request_path.py             # SQLite, and PostgreSQL if reachable
+    python bench/request_path.py --databases sqlite --duration 5
+    HUB_BENCH_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
+        python bench/request_path.py
 
 For each database it seeds a demo hub in a fresh database, starts the hub (``mash-hub
 serve``: one uvicorn worker, no access log) and a bare FastAPI app of the same versions
@@ -23,14 +24,6 @@ req/s in the same run; the last line is JSON with ``read_ratio``, ``intake_ratio
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path, and this file's name would
-# hide the standard library's http package from everything below.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-
 import argparse
 import http.client
 import json
@@ -40,6 +33,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -49,6 +43,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
