@@ -8,7 +8,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from starlette.requests import Request
 
@@ -20,15 +20,22 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class RateLimiter:
-    def __init__(self, *, per_minute: int, max_clients: int = 10_000) -> None:
+    def __init__(
+        self,
+        *,
+        per_minute: int,
+        max_clients: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.per_minute = per_minute
+        self._clock = clock
         self.max_clients = max_clients
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def check(self, client: str, *, now: float | None = None) -> None:
         """Count one request from ``client``; 429 with Retry-After past the limit."""
-        moment = time.monotonic() if now is None else now
+        moment = self._clock() if now is None else now
         with self._lock:
             if len(self._hits) >= self.max_clients and client not in self._hits:
                 # Forget idle clients rather than grow without bound.
