@@ -7,7 +7,8 @@ domain's own pieces have their dependencies in that domain (``hub.audit.dependen
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -18,53 +19,21 @@ from hub.policy.firewall import Firewall
 from hub.settings import Settings
 
 
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def from_app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency that hands a route what ``create_app`` put in ``app.state.<name>``."""
+
+    async def read(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    read.__name__ = f"app_state_{name}"
+    return read
 
 
-async def _keyring(request: Request) -> Keyring:
-    keyring: Keyring = request.app.state.keyring
-    return keyring
-
-
-async def _calendar(request: Request) -> WorkingHours:
-    calendar: WorkingHours = request.app.state.calendar
-    return calendar
-
-
-CalendarDep = Annotated[WorkingHours, Depends(_calendar)]
-
-
-async def _screening_policy(request: Request) -> RagPolicy:
-    policy: RagPolicy = request.app.state.screening_policy
-    return policy
-
-
-async def _check_policy(request: Request) -> RagPolicy:
-    policy: RagPolicy = request.app.state.check_policy
-    return policy
-
-
-async def _lawful_bases(request: Request) -> dict[str, str]:
-    bases: dict[str, str] = request.app.state.lawful_bases
-    return bases
-
-
-async def _firewall(request: Request) -> Firewall:
-    firewall: Firewall = request.app.state.firewall
-    return firewall
-
-
-async def _public_rate_limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.public_rate_limiter
-    return limiter
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-KeyringDep = Annotated[Keyring, Depends(_keyring)]
-ScreeningPolicyDep = Annotated[RagPolicy, Depends(_screening_policy)]
-CheckPolicyDep = Annotated[RagPolicy, Depends(_check_policy)]
-LawfulBasesDep = Annotated[dict[str, str], Depends(_lawful_bases)]
-FirewallDep = Annotated[Firewall, Depends(_firewall)]
-PublicRateLimiterDep = Annotated[RateLimiter, Depends(_public_rate_limiter)]
+SettingsDep = Annotated[Settings, Depends(from_app_state("settings"))]
+KeyringDep = Annotated[Keyring, Depends(from_app_state("keyring"))]
+CalendarDep = Annotated[WorkingHours, Depends(from_app_state("calendar"))]
+ScreeningPolicyDep = Annotated[RagPolicy, Depends(from_app_state("screening_policy"))]
+CheckPolicyDep = Annotated[RagPolicy, Depends(from_app_state("check_policy"))]
+LawfulBasesDep = Annotated[dict[str, str], Depends(from_app_state("lawful_bases"))]
+FirewallDep = Annotated[Firewall, Depends(from_app_state("firewall"))]
+PublicRateLimiterDep = Annotated[RateLimiter, Depends(from_app_state("public_rate_limiter"))]

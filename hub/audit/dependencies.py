@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from hub.audit.sequencer import AuditLog
+from hub.dependencies import from_app_state
 
-
-async def _audit_log(request: Request) -> AuditLog:
-    audit_log: AuditLog = request.app.state.audit_log
-    return audit_log
-
-
-AuditLogDep = Annotated[AuditLog, Depends(_audit_log)]
+AuditLogDep = Annotated[AuditLog, Depends(from_app_state("audit_log"))]

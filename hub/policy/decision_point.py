@@ -39,6 +39,15 @@ def active_firewall() -> Firewall:
     return _active
 
 
+def may(principal: Principal, action: Action, resource: Resource) -> bool:
+    """Whether ``principal`` may do this: for choosing what a page offers, not for doing it.
+
+    Nothing is audited and nothing is raised; the action itself still goes through
+    :func:`require` when it is done.
+    """
+    return active_firewall().allows(principal, action, resource)
+
+
 def _visible(firewall: Firewall, principal: Principal, action: Action, resource: Resource) -> bool:
     """May the caller know this resource exists? Only if they may read (or list) it."""
     if resource.id is None:

@@ -67,6 +67,35 @@ def _context(request: Request, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _answers_page(
+    request: Request,
+    template: str,
+    title: str,
+    answers: ReferralAnswers,
+    form_token: str,
+    errors: list[FieldError] | None,
+    *,
+    was_signed_in: bool,
+    **extra: object,
+) -> Response:
+    """A page of the form's answers: the questions, or the answers to check."""
+    errors = errors or []
+    return render(
+        request,
+        template,
+        _context(
+            request,
+            title=title,
+            answers=answers,
+            form_token=form_token,
+            errors={e.field_id: e.message for e in errors},
+            error_list=[{"text": e.message, "href": f"#{e.field_id}"} for e in errors],
+            was_signed_in=was_signed_in or getattr(request.state, "signed_in", None) is not None,
+            **extra,
+        ),
+    )
+
+
 def _form_page(
     request: Request,
     answers: ReferralAnswers,
@@ -75,21 +104,16 @@ def _form_page(
     *,
     was_signed_in: bool = False,
 ) -> Response:
-    errors = errors or []
-    return render(
+    return _answers_page(
         request,
         "refer/form.html",
-        _context(
-            request,
-            title="Tell us you are worried about a child",
-            answers=answers,
-            form_token=form_token,
-            errors={e.field_id: e.message for e in errors},
-            error_list=[{"text": e.message, "href": f"#{e.field_id}"} for e in errors],
-            was_signed_in=was_signed_in or getattr(request.state, "signed_in", None) is not None,
-            max_children=MAX_CHILDREN,
-            max_adults=MAX_ADULTS,
-        ),
+        "Tell us you are worried about a child",
+        answers,
+        form_token,
+        errors,
+        was_signed_in=was_signed_in,
+        max_children=MAX_CHILDREN,
+        max_adults=MAX_ADULTS,
     )
 
 
@@ -101,19 +125,14 @@ def _check_page(
     *,
     was_signed_in: bool = False,
 ) -> Response:
-    errors = errors or []
-    return render(
+    return _answers_page(
         request,
         "refer/check.html",
-        _context(
-            request,
-            title="Check your answers before sending them",
-            answers=answers,
-            form_token=form_token,
-            errors={e.field_id: e.message for e in errors},
-            error_list=[{"text": e.message, "href": f"#{e.field_id}"} for e in errors],
-            was_signed_in=was_signed_in or getattr(request.state, "signed_in", None) is not None,
-        ),
+        "Check your answers before sending them",
+        answers,
+        form_token,
+        errors,
+        was_signed_in=was_signed_in,
     )
 
 
