@@ -18,6 +18,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from hub.web.navigation import navigation_for
 from hub.web.security import secure_headers
 
 HERE = Path(__file__).resolve().parent
@@ -81,9 +82,11 @@ def render(
 ) -> HTMLResponse:
     """A page, with the shell's context (council, person, CSRF token) and secure headers."""
     state = request.app.state
+    signed_in = getattr(request.state, "signed_in", None)
     full = {
         "council_name": state.settings.council_name,
-        "signed_in": getattr(request.state, "signed_in", None),
+        "signed_in": signed_in,
+        "navigation": (navigation_for(signed_in.principal, request.url.path) if signed_in else []),
         "dev_mode": state.settings.dev_mode,
         **context,
     }

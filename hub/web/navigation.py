@@ -1,0 +1,48 @@
+"""The service navigation: the links a signed-in person sees, each one asked of the firewall.
+
+A link is shown only when the decision point says the person may do what the page does
+(``decision_point.may``: no audit entry, nothing raised). The page itself still asks again
+through ``require()`` when it is opened, so a link is a convenience, never a permission.
+
+Each area of the pages adds its links here, in the order they appear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.auth.principal import Principal
+from hub.policy import decision_point
+from hub.policy.firewall import Resource
+from hub.policy.vocabulary import Action, Kind
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    text: str
+    href: str
+    action: Action
+    kind: Kind
+    # For an agency's own pages: the resource is owned by the person's own agency.
+    own_agency: bool = False
+
+    def resource(self, principal: Principal) -> Resource:
+        if self.own_agency:
+            return Resource(self.kind, owner=principal.agency or "")
+        return Resource(self.kind)
+
+
+LINKS: list[Link] = [
+    Link("Screening board", "/", Action.list, Kind.contact),
+]
+
+
+def navigation_for(principal: Principal, path: str) -> list[dict[str, object]]:
+    """GOV.UK service navigation items for this person, the current page marked."""
+    items: list[dict[str, object]] = []
+    for link in LINKS:
+        if not decision_point.may(principal, link.action, link.resource(principal)):
+            continue
+        current = path == link.href if link.href == "/" else path.startswith(link.href)
+        items.append({"href": link.href, "text": link.text, "active": current})
+    return items
