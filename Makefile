@@ -61,8 +61,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Tests run on every core; TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
 unit: $(STAMP) web $(IDP_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/firewall.py

@@ -54,6 +54,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # a role with only INSERT and SELECT on the audit tables (README, "Database roles").
 PG_OWNER_ROLE = "hub_test_owner"
 PG_APP_ROLE = "hub_test_app"
+PG_ROLES_LOCK = 0x6875625F726F6C65  # "hub_role"
 
 
 def _admin_engine(url: str) -> Engine:
@@ -77,12 +78,15 @@ def pg_template() -> Iterator[str]:
     name = f"hub_tmpl_{uuid.uuid4().hex[:10]}"
     admin = _admin_engine(base_url)
     with admin.connect() as connection:
+        # Parallel test workers share the server's roles: one creates them at a time.
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PG_ROLES_LOCK})
         for role in (PG_OWNER_ROLE, PG_APP_ROLE):
             exists = connection.execute(
                 text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
             ).first()
             if not exists:
                 connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PG_ROLES_LOCK})
         connection.execute(text(f'CREATE DATABASE "{name}" OWNER "{PG_OWNER_ROLE}"'))
     owner_url = _as(base_url, user=PG_OWNER_ROLE, database=name)
     upgrade(owner_url)
