@@ -63,6 +63,20 @@ class AgencyCheckOut(BaseModel):
     passes_tried: list[str]
 
 
+class PersonAgencyCheckOut(AgencyCheckOut):
+    """One person of an enquiry: which agencies know them, or why they were not checked.
+
+    People are named by their role and position in the contact ("child 1", "adult 2"),
+    never by name: this is what the hub learns, and what may reach a log.
+    """
+
+    person: str
+    role: str
+    position: int
+    checked: bool
+    not_checked_because: str | None = None
+
+
 class RecordIn(Strict):
     """One record, as an agency's own system or representative sends it."""
 

@@ -34,6 +34,7 @@ from hub.enquiries.schemas import (
     DisclosureKind,
     DisclosureOut,
     DisclosureReadOut,
+    DisclosureSummaryOut,
     ReleaseIn,
 )
 from hub.enquiries.service import contact_of, people_ids
@@ -249,6 +250,30 @@ def disclosure_out(session: Session, keyring: Keyring, disclosure: Disclosure) -
     )
 
 
+def disclosure_summary(
+    session: Session, keyring: Keyring, disclosure: Disclosure
+) -> DisclosureSummaryOut:
+    """The disclosure's basis and caveat, without the content it shares or its reasons."""
+    content: dict[str, Any] = keyring.open_hub_json(
+        session, "disclosures", "sealed_content", disclosure.id, disclosure.sealed_content
+    )
+    caveat = content.get("caveat") or {}
+    return DisclosureSummaryOut(
+        id=disclosure.id,
+        check_request_id=disclosure.check_request_id,
+        agency=disclosure.agency,
+        kind=disclosure.kind,
+        purpose=disclosure.purpose,
+        lawful_basis=disclosure.lawful_basis,
+        lawful_basis_text=content.get("lawful_basis_text"),
+        consent=disclosure.consent,
+        caveat=disclosure.caveat,
+        caveat_text=caveat.get("text"),
+        released_for_onward=disclosure.released_for_onward,
+        disclosed_at=disclosure.disclosed_at,
+    )
+
+
 def record_disclosure_read(
     session: Session,
     principal: Principal,
@@ -288,6 +313,52 @@ def enquiry_disclosures(
     for disclosure in disclosures:
         record_disclosure_read(session, principal, decision, disclosure, contact)
     return [disclosure_out(session, keyring, d) for d in disclosures]
+
+
+def enquiry_disclosure_summaries(
+    session: Session, principal: Principal, enquiry_id: uuid.UUID, *, keyring: Keyring
+) -> list[DisclosureSummaryOut]:
+    """How each agency answered an enquiry, without the content: one list entry, no reads."""
+    resource = Resource(Kind.disclosure)
+    decision = require(principal, Action.list, resource)
+    enquiry = repository.enquiry(session, enquiry_id)
+    if enquiry is None:
+        raise NotFound()
+    disclosures = repository.disclosures_of_enquiry(session, enquiry.id)
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            resource,
+            subject_ids=people_ids(contact_of(session, enquiry)),
+            reason="summaries, no content",
+        ),
+    )
+    return [disclosure_summary(session, keyring, d) for d in disclosures]
+
+
+def read_disclosure(
+    session: Session,
+    principal: Principal,
+    disclosure_id: uuid.UUID,
+    *,
+    keyring: Keyring,
+    enquiry_id: uuid.UUID | None = None,
+) -> DisclosureOut:
+    """One disclosure with its content (of ``enquiry_id``, when given); the read is on the
+    record for its agency."""
+    disclosure = repository.disclosure(session, disclosure_id)
+    owner = disclosure.agency if disclosure is not None else ""
+    decision = require(
+        principal, Action.read, Resource(Kind.disclosure, owner=owner, id=str(disclosure_id))
+    )
+    if disclosure is None or enquiry_id not in (None, disclosure.enquiry_id):
+        raise NotFound()
+    enquiry = repository.enquiry(session, disclosure.enquiry_id)
+    assert enquiry is not None
+    record_disclosure_read(session, principal, decision, disclosure, contact_of(session, enquiry))
+    return disclosure_out(session, keyring, disclosure)
 
 
 def agency_disclosures(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from hub.agencies.schemas import AgencyCheckOut
+from hub.agencies.schemas import PersonAgencyCheckOut
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import CalendarDep, CheckPolicyDep, KeyringDep, LawfulBasesDep, SettingsDep
@@ -63,12 +63,15 @@ def read_enquiry(
 
 @router.post(
     "/enquiries/{enquiry_id}/agency-check",
-    response_model=list[AgencyCheckOut],
+    response_model=list[PersonAgencyCheckOut],
     responses=STANDARD_ERRORS,
 )
 def agency_check(
     enquiry_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
-) -> list[AgencyCheckOut]:
+) -> list[PersonAgencyCheckOut]:
+    """Which agencies know each person, by role and position ("child 1"); a person without
+    enough identifiers to match on is listed as not checked, and the others are still
+    matched."""
     return service.agency_checks(session, principal, enquiry_id, keyring=keyring)
 
 
@@ -149,6 +152,14 @@ def enquiry_disclosures(
     enquiry_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> list[DisclosureOut]:
     return disclosures.enquiry_disclosures(session, principal, enquiry_id, keyring=keyring)
+
+
+@router.get("/disclosures/{disclosure_id}", response_model=DisclosureOut, responses=STANDARD_ERRORS)
+def read_disclosure(
+    disclosure_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
+) -> DisclosureOut:
+    """One disclosure with its content; the read is on the record for the agency."""
+    return disclosures.read_disclosure(session, principal, disclosure_id, keyring=keyring)
 
 
 @router.get(

@@ -168,6 +168,24 @@ class DisclosureOut(BaseModel):
     content: dict[str, Any]
 
 
+class DisclosureSummaryOut(BaseModel):
+    """A disclosure without its content: who answered, how, on what basis, with what
+    caveat. Showing it opens nothing an agency disclosed, so it is no read."""
+
+    id: uuid.UUID
+    check_request_id: uuid.UUID
+    agency: str
+    kind: str
+    purpose: str | None
+    lawful_basis: str | None
+    lawful_basis_text: str | None
+    consent: str | None
+    caveat: str | None
+    caveat_text: str | None
+    released_for_onward: bool
+    disclosed_at: datetime
+
+
 class DisclosureReadOut(BaseModel):
     """A later read of a disclosure, as the contributing agency sees it."""
 

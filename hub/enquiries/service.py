@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub.agencies import service as agencies
-from hub.agencies.schemas import AgencyCheckOut
+from hub.agencies.schemas import PersonAgencyCheckOut
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.contacts import repository as contacts_repository
@@ -27,7 +27,7 @@ from hub.enquiries.models import Enquiry
 from hub.enquiries.schemas import EnquiryIn, EnquiryOut, OutcomeFeedback
 from hub.keys.service import Keyring
 from hub.kit.errors import Conflict, NotFound
-from hub.people.normalise import PersonIdentifiers
+from hub.people.normalise import PersonIdentifiers, matching_keys
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Decision, Resource
 from hub.policy.vocabulary import Action, Kind
@@ -120,6 +120,15 @@ def _load_enquiry(
     return decision, enquiry, contact_of(session, enquiry)
 
 
+def existing_enquiry_of(session: Session, principal: Principal, contact_id: uuid.UUID) -> uuid.UUID:
+    """The enquiry already opened on a contact (asking is reading enquiries)."""
+    require(principal, Action.read, Resource(Kind.enquiry))
+    enquiry = repository.enquiry_for_contact(session, contact_id)
+    if enquiry is None:
+        raise NotFound()
+    return enquiry.id
+
+
 def read_enquiry(session: Session, principal: Principal, enquiry_id: uuid.UUID) -> EnquiryOut:
     decision, enquiry, contact = _load_enquiry(session, principal, enquiry_id, Action.read)
     audit.record(
@@ -142,13 +151,36 @@ def subjects_to_check(session: Session, contact: Contact, keyring: Keyring) -> l
     ]
 
 
+def person_labels(contact: Contact) -> dict[uuid.UUID, tuple[str, int]]:
+    """Each person's role and position in the contact ("child", 1): how pages, logs and
+    answers name a person without their name."""
+    counted: dict[str, int] = {}
+    labels = {}
+    for person in contact.people:
+        counted[person.person_role] = counted.get(person.person_role, 0) + 1
+        labels[person.id] = (person.person_role, counted[person.person_role])
+    return labels
+
+
+NOT_ENOUGH_TO_MATCH = (
+    "not enough identifiers to match on: an NHS number, or a family name and date of birth, "
+    "or names with a date of birth or postcode"
+)
+
+
 def agency_checks(
     session: Session, principal: Principal, enquiry_id: uuid.UUID, *, keyring: Keyring
-) -> list[AgencyCheckOut]:
-    """Which agencies know each person in the enquiry, from blind indexes only."""
+) -> list[PersonAgencyCheckOut]:
+    """Which agencies know each person in the enquiry, from blind indexes only.
+
+    Everyone with enough identifiers is matched; a person without (an adult known only by
+    a first name) is said to be skipped, by role and position, and does not stop the rest.
+    """
     _, _, contact = _load_enquiry(session, principal, enquiry_id, Action.read)
+    labels = person_labels(contact)
     results = []
     for subject in subjects_to_check(session, contact, keyring):
+        role, position = labels[uuid.UUID(subject["person_id"])]
         identifiers = PersonIdentifiers(
             given_name=subject["given_name"],
             family_name=subject["family_name"],
@@ -156,16 +188,27 @@ def agency_checks(
             nhs_number=subject["nhs_number"],
             postcode=subject["postcode"],
         )
-        results.append(
-            agencies.agency_check(
-                session,
-                principal,
-                identifiers,
-                keyring=keyring,
-                subject_ids=[subject["person_id"]],
-                purpose="mash_enquiry",
+        who = {"person": f"{role} {position}", "role": role, "position": position}
+        if not matching_keys(identifiers):
+            results.append(
+                PersonAgencyCheckOut(
+                    **who,
+                    agencies=[],
+                    passes_tried=[],
+                    checked=False,
+                    not_checked_because=NOT_ENOUGH_TO_MATCH,
+                )
             )
+            continue
+        found = agencies.agency_check(
+            session,
+            principal,
+            identifiers,
+            keyring=keyring,
+            subject_ids=[subject["person_id"]],
+            purpose="mash_enquiry",
         )
+        results.append(PersonAgencyCheckOut(**who, **found.model_dump(), checked=True))
     return results
 
 

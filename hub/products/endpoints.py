@@ -11,7 +11,7 @@ from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import CalendarDep, KeyringDep, SettingsDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.products import service
-from hub.products.schemas import AuthorisationIn, ProductIn, ProductOut
+from hub.products.schemas import AuthorisationIn, ProductIn, ProductOut, ProductSummaryOut
 
 router = APIRouter(tags=["products"], route_class=TransactionalRoute)
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["products"], route_class=TransactionalRoute)
 @router.post(
     "/enquiries/{enquiry_id}/products",
     status_code=201,
-    response_model=ProductOut,
+    response_model=ProductSummaryOut,
     responses=STANDARD_ERRORS,
 )
 def compile_product(
@@ -30,7 +30,7 @@ def compile_product(
     settings: SettingsDep,
     session: SessionDep,
     principal: CurrentPrincipal,
-) -> ProductOut:
+) -> ProductSummaryOut:
     return service.compile_product(
         session,
         principal,
@@ -43,10 +43,11 @@ def compile_product(
     )
 
 
-@router.get("/products", response_model=list[ProductOut], responses=STANDARD_ERRORS)
+@router.get("/products", response_model=list[ProductSummaryOut], responses=STANDARD_ERRORS)
 def list_products(
     keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
-) -> list[ProductOut]:
+) -> list[ProductSummaryOut]:
+    """Summaries, no content: read a product by its id (each read is recorded)."""
     return service.list_products(session, principal, keyring=keyring)
 
 
@@ -58,7 +59,9 @@ def read_product(
 
 
 @router.post(
-    "/products/{product_id}/authorisation", response_model=ProductOut, responses=STANDARD_ERRORS
+    "/products/{product_id}/authorisation",
+    response_model=ProductSummaryOut,
+    responses=STANDARD_ERRORS,
 )
 def authorise_product(
     product_id: uuid.UUID,
@@ -66,14 +69,16 @@ def authorise_product(
     keyring: KeyringDep,
     session: SessionDep,
     principal: CurrentPrincipal,
-) -> ProductOut:
+) -> ProductSummaryOut:
     return service.authorise_product(session, principal, product_id, payload, keyring=keyring)
 
 
 @router.post(
-    "/products/{product_id}/dissemination", response_model=ProductOut, responses=STANDARD_ERRORS
+    "/products/{product_id}/dissemination",
+    response_model=ProductSummaryOut,
+    responses=STANDARD_ERRORS,
 )
 def disseminate_product(
     product_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
-) -> ProductOut:
+) -> ProductSummaryOut:
     return service.disseminate_product(session, principal, product_id, keyring=keyring)

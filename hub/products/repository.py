@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -43,3 +44,17 @@ def product_for_enquiry(session: Session, enquiry_id: uuid.UUID) -> InformationP
         .order_by(InformationProduct.compiled_at.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def product_statuses(session: Session, enquiry_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The status of each enquiry's latest product."""
+    statuses: dict[uuid.UUID, str] = {}
+    if not enquiry_ids:
+        return statuses
+    for enquiry_id, status in session.execute(
+        select(InformationProduct.enquiry_id, InformationProduct.status)
+        .where(InformationProduct.enquiry_id.in_(enquiry_ids))
+        .order_by(InformationProduct.compiled_at)
+    ):
+        statuses[enquiry_id] = status
+    return statuses

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session
@@ -20,10 +21,11 @@ from sqlalchemy.orm import Session
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.contacts.models import Contact
+from hub.contacts.service import open_details
 from hub.db import utcnow
 from hub.enquiries import repository as enquiries_repository
-from hub.enquiries.disclosures import disclosure_out, record_disclosure_read
-from hub.enquiries.models import Enquiry
+from hub.enquiries.disclosures import record_disclosure_read
+from hub.enquiries.models import Disclosure, Enquiry
 from hub.enquiries.service import contact_of, people_ids
 from hub.keys.service import Keyring
 from hub.kit.errors import Conflict, NotFound, Unprocessable
@@ -33,7 +35,15 @@ from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.products import repository
 from hub.products.models import InformationProduct
-from hub.products.schemas import AuthorisationIn, ProductIn, ProductOut, ProductOutcome
+from hub.products.schemas import (
+    AuthorisationIn,
+    ProductIn,
+    ProductItem,
+    ProductOut,
+    ProductOutcome,
+    ProductPerson,
+    ProductSummaryOut,
+)
 from hub.screening.rota import ScreeningOutcome, routing_team
 
 log = structlog.get_logger()
@@ -42,10 +52,29 @@ log = structlog.get_logger()
 LIST_LIMIT = 200
 
 
-def _default_team(
-    outcome: ProductOutcome, contact: Contact, calendar: WorkingHours, rota_start: date
+def suggested_team(
+    outcome: ProductOutcome, decided_at: datetime, calendar: WorkingHours, rota_start: date
 ) -> str | None:
-    return routing_team(ScreeningOutcome(str(outcome)), contact.received_at, calendar, rota_start)
+    """The team the rota suggests for this outcome at the time of the decision: the duty
+    team of the week in office hours, the out-of-hours team otherwise, Early Help for early
+    help. When the contact arrived does not matter: a contact that came in overnight and is
+    decided at 10:00 goes to the team on duty at 10:00."""
+    return routing_team(ScreeningOutcome(str(outcome)), decided_at, calendar, rota_start)
+
+
+def _receiving_team(
+    payload: ProductIn, suggested: str | None, known_teams: tuple[str, ...]
+) -> str | None:
+    team = payload.receiving_team or suggested
+    if team is not None and team not in known_teams:
+        raise Unprocessable("Not a receiving team.", code="unknown_team")
+    if team != suggested and not payload.team_reason:
+        raise Unprocessable(
+            "team_reason: say why this team rather than the one the rota suggests"
+            f" ({suggested or 'no team'}).",
+            code="team_reason_required",
+        )
+    return team
 
 
 def _check_items(session: Session, enquiry: Enquiry, ids: list[uuid.UUID]) -> None:
@@ -76,7 +105,7 @@ def compile_product(
     calendar: WorkingHours,
     rota_start: date,
     known_teams: tuple[str, ...],
-) -> ProductOut:
+) -> ProductSummaryOut:
     """Compile the analysis, the disclosures to pass on and the proposed outcome, for a
     manager to authorise."""
     decision = require(principal, Action.create, Resource(Kind.information_product))
@@ -90,11 +119,9 @@ def compile_product(
         raise Conflict("This enquiry already has a product in progress.", code="product_exists")
     contact = contact_of(session, enquiry)
     _check_items(session, enquiry, payload.disclosure_ids)
-    team = payload.receiving_team or _default_team(
-        payload.proposed_outcome, contact, calendar, rota_start
-    )
-    if team is not None and team not in known_teams:
-        raise Unprocessable("Not a receiving team.", code="unknown_team")
+    now = utcnow()
+    suggested = suggested_team(payload.proposed_outcome, now, calendar, rota_start)
+    team = _receiving_team(payload, suggested, known_teams)
     product = InformationProduct(
         id=uuid.uuid4(),
         enquiry_id=enquiry.id,
@@ -104,7 +131,7 @@ def compile_product(
         disclosure_ids=json.dumps([str(i) for i in payload.disclosure_ids]),
         sealed_analysis=b"",
         compiled_by=principal.sub,
-        compiled_at=utcnow(),
+        compiled_at=now,
     )
     product.sealed_analysis = keyring.seal_hub_json(
         session, "information_products", "sealed_analysis", product.id, payload.analysis
@@ -119,10 +146,15 @@ def compile_product(
             Resource(Kind.information_product),
             resource_id=str(product.id),
             subject_ids=people_ids(contact),
-            reason=f"proposed {payload.proposed_outcome} for {team or 'no team'}",
+            reason=f"proposed {payload.proposed_outcome} for {team or 'no team'}"
+            + (
+                f" (the rota suggested {suggested or 'no team'}: {payload.team_reason})"
+                if team != suggested
+                else ""
+            ),
         ),
     )
-    return _product_out(session, keyring, product)
+    return product_summary(session, product)
 
 
 def _product_resource(product: InformationProduct | None, product_id: uuid.UUID) -> Resource:
@@ -136,27 +168,94 @@ def _product_resource(product: InformationProduct | None, product_id: uuid.UUID)
     return Resource(Kind.information_product, owner=owner, id=str(product_id))
 
 
-def _product_out(session: Session, keyring: Keyring, product: InformationProduct) -> ProductOut:
-    ids = [uuid.UUID(i) for i in json.loads(product.disclosure_ids)]
-    items = [
-        disclosure_out(session, keyring, d)
-        for d in enquiries_repository.disclosures_by_id(session, ids)
-    ]
-    return ProductOut(
+def _item_ids(product: InformationProduct) -> list[uuid.UUID]:
+    return [uuid.UUID(i) for i in json.loads(product.disclosure_ids)]
+
+
+def product_summary(session: Session, product: InformationProduct) -> ProductSummaryOut:
+    """The product without its content: no disclosure is opened, so no read is recorded."""
+    enquiry = enquiries_repository.enquiry(session, product.enquiry_id)
+    assert enquiry is not None
+    return ProductSummaryOut(
         id=product.id,
-        enquiry_id=product.enquiry_id,
+        reference=enquiries_repository.contact_reference(session, enquiry.contact_id),
+        urgency=enquiry.rag,
         status=product.status,
         proposed_outcome=product.proposed_outcome,
         receiving_team=product.receiving_team,
-        analysis=keyring.open_hub_json(
-            session,
-            "information_products",
-            "sealed_analysis",
-            product.id,
-            product.sealed_analysis,
-        ),
-        items=items,
+        items=len(_item_ids(product)),
+        compiled_at=product.compiled_at,
+        authorised_at=product.authorised_at,
         disseminated_at=product.disseminated_at,
+    )
+
+
+def product_analysis(session: Session, keyring: Keyring, product: InformationProduct) -> str:
+    """The hub's own analysis (no agency's content)."""
+    analysis: str = keyring.open_hub_json(
+        session, "information_products", "sealed_analysis", product.id, product.sealed_analysis
+    )
+    return analysis
+
+
+def _item(session: Session, keyring: Keyring, disclosure: Disclosure) -> ProductItem:
+    """What the team gets of a disclosure: the content, the basis and the caveat; not the
+    agency's record ids or its proportionality statement to the hub."""
+    content: dict[str, Any] = keyring.open_hub_json(
+        session, "disclosures", "sealed_content", disclosure.id, disclosure.sealed_content
+    )
+    caveat = content.get("caveat") or {}
+    return ProductItem(
+        agency=disclosure.agency,
+        kind=disclosure.kind,
+        disclosed_at=disclosure.disclosed_at,
+        purpose=disclosure.purpose,
+        lawful_basis=disclosure.lawful_basis,
+        lawful_basis_text=content.get("lawful_basis_text"),
+        consent=disclosure.consent,
+        caveat=disclosure.caveat,
+        caveat_text=caveat.get("text"),
+        records=[
+            {k: v for k, v in record.items() if k != "record_id"}
+            for record in content.get("records", [])
+        ],
+        summary=content.get("summary"),
+    )
+
+
+def _household(
+    session: Session, keyring: Keyring, contact: Contact
+) -> tuple[list[ProductPerson], list[ProductPerson]]:
+    details = open_details(session, contact, keyring=keyring)
+    children: list[ProductPerson] = []
+    adults: list[ProductPerson] = []
+    for person, raw in zip(contact.people, details["people"], strict=True):
+        described = ProductPerson.model_validate(
+            {k: raw.get(k) for k in ProductPerson.model_fields}
+        )
+        (children if person.person_role == "child" else adults).append(described)
+    return children, adults
+
+
+def _product_out(
+    session: Session,
+    keyring: Keyring,
+    product: InformationProduct,
+    contact: Contact,
+    disclosures: list[Disclosure],
+) -> ProductOut:
+    summary = product_summary(session, product)
+    children, household = _household(session, keyring, contact)
+    order = {item_id: n for n, item_id in enumerate(_item_ids(product))}
+    return ProductOut(
+        **summary.model_dump(exclude={"items"}),
+        analysis=product_analysis(session, keyring, product),
+        children=children,
+        household=household,
+        items=[
+            _item(session, keyring, d)
+            for d in sorted(disclosures, key=lambda d: order.get(d.id, 0))
+        ],
     )
 
 
@@ -167,7 +266,7 @@ def authorise_product(
     payload: AuthorisationIn,
     *,
     keyring: Keyring,
-) -> ProductOut:
+) -> ProductSummaryOut:
     """A manager authorises the product, or returns it to the social worker with reasons."""
     product = repository.product(session, product_id)
     resource = _product_resource(product, product_id)
@@ -190,12 +289,12 @@ def authorise_product(
         principal,
         allowed_event(decision, resource, reason=f"{payload.decision}: {payload.reason}"),
     )
-    return _product_out(session, keyring, product)
+    return product_summary(session, product)
 
 
 def disseminate_product(
     session: Session, principal: Principal, product_id: uuid.UUID, *, keyring: Keyring
-) -> ProductOut:
+) -> ProductSummaryOut:
     """Send an authorised product to its receiving team; the enquiry closes."""
     product = repository.product(session, product_id)
     resource = _product_resource(product, product_id)
@@ -228,35 +327,45 @@ def disseminate_product(
         ),
     )
     log.info("product.disseminated", product_id=str(product.id), team=product.receiving_team)
-    return _product_out(session, keyring, product)
+    return product_summary(session, product)
 
 
 def read_product(
-    session: Session, principal: Principal, product_id: uuid.UUID, *, keyring: Keyring
+    session: Session,
+    principal: Principal,
+    product_id: uuid.UUID,
+    *,
+    keyring: Keyring,
+    enquiry_id: uuid.UUID | None = None,
 ) -> ProductOut:
+    """The whole product (of ``enquiry_id``, when given). Each disclosure in it is read,
+    and each read is on the record of the agency that disclosed it, whoever reads: the hub
+    or the receiving team."""
     product = repository.product(session, product_id)
     resource = _product_resource(product, product_id)
     decision = require(principal, Action.read, resource)
-    if product is None:
+    if product is None or enquiry_id not in (None, product.enquiry_id):
         raise NotFound()
     enquiry = enquiries_repository.enquiry(session, product.enquiry_id)
     assert enquiry is not None
     contact = contact_of(session, enquiry)
-    out = _product_out(session, keyring, product)
+    disclosures = enquiries_repository.disclosures_by_id(session, _item_ids(product))
+    out = _product_out(session, keyring, product, contact, disclosures)
     audit.record(
         session, principal, allowed_event(decision, resource, subject_ids=people_ids(contact))
     )
-    for disclosure in enquiries_repository.disclosures_by_id(
-        session, [item.id for item in out.items]
-    ):
+    for disclosure in disclosures:
         record_disclosure_read(
             session, principal, decision, disclosure, contact, via=str(product.id)
         )
     return out
 
 
-def list_products(session: Session, principal: Principal, *, keyring: Keyring) -> list[ProductOut]:
-    """Operational teams see what was sent to them; the hub sees every product."""
+def list_products(
+    session: Session, principal: Principal, *, keyring: Keyring
+) -> list[ProductSummaryOut]:
+    """Operational teams see what was sent to them; the hub sees every product. A list
+    shows summaries: the content is read one product at a time, and each read recorded."""
     team = principal.team or None
     decision = require(principal, Action.list, Resource(Kind.information_product, owner=team or ""))
     products = repository.newest_products(session, team=team, limit=LIST_LIMIT)
@@ -265,4 +374,4 @@ def list_products(session: Session, principal: Principal, *, keyring: Keyring) -
         principal,
         allowed_event(decision, Resource(Kind.information_product, owner=principal.team or "")),
     )
-    return [_product_out(session, keyring, p) for p in products]
+    return [product_summary(session, p) for p in products]

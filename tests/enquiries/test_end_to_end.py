@@ -258,6 +258,7 @@ def test_a_case_from_front_door_to_the_team_that_acts(hub: Hub, app: FastAPI) ->
         "proposed_outcome": "strategy_discussion",
         "disclosure_ids": [police_disclosure.json()["id"], health_disclosure.json()["id"]],
         "receiving_team": "duty_b",
+        "team_reason": "Duty B assessed Wren last year and knows the family.",
     }
     blocked = hub.post(f"/api/v1/enquiries/{enquiry_id}/products", hub.social_worker, product_body)
     assert blocked.status_code == 422

@@ -21,7 +21,12 @@ def test_a_returned_product_is_compiled_again_and_the_team_sees_nothing_until_it
     hub: Hub,
 ) -> None:
     enquiry_id = check_request_for(hub, rag="amber", agency="health")["enquiry_id"]
-    body = {"analysis": ANALYSIS, "proposed_outcome": "early_help", "receiving_team": "duty_a"}
+    body = {
+        "analysis": ANALYSIS,
+        "proposed_outcome": "early_help",
+        "receiving_team": "duty_a",
+        "team_reason": "Duty A already holds an open assessment of this family.",
+    }
     first = hub.post(f"/api/v1/enquiries/{enquiry_id}/products", hub.social_worker, body)
     assert first.status_code == 201, first.text
     assert first.json()["status"] == "awaiting_authorisation"
