@@ -7,8 +7,10 @@ Agency scoping starts from :func:`requests_of_agency`, :func:`disclosures_of_age
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Row, Select, case, select
 from sqlalchemy.orm import Session
 
 from hub.contacts.models import Contact
@@ -18,6 +20,7 @@ from hub.enquiries.models import (
     Disclosure,
     Enquiry,
 )
+from hub.screening.models import ContactScreening
 
 
 def enquiry(session: Session, enquiry_id: uuid.UUID) -> Enquiry | None:
@@ -32,6 +35,73 @@ def enquiry_for_contact(session: Session, contact_id: uuid.UUID) -> Enquiry | No
 
 def open_enquiries() -> Select[Enquiry]:
     return select(Enquiry).where(Enquiry.status == "open").order_by(Enquiry.opened_at)
+
+
+def open_enquiries_with_deadlines(
+    session: Session,
+) -> Sequence[Row[uuid.UUID, str, str, datetime, datetime | None]]:
+    """Every open enquiry with its contact's reference and RAG deadline."""
+    return session.execute(
+        select(
+            Enquiry.id,
+            Contact.reference,
+            Enquiry.rag,
+            Enquiry.opened_at,
+            ContactScreening.rag_deadline,
+        )
+        .join(Contact, Contact.id == Enquiry.contact_id)
+        .outerjoin(ContactScreening, ContactScreening.contact_id == Enquiry.contact_id)
+        .where(Enquiry.status == "open")
+        .order_by(ContactScreening.rag_deadline, Enquiry.opened_at)
+    ).all()
+
+
+def awaiting_enquiry(
+    session: Session,
+) -> Sequence[Row[uuid.UUID, str, str | None, datetime | None]]:
+    """Contacts screening sent to a MASH enquiry that has not been opened yet."""
+    return session.execute(
+        select(Contact.id, Contact.reference, ContactScreening.rag, ContactScreening.rag_deadline)
+        .join(ContactScreening, ContactScreening.contact_id == Contact.id)
+        .outerjoin(Enquiry, Enquiry.contact_id == Contact.id)
+        .where(ContactScreening.outcome == "mash_enquiry", Enquiry.id.is_(None))
+        .order_by(ContactScreening.rag_deadline, Contact.received_at)
+    ).all()
+
+
+def rag_deadline_of(session: Session, contact_id: uuid.UUID) -> datetime | None:
+    return session.execute(
+        select(ContactScreening.rag_deadline).where(ContactScreening.contact_id == contact_id)
+    ).scalar_one_or_none()
+
+
+def requests_of_enquiries(
+    session: Session, enquiry_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[CheckRequest]]:
+    found: dict[uuid.UUID, list[CheckRequest]] = {}
+    if not enquiry_ids:
+        return found
+    for request in session.scalars(
+        select(CheckRequest)
+        .where(CheckRequest.enquiry_id.in_(enquiry_ids))
+        .order_by(CheckRequest.agency)
+    ):
+        found.setdefault(request.enquiry_id, []).append(request)
+    return found
+
+
+def disclosure_kinds_of_enquiries(
+    session: Session, enquiry_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """How each agency answered, per enquiry: the kinds only, never the content."""
+    found: dict[uuid.UUID, list[str]] = {}
+    if not enquiry_ids:
+        return found
+    for enquiry_id, kind in session.execute(
+        select(Disclosure.enquiry_id, Disclosure.kind).where(Disclosure.enquiry_id.in_(enquiry_ids))
+    ):
+        found.setdefault(enquiry_id, []).append(kind)
+    return found
 
 
 def contact_reference(session: Session, contact_id: uuid.UUID) -> str:

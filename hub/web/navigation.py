@@ -34,6 +34,7 @@ class Link:
 
 LINKS: list[Link] = [
     Link("Screening board", "/", Action.list, Kind.contact),
+    Link("Enquiries", "/enquiries", Action.list, Kind.enquiry),
 ]
 
 

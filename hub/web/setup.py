@@ -18,6 +18,7 @@ from hub.auth.oidc import IdentityProvider
 from hub.kit.errors import HubError, NotFound
 from hub.settings import Settings
 from hub.web import docs, endpoints
+from hub.web.enquiries import endpoints as enquiries
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.refer import endpoints as refer
 from hub.web.security import FormTokens, content_security_policy, inline_script_hashes
@@ -103,6 +104,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(docs.router)
     app.include_router(endpoints.router)
     app.include_router(refer.router)
+    app.include_router(enquiries.router)
     govuk_assets = settings.web_assets_dir / GOVUK_DIST / "assets"
     app.mount("/assets", StaticFiles(directory=govuk_assets, check_dir=False), name="assets")
     _install_page_errors(app)
