@@ -92,6 +92,7 @@ def opens_the_enquiry(page: Page, reference: str, check_page: CheckPage) -> str:
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Enquiry {reference}")
     expect(page).to_have_title(re.compile(rf"^Enquiry {reference} . MASH Hub"))
     expect(page.get_by_role("cell", name="Wren Castellane")).to_be_visible()
+    expect(page.get_by_role("cell", name="21 June 2015")).to_be_visible()
     expect(page.get_by_text(re.compile(r"(left|Overdue by) .*\(.*due"))).to_be_visible()
     check_page(page, "enquiry workspace: just opened")
     return page.url
@@ -207,7 +208,11 @@ def manager_authorises_and_sends_it(page: Page, reference: str, check_page: Chec
     check_page(page, "enquiry workspace: product authorised")
     # The red case stays on the list until the product is sent.
     page.goto("/enquiries")
-    expect(page.get_by_role("link", name=reference)).to_be_visible()
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=reference))
+    expect(row).to_contain_text("Authorised, not sent yet")
+    expect(row).to_contain_text("2 shared, 0 holding nothing, 0 declined")
+    expect(row.get_by_text("Red", exact=True)).to_be_visible()
+    check_page(page, "enquiries: one open, authorised")
     page.go_back()
     page.get_by_role("button", name=re.compile("^Send to ")).click()
     expect(page.get_by_text("Sent", exact=True)).to_be_visible()

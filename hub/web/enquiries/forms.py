@@ -58,13 +58,11 @@ class ProductForm(BaseModel):
             errors.append(FieldError("proposed_outcome", "Select the outcome you propose"))
         if self.receiving_team and self.receiving_team not in teams:
             errors.append(FieldError("receiving_team", "Select a receiving team from the list"))
-        if self.receiving_team and len(self.team_reason.strip()) < REASON_MIN:
+        # Whether another team needs a reason is the service's rule (it knows the rota);
+        # here only a reason too short to be one.
+        if self.team_reason.strip() and len(self.team_reason.strip()) < REASON_MIN:
             errors.append(
-                FieldError(
-                    "team_reason",
-                    "Say why this team rather than the one the rota suggests "
-                    f"(at least {REASON_MIN} characters)",
-                )
+                FieldError("team_reason", f"The reason must be at least {REASON_MIN} characters")
             )
         if errors:
             return None, errors

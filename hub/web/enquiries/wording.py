@@ -3,7 +3,7 @@ hub's codes in plain words."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.kit.working_time import LONDON
@@ -70,6 +70,14 @@ def local_time(moment: datetime | None, zone: ZoneInfo = LONDON) -> str:
         return ""
     local = moment.astimezone(zone)
     return f"{local:%H:%M} on {local:%A} {local.day} {local:%B %Y}"
+
+
+def date_text(iso: str | None) -> str:
+    """'21 June 2015' from '2015-06-21'; 'Not known' when there is none."""
+    if not iso:
+        return "Not known"
+    day = date.fromisoformat(iso)
+    return f"{day.day} {day:%B %Y}"
 
 
 def duration(length: timedelta) -> str:
