@@ -18,9 +18,9 @@ AGENCY_NAMES = {
 CHECK_STATUS = {
     "pending": ("Waiting", "govuk-tag--blue"),
     "overdue": ("Overdue", "govuk-tag--red"),
-    "disclosed": ("Shared information", "govuk-tag--green"),
+    "disclosed": ("Shared", "govuk-tag--green"),
     "no_information": ("Holds nothing", "govuk-tag--grey"),
-    "declined": ("Decided not to share", "govuk-tag--orange"),
+    "declined": ("Declined", "govuk-tag--orange"),
 }
 ANSWER_KINDS = {
     "records": "Shared records",
