@@ -4,20 +4,16 @@ field, or gives the schema the API takes (the same one, through the same service
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
 from hub.enquiries.schemas import CheckRequestIn
 from hub.products.schemas import AuthorisationIn, ProductIn, ProductOutcome
+from hub.web.refer.forms import FieldError
+
+__all__ = ["CheckRequestForm", "DecisionForm", "FieldError", "ProductForm"]
 
 REASON_MIN = 10
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    field_id: str  # the id of the input the error summary links to
-    message: str
 
 
 class CheckRequestForm(BaseModel):
