@@ -10,7 +10,9 @@ from tests.enquiries.test_end_to_end import CHILD, REASON
 from tests.web.test_sessions import _csrf, sign_in_as
 
 
-def screened_contact(client: TestClient, auth: AuthHeaders, *, outcome: str) -> str:
+def screened_contact(
+    client: TestClient, auth: AuthHeaders, *, outcome: str, rag: str = "red"
+) -> str:
     admin = auth("mash_admin")
     sent = client.post(
         "/api/v1/contacts",
@@ -25,7 +27,7 @@ def screened_contact(client: TestClient, auth: AuthHeaders, *, outcome: str) -> 
     listed = client.get("/api/v1/contacts", headers=admin).json()["items"]
     contact_id = str(next(c["id"] for c in listed if c["reference"] == sent["reference"]))
     sw = auth("mash_social_worker")
-    screening = {"threshold_level": 4, "threshold_reason": REASON, "rag": "red"}
+    screening = {"threshold_level": 4, "threshold_reason": REASON, "rag": rag}
     client.post(f"/api/v1/contacts/{contact_id}/screening", headers=sw, json=screening)
     decided = {"outcome": outcome, "reason": REASON}
     client.post(f"/api/v1/contacts/{contact_id}/outcome", headers=sw, json=decided)

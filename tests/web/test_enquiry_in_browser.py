@@ -31,7 +31,7 @@ def test_a_social_worker_works_an_enquiry_and_a_manager_returns_authorises_and_s
     sign_in(page, SOCIAL_WORKER)
     enquiry_url = opens_the_enquiry(page, reference, check_page)
     runs_the_match(page, check_page)
-    requests_police_and_health_checks(page, check_page)
+    requests_police_health_and_housing_checks(page, check_page)
 
     police = api.disclose(
         "police",
@@ -57,6 +57,10 @@ def test_a_social_worker_works_an_enquiry_and_a_manager_returns_authorises_and_s
             "consent": "not_sought",
             "proportionality": "Health picture needed to judge neglect.",
         },
+    )
+    api.disclose(
+        "housing",
+        {"kind": "decline", "reasons": "An open tenancy investigation would be put at risk."},
     )
     reads_what_police_shared(page, api, enquiry_url, check_page)
     api.post(f"/disclosures/{police}/release", {"reason": REASON}, "agency_rep", agency="police")
@@ -115,7 +119,7 @@ def runs_the_match(page: Page, check_page: CheckPage) -> None:
     check_page(page, "enquiry workspace: agency match")
 
 
-def requests_police_and_health_checks(page: Page, check_page: CheckPage) -> None:
+def requests_police_health_and_housing_checks(page: Page, check_page: CheckPage) -> None:
     page.get_by_role("button", name="Ask for checks").click()
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("Select at least one agency to ask")
@@ -124,6 +128,7 @@ def requests_police_and_health_checks(page: Page, check_page: CheckPage) -> None
     check_page(page, "enquiry workspace: checks form with errors")
     page.get_by_label("Police").check()
     page.get_by_label("Health").check()
+    page.get_by_label("Housing").check()
     page.get_by_label("What do you want them to check?").fill(
         "Any involvement with Wren or the adults at her address?"
     )
@@ -145,6 +150,9 @@ def reads_what_police_shared(page: Page, api: Api, enquiry_url: str, check_page:
     expect(police).to_contain_text("Do not tell the father.")
     expect(police).to_contain_text("Not released for passing on yet")
     expect(page.get_by_text("Child present during argument.")).to_have_count(0)
+    housing = page.locator(".govuk-summary-card").filter(has_text="Housing: decided not to share")
+    expect(housing.get_by_role("link", name="Read their reasons")).to_be_visible()
+    expect(page.get_by_text("tenancy investigation")).to_have_count(0)
     check_page(page, "enquiry workspace: agencies have answered")
     reads_before = _reads(api)
     police.get_by_role("link", name="Read what Police shared").click()
@@ -210,7 +218,7 @@ def manager_authorises_and_sends_it(page: Page, reference: str, check_page: Chec
     page.goto("/enquiries")
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=reference))
     expect(row).to_contain_text("Authorised, not sent yet")
-    expect(row).to_contain_text("2 shared, 0 holding nothing, 0 declined")
+    expect(row).to_contain_text("2 shared, 0 holding nothing, 1 declined")
     expect(row.get_by_text("Red", exact=True)).to_be_visible()
     check_page(page, "enquiries: one open, authorised")
     page.go_back()
