@@ -16,8 +16,9 @@ data without a word. Problems name the line and the column, never the value.
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -191,8 +192,19 @@ def _missing_columns(header: Sequence[str]) -> list[str]:
 
 def check_file(path: Path) -> CheckedFile:
     """Read and check every row of the file; nothing is written."""
+    return check_lines(open_text_lines(path))
+
+
+def check_upload(content: bytes) -> CheckedFile:
+    """Check an uploaded file's bytes (UTF-8, with or without a byte-order mark)."""
+    text = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
+    return check_lines(iter(text))
+
+
+def check_lines(text_lines: Iterator[str]) -> CheckedFile:
+    """Read and check every row of a CSV file's text lines; nothing is written."""
     checked = CheckedFile()
-    header, records = read_csv(open_text_lines(path), missing_columns=_missing_columns)
+    header, records = read_csv(text_lines, missing_columns=_missing_columns)
     unknown = sorted({c for c in header if c not in KNOWN_COLUMNS})
     if unknown:
         # Header names are the police system's, not personal data.

@@ -19,6 +19,7 @@ from hub.kit.errors import HubError, NotFound
 from hub.settings import Settings
 from hub.web import docs, endpoints
 from hub.web.enquiries import endpoints as enquiries
+from hub.web.desk import endpoints as desk
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.refer import endpoints as refer
 from hub.web.security import FormTokens, content_security_policy, inline_script_hashes
@@ -29,9 +30,10 @@ GOVUK_DIST = Path("govuk-frontend") / "dist" / "govuk"
 BUILT_STYLESHEET = HERE / "static" / "build" / "hub.css"
 # Paths that answer JSON whatever happens; everything else is a page and answers HTML.
 API_PREFIXES = ("/api/", "/openapi.json", "/health", "/.well-known/")
-PAGE_ERRORS = {
+PAGE_ERRORS: dict[int | str, tuple[str, str]] = {
     403: ("This form has expired", "Go back, reload the page and try again."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
+    "forbidden": ("You cannot do this", "Your role in the hub does not allow it."),
     429: ("Too many requests", "Wait a minute, then try again."),
 }
 
@@ -105,6 +107,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(endpoints.router)
     app.include_router(refer.router)
     app.include_router(enquiries.router)
+    app.include_router(desk.router)
     govuk_assets = settings.web_assets_dir / GOVUK_DIST / "assets"
     app.mount("/assets", StaticFiles(directory=govuk_assets, check_dir=False), name="assets")
     _install_page_errors(app)
@@ -124,8 +127,10 @@ def _install_page_errors(app: FastAPI) -> None:
     json_http_error: JsonHandler = app.exception_handlers[StarletteHTTPException]  # type: ignore[assignment]
     json_validation: JsonHandler = app.exception_handlers[RequestValidationError]  # type: ignore[assignment]
 
-    def page(request: Request, status: int) -> Response:
-        title, message = PAGE_ERRORS.get(status, ("Sorry, there is a problem", "Try again later."))
+    def page(request: Request, status: int, code: str = "") -> Response:
+        title, message = PAGE_ERRORS.get(code) or PAGE_ERRORS.get(
+            status, ("Sorry, there is a problem", "Try again later.")
+        )
         return render(
             request,
             "error.html",
@@ -140,7 +145,7 @@ def _install_page_errors(app: FastAPI) -> None:
 
     async def hub_error(request: Request, exc: Exception) -> Response:
         if _is_page(request) and isinstance(exc, HubError):
-            return page(request, exc.status)
+            return page(request, exc.status, exc.code)
         return await json_hub_error(request, exc)
 
     async def http_error(request: Request, exc: Exception) -> Response:

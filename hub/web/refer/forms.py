@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
@@ -144,7 +144,7 @@ class ReferralAnswers(BaseModel):
     referrer_phone: str = ""
 
     @classmethod
-    def from_form(cls, form: FormData) -> ReferralAnswers:
+    def from_form(cls, form: FormData) -> Self:
         def text(name: str) -> str:
             value = form.get(name)
             return value.strip()[:LONG] if isinstance(value, str) else ""
