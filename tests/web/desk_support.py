@@ -34,4 +34,13 @@ def api_post(
 def table_rows(page: Page, caption: str) -> list[str]:
     """The text of each body row of the table with this caption, in order."""
     table = page.get_by_role("table", name=caption)
+    expect(table).to_be_visible()
     return [row.inner_text() for row in table.locator("tbody tr").all()]
+
+
+def summary_value(page: Page, key: str) -> str:
+    """What a GOV.UK summary list says against ``key``."""
+    row = page.locator(".govuk-summary-list__row").filter(
+        has=page.locator(".govuk-summary-list__key", has_text=key)
+    )
+    return row.locator(".govuk-summary-list__value").inner_text().strip()

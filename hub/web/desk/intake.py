@@ -188,7 +188,6 @@ def _upload_page(request: Request, errors: dict[str, str] | None = None) -> Resp
             required_columns=importer.REQUIRED_COLUMNS,
             **errors_context(errors or {}),
         ),
-        status_code=422 if errors else 200,
     )
 
 

@@ -99,7 +99,7 @@ def _episode_page(
         or {"where_found": "", "conducted_by": signed_in.display_name, "summary": ""},
         **errors_context(errors or {}),
     )
-    return render(request, "desk/missing_episode.html", context, status_code=422 if errors else 200)
+    return render(request, "desk/missing_episode.html", context)
 
 
 @router.get("/{episode_id}")

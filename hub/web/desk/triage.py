@@ -116,7 +116,6 @@ def _item_page(
             consent_names=CALLER_CONSENT,
             **errors_context(errors or {}),
         ),
-        status_code=422 if errors else 200,
     )
 
 
