@@ -18,7 +18,7 @@ def sign_in_as(page: Page, who: str) -> None:
     """The dev sign-in page's one click, as a newcomer uses it."""
     page.goto("/")
     page.get_by_role("button", name=f"Sign in as {who}").click()
-    expect(page.get_by_text("Signed in as")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def api_post(

@@ -15,7 +15,7 @@ from hub.kit.working_time import WorkingHours, add_working_hours, is_out_of_hour
 from hub.policy.decision_point import require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
-from hub.screening.rota import OUT_OF_HOURS_TEAM, duty_team_on
+from hub.screening.rota import duty_team_on
 from hub.web.dependencies import PagePerson
 from hub.web.desk.pages import london, london_day, shell, to_sign_in
 from hub.web.people import TEAM_NAMES
@@ -89,7 +89,7 @@ def duty_rota(
             until=until,
             weeks=weeks,
             on_duty=weeks[0]["team"],
-            out_of_hours_team=TEAM_NAMES.get(OUT_OF_HOURS_TEAM, OUT_OF_HOURS_TEAM),
+            out_of_hours_team="the out-of-hours team",
             day_start=london(at(calendar.day_start), with_day=False),
             day_end=london(at(calendar.day_end), with_day=False),
             bank_holidays=[
