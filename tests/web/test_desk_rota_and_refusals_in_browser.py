@@ -10,8 +10,17 @@ from sqlalchemy import select
 
 from hub.audit.models import AuditEntry
 from hub.kit.working_time import LONDON, is_out_of_hours
+from hub.triage.models import TriageMeeting
+from tests.conftest import TokenFactory
 from tests.web.conftest import CheckPage, LiveHub
-from tests.web.desk_support import ADMIN, POLICE_REP, SOCIAL_WORKER, sign_in_as, table_rows
+from tests.web.desk_support import (
+    ADMIN,
+    POLICE_REP,
+    SOCIAL_WORKER,
+    api_post,
+    sign_in_as,
+    table_rows,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,3 +99,30 @@ def test_signed_out_the_desk_pages_send_you_to_sign_in(page: Page) -> None:
     for path in ("/intake/contact", "/intake/notifications", "/triage", "/missing", "/rota"):
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_have_text("Sign in as a demo person")
+
+
+def test_a_desk_form_posted_without_the_sessions_token_changes_nothing(
+    page: Page, live_hub: LiveHub, token_for: TokenFactory
+) -> None:
+    """A page on another site cannot start the triage list in a signed-in officer's name."""
+    notification = {
+        "police_reference": "RT/4001/26",
+        "incident_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
+        "address": "2 Birch Close",
+        "postcode": "S60 3AB",
+        "risk_level": "high",
+        "children": [{"given_name": "Nia"}],
+        "circumstances": "Assault in front of the child.",
+    }
+    api_post(page, token_for, "mash_admin", "/da-notifications", {"notifications": [notification]})
+    sign_in_as(page, ADMIN)
+    refused = page.request.post("/triage/meetings", form={"csrf_token": "not-this-session's"})
+    assert refused.status == 403
+    from_elsewhere = page.request.post(
+        "/triage/meetings",
+        form={"csrf_token": "x"},
+        headers={"Origin": "https://elsewhere.example"},
+    )
+    assert from_elsewhere.status == 403
+    with live_hub.database.session() as session:
+        assert session.scalars(select(TriageMeeting)).all() == []

@@ -54,12 +54,17 @@ from hub.web.refer.forms import (
     ChildAnswers,
     FieldError,
 )
-from hub.web.security import FormTokens
+from hub.web.security import FormExpired, FormTokens
 from hub.web.templating import render
 
 router = APIRouter(prefix="/intake", include_in_schema=False)
 
 CONTACT_FORM = "desk-contact"
+PAGE_WAS_OLD = FieldError(
+    "main-content",
+    "This page was open for a long time, so nothing has been recorded. "
+    "Check the answers, then record the contact.",
+)
 _CONTACT = Resource(Kind.contact)
 _NOTIFICATIONS = Resource(Kind.da_notification)
 
@@ -118,8 +123,12 @@ async def contact_taken(
     token = form.get("form_token")
     token = token if isinstance(token, str) else ""
     tokens: FormTokens = request.app.state.form_tokens
-    idempotency_key = tokens.key_of(token, CONTACT_FORM)
     answers = ContactTakenAnswers.from_form(form)
+    try:
+        idempotency_key = tokens.key_of(token, CONTACT_FORM)
+    except FormExpired:
+        # Open for hours: nothing is recorded, and nothing typed is lost.
+        return _contact_page(request, answers, tokens.issue(CONTACT_FORM), [PAGE_WAS_OLD])
     action = form.get("action")
     if action == "add_child" and len(answers.children) < MAX_CHILDREN:
         answers.children.append(ChildAnswers())

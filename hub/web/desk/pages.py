@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from hub.kit.working_time import LONDON
-from hub.web.dependencies import PageRequestPerson
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.security import check_csrf, check_origin
 from hub.web.sessions import SignedIn
@@ -51,10 +50,6 @@ async def checked_form(request: Request, signed_in: SignedIn) -> FormData:
 def form_text(form: FormData, name: str, *, most: int = 20000) -> str:
     value = form.get(name)
     return value.strip()[:most] if isinstance(value, str) else ""
-
-
-def signed_in(person: PageRequestPerson) -> SignedIn | None:
-    return person.signed_in
 
 
 def _clock(local: datetime) -> str:
