@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
 from hub.contacts.models import Contact
@@ -103,3 +103,43 @@ def test_sending_the_same_contact_form_twice_records_one_contact(
     expect(page.locator(".govuk-panel__body strong")).to_have_text(first)
     with live_hub.database.session() as session:
         assert len(session.execute(select(Contact)).scalars().all()) == 1
+
+
+def test_a_call_that_outlasts_the_session_keeps_what_was_typed_until_the_officer_signs_in_again(
+    page: Page, context: BrowserContext, live_hub: LiveHub, check_page: CheckPage
+) -> None:
+    sign_in_as(page, ADMIN)
+    page.goto("/intake/contact")
+    page.get_by_label("Phone call").check()
+    page.get_by_label("Police").check()
+    page.get_by_label("Their name").fill("PC Dunmore")
+    page.get_by_label("Their organisation, if they contacted us for work").fill("South Yorkshire")
+    page.get_by_label("Their phone number").fill("101")
+    page.get_by_label("First name").first.fill("Rory")
+    page.get_by_label("Exploitation: made to do things for others, online or offline").check()
+    page.get_by_label("What is happening").fill("Seen carrying packages for older youths.")
+    page.get_by_label("They know, but they do not agree").check()
+
+    context.clear_cookies()  # the session ends while the officer is still on the phone
+    page.get_by_role("button", name="Record the contact").click()
+    expect(page.get_by_role("alert")).to_contain_text("nothing has been recorded")
+    expect(page.get_by_label("What is happening")).to_have_value(
+        "Seen carrying packages for older youths."
+    )
+    check_page(page, "desk: record a contact, session ended")
+
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Sign in again (opens in new tab)").click()
+    other_tab = opened.value
+    other_tab.get_by_role("button", name=f"Sign in as {ADMIN}").click()
+    expect(other_tab.get_by_role("button", name="Sign out")).to_be_visible()
+    other_tab.close()
+
+    page.get_by_role("button", name="Record the contact").click()
+    expect(page.get_by_role("alert")).to_contain_text("You have signed in again")
+    page.get_by_role("button", name="Record the contact").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contact recorded")
+    with live_hub.database.session() as session:
+        contact = session.scalars(select(Contact)).one()
+        assert contact.submitted_by == "demo-admin"
+        assert contact.consent == "refused"

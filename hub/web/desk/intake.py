@@ -43,7 +43,7 @@ from hub.web.desk.forms import (
     CHANNELS,
     ContactTakenAnswers,
 )
-from hub.web.desk.pages import checked_form, errors_context, shell, to_sign_in
+from hub.web.desk.pages import checked_form, errors_context, form_text, shell, to_sign_in
 from hub.web.refer.forms import (
     ETHNICITIES,
     MAX_ADULTS,
@@ -54,7 +54,7 @@ from hub.web.refer.forms import (
     ChildAnswers,
     FieldError,
 )
-from hub.web.security import FormExpired, FormTokens
+from hub.web.security import FormExpired, FormRefused, FormTokens, check_csrf, check_origin
 from hub.web.templating import render
 
 router = APIRouter(prefix="/intake", include_in_schema=False)
@@ -64,6 +64,14 @@ PAGE_WAS_OLD = FieldError(
     "main-content",
     "This page was open for a long time, so nothing has been recorded. "
     "Check the answers, then record the contact.",
+)
+SESSION_ENDED = FieldError(
+    "sign-in-again",
+    "You were signed out because your session ended, so nothing has been recorded. "
+    "Sign in again in a new tab, then come back here: what you typed is kept on this page.",
+)
+SIGNED_IN_AGAIN = FieldError(
+    "main-content", "You have signed in again. Check the answers, then record the contact."
 )
 _CONTACT = Resource(Kind.contact)
 _NOTIFICATIONS = Resource(Kind.da_notification)
@@ -116,12 +124,15 @@ async def contact_taken(
     keyring: KeyringDep,
     contact_recorded: ContactRecordedDep,
 ) -> Response:
-    """Add a child or a person, or record the contact and show its reference."""
-    if person.signed_in is None:
-        return to_sign_in()
-    form = await checked_form(request, person.signed_in)
-    token = form.get("form_token")
-    token = token if isinstance(token, str) else ""
+    """Add a child or a person, or record the contact and show its reference.
+
+    A long call can outlast the session. The form's own signed token shows the page is
+    ours, so what was typed comes back (it is only what this browser just sent), nothing
+    is recorded, and the officer signs in again in another tab and records it then.
+    """
+    check_origin(request)
+    form = await request.form()
+    token = form_text(form, "form_token", most=500)
     tokens: FormTokens = request.app.state.form_tokens
     answers = ContactTakenAnswers.from_form(form)
     try:
@@ -129,6 +140,13 @@ async def contact_taken(
     except FormExpired:
         # Open for hours: nothing is recorded, and nothing typed is lost.
         return _contact_page(request, answers, tokens.issue(CONTACT_FORM), [PAGE_WAS_OLD])
+    if person.signed_in is None:
+        return _contact_page(request, answers, token, [SESSION_ENDED])
+    try:
+        check_csrf(person.signed_in.csrf_token, form_text(form, "csrf_token", most=200))
+    except FormRefused:
+        # Signed in again since the page was shown: it comes back with this session's token.
+        return _contact_page(request, answers, token, [SIGNED_IN_AGAIN])
     action = form.get("action")
     if action == "add_child" and len(answers.children) < MAX_CHILDREN:
         answers.children.append(ChildAnswers())
