@@ -82,6 +82,7 @@ def test_the_missing_page_shows_overdue_interviews_first_and_records_a_return_an
     # Lea is found.
     page.get_by_role("link", name=still_out).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lea Pryce")
+    expect(page.get_by_text("Care provider: Bryony Halse")).to_be_visible()
     check_page(page, "desk: missing episode, still missing")
     type_moment(page, "When did they come back?", ago(hours=1))
     page.get_by_label("Where were they found, if known?").fill("At a friend's flat in town")

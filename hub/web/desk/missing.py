@@ -16,7 +16,7 @@ from hub.dependencies import KeyringDep
 from hub.kit.errors import Unprocessable
 from hub.kit.working_time import time_left
 from hub.missing import service as missing
-from hub.missing.schemas import EpisodeDetail, EpisodeSummary, EpisodeType
+from hub.missing.schemas import EpisodeDetail, EpisodeSummary, EpisodeType, ReporterKind
 from hub.web.dependencies import PagePerson
 from hub.web.desk.forms import (
     interview_of,
@@ -30,6 +30,13 @@ from hub.web.templating import render
 router = APIRouter(prefix="/missing", include_in_schema=False)
 
 SHOWN = 200
+REPORTER_KINDS = {
+    ReporterKind.police: "Police",
+    ReporterKind.parent_or_carer: "Parent or carer",
+    ReporterKind.care_provider: "Care provider",
+    ReporterKind.school: "School",
+    ReporterKind.other: "Someone else",
+}
 EPISODE_TYPES = {
     EpisodeType.from_home: "From home",
     EpisodeType.from_care: "From care",
@@ -93,6 +100,7 @@ def _episode_page(
         title=f"Missing episode {episode.reference}",
         episode=episode,
         episode_types=EPISODE_TYPES,
+        reporter_kinds=REPORTER_KINDS,
         returned=returned or today_answers(now),
         conducted=conducted or today_answers(now),
         answers=answers
