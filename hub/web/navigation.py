@@ -36,6 +36,7 @@ LINKS: list[Link] = [
     Link("Screening board", "/", Action.list, Kind.contact),
     Link("Enquiries", "/enquiries", Action.list, Kind.enquiry),
     Link("Record a contact", "/intake/contact", Action.create, Kind.contact),
+    Link("Police notifications", "/intake/notifications", Action.create, Kind.da_notification),
     Link("Triage", "/triage", Action.list, Kind.da_notification),
     Link("Missing", "/missing", Action.list, Kind.missing_episode),
     # The rota routes the hub's contacts: for whoever may list them.

@@ -58,6 +58,16 @@ def test_an_admin_officer_uploads_a_file_with_one_bad_row_and_sees_its_line_numb
     expect(page.get_by_role("alert")).to_contain_text("Select the CSV file of police notifications")
     check_page(page, "desk: notifications upload, no file")
 
+    # The wrong file: a spreadsheet saved without the police system's header.
+    page.get_by_label("CSV file of police notifications").set_input_files(
+        files=[{"name": "other.csv", "mimeType": "text/csv", "buffer": b"ref,when\nRT/1,today\n"}]
+    )
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The file cannot be used. The header lacks required columns: police_reference,"
+    )
+    check_page(page, "desk: notifications upload, wrong file")
+
     page.get_by_label("CSV file of police notifications").set_input_files(
         files=[{"name": "overnight.csv", "mimeType": "text/csv", "buffer": overnight_file()}]
     )
