@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hub.audit.models import AuditEntry
 from hub.kit.working_time import LONDON, is_out_of_hours
-from hub.triage.models import TriageMeeting
+from hub.triage.models import DaNotification, TriageMeeting
 from tests.conftest import TokenFactory
 from tests.web.conftest import CheckPage, LiveHub
 from tests.web.desk_support import (
@@ -128,3 +128,26 @@ def test_a_desk_form_posted_without_the_sessions_token_changes_nothing(
     assert from_elsewhere.status == 403
     with live_hub.database.session() as session:
         assert session.scalars(select(TriageMeeting)).all() == []
+
+
+def test_a_police_representative_sends_the_nights_notifications_but_does_not_see_the_list(
+    page: Page, live_hub: LiveHub, check_page: CheckPage
+) -> None:
+    sign_in_as(page, POLICE_REP)
+    page.get_by_role("link", name="Police notifications").click()
+    csv = (
+        "police_reference,incident_at,address,postcode,risk_level,circumstances,"
+        "child1_given_name,child1_family_name\n"
+        f"RT/5001/26,{(datetime.now(UTC) - timedelta(hours=4)).strftime('%Y-%m-%d %H:%M')},"
+        "4 Lime Street,S60 5AB,medium,Shouting heard.,Ola,Pike\n"
+    )
+    page.get_by_label("CSV file of police notifications").set_input_files(
+        files=[{"name": "night.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Police notifications uploaded")
+    expect(page.get_by_role("link", name="Go to the triage list")).to_have_count(0)
+    check_page(page, "desk: notifications uploaded by the police")
+    with live_hub.database.session() as session:
+        received = session.scalars(select(DaNotification)).one()
+        assert received.received_by == "demo-police-rep"

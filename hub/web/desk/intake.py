@@ -28,6 +28,7 @@ from hub.dependencies import KeyringDep
 from hub.keys.service import Keyring
 from hub.kit.csvfile import CsvFileError
 from hub.kit.errors import Conflict
+from hub.policy import decision_point
 from hub.policy.decision_point import require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
@@ -267,5 +268,9 @@ async def notifications_uploaded(
     if checked.rows == 0:
         return _upload_page(request, {"file": "The file has a header but no notifications"})
     result = await run_in_threadpool(_store_upload, session, principal, keyring, checked)
-    context: dict[str, Any] = shell(title="Police notifications uploaded", result=result)
+    context: dict[str, Any] = shell(
+        title="Police notifications uploaded",
+        result=result,
+        may_triage=decision_point.may(principal, Action.list, _NOTIFICATIONS),
+    )
     return render(request, "desk/notifications_uploaded.html", context)
