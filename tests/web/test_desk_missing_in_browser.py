@@ -84,6 +84,11 @@ def test_the_missing_page_shows_overdue_interviews_first_and_records_a_return_an
     expect(page.get_by_role("heading", level=1)).to_have_text("Lea Pryce")
     expect(page.get_by_text("Care provider: Bryony Halse")).to_be_visible()
     check_page(page, "desk: missing episode, still missing")
+    type_moment(page, "When did they come back?", ago(hours=6))  # before she went
+    page.get_by_role("button", name="Record the return").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The time the child came back must be after they went missing"
+    )
     type_moment(page, "When did they come back?", ago(hours=1))
     page.get_by_label("Where were they found, if known?").fill("At a friend's flat in town")
     page.get_by_role("button", name="Record the return").click()

@@ -10,9 +10,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from hub.auth.principal import Principal
 from hub.db import SessionDep, utcnow
 from hub.dependencies import KeyringDep
+from hub.keys.service import Keyring
 from hub.kit.errors import Unprocessable
 from hub.kit.working_time import time_left
 from hub.missing import service as missing
@@ -30,6 +33,7 @@ from hub.web.templating import render
 router = APIRouter(prefix="/missing", include_in_schema=False)
 
 SHOWN = 200
+BACK_BEFORE_MISSING = "The time the child came back must be after they went missing"
 REPORTER_KINDS = {
     ReporterKind.police: "Police",
     ReporterKind.parent_or_carer: "Parent or carer",
@@ -124,6 +128,21 @@ def missing_episode(
     return _episode_page(request, episode)
 
 
+async def _episode_again(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    episode_id: uuid.UUID,
+    keyring: Keyring,
+    **page: Any,
+) -> Response:
+    """The episode's page again, with what was typed and what to put right."""
+    episode = await run_in_threadpool(
+        missing.read_episode, session, principal, episode_id, keyring=keyring
+    )
+    return _episode_page(request, episode, **page)
+
+
 @router.post("/{episode_id}/return")
 async def child_returned(
     request: Request,
@@ -139,25 +158,26 @@ async def child_returned(
     when = moment_answers(form, "returned")
     where_found = form_text(form, "where_found", most=600)
     payload, errors = return_of(when, where_found)
-    if payload is None:
-        episode = await run_in_threadpool(
-            missing.read_episode, session, principal, episode_id, keyring=keyring
-        )
-        answers = {"where_found": where_found, "conducted_by": "", "summary": ""}
-        return _episode_page(request, episode, returned=when, answers=answers, errors=errors)
-    try:
-        await run_in_threadpool(
-            missing.record_return, session, principal, episode_id, payload, keyring=keyring
-        )
-    except Unprocessable:
-        # The only time the service refuses: before the child went missing.
-        episode = await run_in_threadpool(
-            missing.read_episode, session, principal, episode_id, keyring=keyring
-        )
-        answers = {"where_found": where_found, "conducted_by": "", "summary": ""}
-        before = {"returned-day": "The time the child came back must be after they went missing"}
-        return _episode_page(request, episode, returned=when, answers=answers, errors=before)
-    return RedirectResponse(f"/missing/{episode_id}", status_code=303)
+    if payload is not None:
+        try:
+            await run_in_threadpool(
+                missing.record_return, session, principal, episode_id, payload, keyring=keyring
+            )
+            return RedirectResponse(f"/missing/{episode_id}", status_code=303)
+        except Unprocessable:
+            # The only time the service refuses: before the child went missing.
+            errors = {"returned-day": BACK_BEFORE_MISSING}
+    answers = {"where_found": where_found, "conducted_by": "", "summary": ""}
+    return await _episode_again(
+        request,
+        session,
+        principal,
+        episode_id,
+        keyring,
+        returned=when,
+        answers=answers,
+        errors=errors,
+    )
 
 
 @router.post("/{episode_id}/interview")
@@ -179,25 +199,27 @@ async def interview_done(
         "summary": form_text(form, "summary", most=6000),
     }
     payload, errors = interview_of(when, answers["conducted_by"], answers["summary"])
-    if payload is None:
-        episode = await run_in_threadpool(
-            missing.read_episode, session, principal, episode_id, keyring=keyring
-        )
-        return _episode_page(request, episode, conducted=when, answers=answers, errors=errors)
-    try:
-        await run_in_threadpool(
-            missing.record_return_interview,
-            session,
-            principal,
-            episode_id,
-            payload,
-            keyring=keyring,
-        )
-    except Unprocessable:
-        # The only time the service refuses: before the child came back.
-        episode = await run_in_threadpool(
-            missing.read_episode, session, principal, episode_id, keyring=keyring
-        )
-        before = {"conducted-day": "The interview must be after the child came back"}
-        return _episode_page(request, episode, conducted=when, answers=answers, errors=before)
-    return RedirectResponse(f"/missing/{episode_id}", status_code=303)
+    if payload is not None:
+        try:
+            await run_in_threadpool(
+                missing.record_return_interview,
+                session,
+                principal,
+                episode_id,
+                payload,
+                keyring=keyring,
+            )
+            return RedirectResponse(f"/missing/{episode_id}", status_code=303)
+        except Unprocessable:
+            # The only time the service refuses: before the child came back.
+            errors = {"conducted-day": "The interview must be after the child came back"}
+    return await _episode_again(
+        request,
+        session,
+        principal,
+        episode_id,
+        keyring,
+        conducted=when,
+        answers=answers,
+        errors=errors,
+    )
