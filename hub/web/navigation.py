@@ -35,7 +35,9 @@ class Link:
 LINKS: list[Link] = [
     Link("Screening board", "/", Action.list, Kind.contact),
     Link("Enquiries", "/enquiries", Action.list, Kind.enquiry),
-    Link("Record a contact", "/intake/contact", Action.create, Kind.contact),
+    # Recording a phone or email contact is hub work: offered to those who may list contacts
+    # (a referrer or an agency uses the public form, which any of them may send).
+    Link("Record a contact", "/intake/contact", Action.list, Kind.contact),
     Link("Police notifications", "/intake/notifications", Action.create, Kind.da_notification),
     Link("Triage", "/triage", Action.list, Kind.da_notification),
     Link("Missing", "/missing", Action.list, Kind.missing_episode),

@@ -18,8 +18,8 @@ from hub.auth.oidc import IdentityProvider
 from hub.kit.errors import HubError, NotFound
 from hub.settings import Settings
 from hub.web import docs, endpoints
-from hub.web.enquiries import endpoints as enquiries
 from hub.web.desk import endpoints as desk
+from hub.web.enquiries import endpoints as enquiries
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.refer import endpoints as refer
 from hub.web.security import FormTokens, content_security_policy, inline_script_hashes
