@@ -146,6 +146,29 @@ def agency_inbox(
     return out
 
 
+def read_check_request(
+    session: Session, principal: Principal, request_id: uuid.UUID, *, keyring: Keyring
+) -> CheckRequestOut:
+    """One check request, with whom to check while it is open; another agency's is not found."""
+    request = repository.check_request(session, request_id)
+    owner = request.agency if request is not None else ""
+    resource = Resource(Kind.check_request, owner=owner, id=str(request_id))
+    decision = require(principal, Action.read, resource)
+    if request is None:
+        raise NotFound()
+    enquiry = repository.enquiry(session, request.enquiry_id)
+    assert enquiry is not None
+    contact = contact_of(session, enquiry)
+    pending = request.status == "pending"
+    subjects = subjects_to_check(session, contact, keyring) if pending else []
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, resource, subject_ids=people_ids(contact) if pending else []),
+    )
+    return _request_out(session, keyring, request, utcnow(), subjects=subjects)
+
+
 def overdue_checks(
     session: Session, principal: Principal, *, keyring: Keyring
 ) -> list[CheckRequestOut]:

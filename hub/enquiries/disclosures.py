@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -70,9 +71,68 @@ def disclose(
     *,
     keyring: Keyring,
     lawful_bases: Mapping[str, str] = BUILT_IN_BASES,
+    expected_content_hash: str | None = None,
 ) -> DisclosureOut:
     """Answer a check: share chosen records, chosen fields or a summary, say there is
-    nothing held, or record a decision not to share. Each with its reasons."""
+    nothing held, or record a decision not to share. Each with its reasons.
+
+    With ``expected_content_hash`` (the hash of what :func:`preview_disclosure` showed), a
+    disclosure whose content is no longer exactly that (a record changed meanwhile) is
+    refused, so what leaves the agency is what the representative confirmed."""
+    request, decisions = _answerable_request(session, principal, request_id, payload, lawful_bases)
+    enquiry = repository.enquiry(session, request.enquiry_id)
+    assert enquiry is not None
+    contact = contact_of(session, enquiry)
+    content = _disclosed_content(
+        session, principal, request.agency, payload, keyring=keyring, lawful_bases=lawful_bases
+    )
+    if expected_content_hash is not None and _content_hash(content) != expected_content_hash:
+        raise Conflict(
+            "What would be disclosed has changed since it was shown; check it again.",
+            code="disclosure_changed",
+        )
+    disclosure = _new_disclosure(session, principal, request, payload, content, keyring=keyring)
+    session.add(disclosure)
+    request.status = _ANSWERED_STATUS.get(payload.kind, "disclosed")
+    request.answered_at = disclosure.disclosed_at
+    request.answered_by = principal.sub
+    session.flush()
+    _record_answer(session, principal, decisions, request, disclosure, payload, contact)
+    log.info(
+        "disclosure.created",
+        disclosure_id=str(disclosure.id),
+        agency=request.agency,
+        kind=str(payload.kind),
+    )
+    return disclosure_out(session, keyring, disclosure)
+
+
+def preview_disclosure(
+    session: Session,
+    principal: Principal,
+    request_id: uuid.UUID,
+    payload: DisclosureIn,
+    *,
+    keyring: Keyring,
+    lawful_bases: Mapping[str, str] = BUILT_IN_BASES,
+) -> tuple[dict[str, Any], str]:
+    """Exactly what :func:`disclose` would seal for this answer, and its hash; nothing is
+    disclosed. The records read for it are read (and audited) as any record read."""
+    request, _ = _answerable_request(session, principal, request_id, payload, lawful_bases)
+    content = _disclosed_content(
+        session, principal, request.agency, payload, keyring=keyring, lawful_bases=lawful_bases
+    )
+    return content, _content_hash(content)
+
+
+def _answerable_request(
+    session: Session,
+    principal: Principal,
+    request_id: uuid.UUID,
+    payload: DisclosureIn,
+    lawful_bases: Mapping[str, str],
+) -> tuple[CheckRequest, tuple[Decision, Decision]]:
+    """The check request, once the firewall lets this person answer it and it is open."""
     request = repository.check_request(session, request_id)
     owner = request.agency if request is not None else ""
     respond = require(
@@ -82,26 +142,7 @@ def disclose(
         raise NotFound()
     decision = require(principal, Action.create, Resource(Kind.disclosure, owner=request.agency))
     _refuse_unless_answerable(request, payload, lawful_bases)
-    enquiry = repository.enquiry(session, request.enquiry_id)
-    assert enquiry is not None
-    contact = contact_of(session, enquiry)
-    content = _disclosed_content(
-        session, principal, request.agency, payload, keyring=keyring, lawful_bases=lawful_bases
-    )
-    disclosure = _new_disclosure(session, principal, request, payload, content, keyring=keyring)
-    session.add(disclosure)
-    request.status = _ANSWERED_STATUS.get(payload.kind, "disclosed")
-    request.answered_at = disclosure.disclosed_at
-    request.answered_by = principal.sub
-    session.flush()
-    _record_answer(session, principal, (respond, decision), request, disclosure, payload, contact)
-    log.info(
-        "disclosure.created",
-        disclosure_id=str(disclosure.id),
-        agency=request.agency,
-        kind=str(payload.kind),
-    )
-    return disclosure_out(session, keyring, disclosure)
+    return request, (respond, decision)
 
 
 def _refuse_unless_answerable(
@@ -229,10 +270,21 @@ def _record_answer(
     )
 
 
-def disclosure_out(session: Session, keyring: Keyring, disclosure: Disclosure) -> DisclosureOut:
+def _open_content(session: Session, keyring: Keyring, disclosure: Disclosure) -> dict[str, Any]:
     content: dict[str, Any] = keyring.open_hub_json(
         session, "disclosures", "sealed_content", disclosure.id, disclosure.sealed_content
     )
+    return content
+
+
+def disclosure_out(
+    session: Session,
+    keyring: Keyring,
+    disclosure: Disclosure,
+    *,
+    content: dict[str, Any] | None = None,
+) -> DisclosureOut:
+    content = _open_content(session, keyring, disclosure) if content is None else content
     return DisclosureOut(
         id=disclosure.id,
         check_request_id=disclosure.check_request_id,
@@ -244,6 +296,10 @@ def disclosure_out(session: Session, keyring: Keyring, disclosure: Disclosure) -
         consent=disclosure.consent,
         caveat=disclosure.caveat,
         released_for_onward=disclosure.released_for_onward,
+        released_items=[
+            {"record_id": record_id, "fields": fields}
+            for record_id, fields in released_items(disclosure).items()
+        ],
         disclosed_at=disclosure.disclosed_at,
         content_hash=disclosure.content_hash,
         content=content,
@@ -270,8 +326,48 @@ def disclosure_summary(
         caveat=disclosure.caveat,
         caveat_text=caveat.get("text"),
         released_for_onward=disclosure.released_for_onward,
+        released_in_part=not disclosure.released_for_onward and bool(released_items(disclosure)),
         disclosed_at=disclosure.disclosed_at,
     )
+
+
+def released_items(disclosure: Disclosure) -> dict[str, list[str]]:
+    """What has been released of a disclosure released in part: record id -> fields."""
+    if not disclosure.released_items:
+        return {}
+    loaded: dict[str, list[str]] = json.loads(disclosure.released_items)
+    return loaded
+
+
+def may_pass_on(disclosure: Disclosure) -> bool:
+    """Whether any of the disclosure may go into an information product."""
+    return disclosure.released_for_onward or bool(released_items(disclosure))
+
+
+def onward_content(session: Session, keyring: Keyring, disclosure: Disclosure) -> dict[str, Any]:
+    """What of a disclosure may go on: all of it once released, or only the records and
+    fields the agency released. What is kept back is left out, with no trace of it (not
+    even a count)."""
+    content = _open_content(session, keyring, disclosure)
+    if not disclosure.released_for_onward:
+        content = _released_part(content, released_items(disclosure))
+    return content
+
+
+def onward_out(session: Session, keyring: Keyring, disclosure: Disclosure) -> DisclosureOut:
+    """A disclosure as an information product carries it (see :func:`onward_content`)."""
+    content = onward_content(session, keyring, disclosure)
+    return disclosure_out(session, keyring, disclosure, content=content)
+
+
+def _released_part(content: dict[str, Any], released: Mapping[str, list[str]]) -> dict[str, Any]:
+    part = {key: value for key, value in content.items() if key not in ("records", "summary")}
+    part["records"] = [
+        {"record_id": record["record_id"], **{f: record[f] for f in released[record["record_id"]]}}
+        for record in content.get("records", [])
+        if record["record_id"] in released
+    ]
+    return part
 
 
 def record_disclosure_read(
@@ -375,6 +471,8 @@ def agency_disclosures(
                 reader=entry.actor_sub,
                 reader_role=entry.actor_role,
                 action=entry.action,
+                reader_team=entry.actor_team,
+                through_product=_product_in(entry.rule),
             )
             for entry in audit_repository.search_entries(
                 session, kind=str(Kind.disclosure), resource_id=str(disclosure.id), action="read"
@@ -387,6 +485,16 @@ def agency_disclosures(
     return out
 
 
+_IN_PRODUCT = re.compile(r"\(in information product ([0-9a-f-]{36})\)$")
+
+
+def _product_in(rule: str) -> uuid.UUID | None:
+    """The information product a read was made through, as :func:`record_disclosure_read`
+    notes it in the entry's rule."""
+    found = _IN_PRODUCT.search(rule)
+    return uuid.UUID(found.group(1)) if found else None
+
+
 def release_disclosure(
     session: Session,
     principal: Principal,
@@ -395,7 +503,9 @@ def release_disclosure(
     *,
     keyring: Keyring,
 ) -> DisclosureOut:
-    """The originating agency releases a caveated disclosure for onward sharing."""
+    """The originating agency releases a caveated disclosure for onward sharing: all of it,
+    or chosen records (or fields of them), keeping the rest back. Releases add up; once
+    every item is released the disclosure is released whole."""
     disclosure = repository.disclosure(session, disclosure_id)
     owner = disclosure.agency if disclosure is not None else ""
     resource = Resource(Kind.disclosure, owner=owner, id=str(disclosure_id))
@@ -404,9 +514,89 @@ def release_disclosure(
         raise NotFound()
     if disclosure.released_for_onward:
         raise Conflict("This disclosure may already be passed on.", code="already_released")
-    disclosure.released_for_onward = True
+    if disclosure.kind in (DisclosureKind.no_information, DisclosureKind.decline):
+        raise Conflict("Nothing was disclosed, so there is nothing to release.", code="nothing")
+    content = _open_content(session, keyring, disclosure)
+    shared = _items_of(content)
+    released = {k: set(v) for k, v in released_items(disclosure).items()}
+    if payload.items is None:
+        released = {record_id: set(fields) for record_id, fields in shared.items()}
+    else:
+        _add_release(released, payload, shared, kind=disclosure.kind)
+    whole = released == {k: set(v) for k, v in shared.items()}
+    disclosure.released_for_onward = whole
+    disclosure.released_items = (
+        None
+        if whole
+        else json.dumps({k: sorted(v, key=_FIELD_ORDER.index) for k, v in sorted(released.items())})
+    )
     disclosure.released_by = principal.sub
     disclosure.released_at = utcnow()
     session.flush()
-    audit.record(session, principal, allowed_event(decision, resource, reason=payload.reason))
-    return disclosure_out(session, keyring, disclosure)
+    onward = onward_out(session, keyring, disclosure)
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            resource,
+            reason=payload.reason if whole else f"released in part: {payload.reason}",
+            lawful_basis=disclosure.lawful_basis,
+            content_hash=_content_hash(onward.content),
+        ),
+    )
+    log.info("disclosure.released", disclosure_id=str(disclosure.id), whole=whole)
+    return disclosure_out(session, keyring, disclosure, content=content)
+
+
+# The order fields are shown and kept in.
+_FIELD_ORDER = [
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "nhs_number",
+    "postcode",
+    "address_line",
+    "record_type",
+    "occurred_on",
+    "summary",
+    "details",
+]
+
+
+def _items_of(content: dict[str, Any]) -> dict[str, list[str]]:
+    """The items a disclosure shared: each record id with its fields (a summary is one
+    item, released with the whole)."""
+    if "records" not in content:
+        return {}
+    return {
+        record["record_id"]: [f for f in _FIELD_ORDER if f in record]
+        for record in content["records"]
+    }
+
+
+def _add_release(
+    released: dict[str, set[str]],
+    payload: ReleaseIn,
+    shared: Mapping[str, list[str]],
+    *,
+    kind: str,
+) -> None:
+    """Add the chosen items to what is released; refuse items the disclosure does not hold."""
+    if kind not in (DisclosureKind.records, DisclosureKind.fields):
+        raise Unprocessable(
+            "A summary is released whole: leave out items.", code="release_items_not_allowed"
+        )
+    before = sum(len(fields) for fields in released.values())
+    for item in payload.items or ():
+        record_id = str(item.record_id)
+        if record_id not in shared:
+            raise Unprocessable("An item is not a record of this disclosure.", code="unknown_item")
+        fields = set(item.fields) if item.fields is not None else set(shared[record_id])
+        if not fields <= set(shared[record_id]):
+            raise Unprocessable(
+                "A field to release was not disclosed in that record.", code="unknown_item"
+            )
+        released.setdefault(record_id, set()).update(fields)
+    if sum(len(fields) for fields in released.values()) == before:
+        raise Conflict("Those items have already been released.", code="already_released")

@@ -119,6 +119,15 @@ def agency_inbox(
     return checks.agency_inbox(session, principal, agency, keyring=keyring)
 
 
+@router.get("/checks/{request_id}", response_model=CheckRequestOut, responses=STANDARD_ERRORS)
+def read_check_request(
+    request_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
+) -> CheckRequestOut:
+    """One check request: the agency's own (with whom to check while it is open), or any for
+    the hub."""
+    return checks.read_check_request(session, principal, request_id, keyring=keyring)
+
+
 @router.post(
     "/checks/{request_id}/disclosure",
     status_code=201,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, new_id
@@ -61,6 +61,9 @@ class Disclosure(Base):
     released_for_onward: Mapped[bool] = mapped_column(default=False)
     released_by: Mapped[str | None] = mapped_column(String(200))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # JSON {record id: [field, ...]} of the items released so far when only part of a
+    # caveated disclosure may be passed on; ids and field names only, never content.
+    released_items: Mapped[str | None] = mapped_column(Text)
     # JSON of the disclosed content, proportionality reason and caveat text.
     sealed_content: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -125,8 +125,33 @@ class DisclosureIn(Strict):
         return self
 
 
+class ReleaseItem(Strict):
+    """One record of a disclosure to release, with the fields of it (all when omitted)."""
+
+    record_id: uuid.UUID
+    fields: list[str] | None = Field(default=None, max_length=len(DISCLOSABLE_FIELDS))
+
+
 class ReleaseIn(Strict):
     reason: Reason
+    items: list[ReleaseItem] | None = Field(
+        default=None,
+        max_length=50,
+        description="The records (and fields of them) to release; the rest stay kept back. "
+        "Omit to release the whole disclosure.",
+    )
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> Self:
+        if self.items is not None and not self.items:
+            raise ValueError("choose at least one item to release, or omit items to release all")
+        for item in self.items or ():
+            if item.fields is not None and not item.fields:
+                raise ValueError("say which fields of each record to release")
+            unknown = set(item.fields or ()) - DISCLOSABLE_FIELDS
+            if unknown:
+                raise ValueError(f"fields not known: {', '.join(sorted(unknown))}")
+        return self
 
 
 class EnquiryOut(BaseModel):
@@ -163,6 +188,11 @@ class DisclosureOut(BaseModel):
     consent: str | None
     caveat: str | None
     released_for_onward: bool
+    released_items: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Released so far, when only part of a caveated disclosure may be passed "
+        "on: [{record_id, fields}]",
+    )
     disclosed_at: datetime
     content_hash: str
     content: dict[str, Any]
@@ -183,6 +213,8 @@ class DisclosureSummaryOut(BaseModel):
     caveat: str | None
     caveat_text: str | None
     released_for_onward: bool
+    # Some of it released (records or fields), the rest kept back by the agency.
+    released_in_part: bool = False
     disclosed_at: datetime
 
 
@@ -193,6 +225,10 @@ class DisclosureReadOut(BaseModel):
     reader: str
     reader_role: str
     action: str
+    reader_team: str | None = None
+    through_product: uuid.UUID | None = Field(
+        default=None, description="The information product it was read in, if any"
+    )
 
 
 class OutcomeFeedback(BaseModel):

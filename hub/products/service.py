@@ -13,7 +13,6 @@ import hashlib
 import json
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ from hub.contacts.models import Contact
 from hub.contacts.service import open_details
 from hub.db import utcnow
 from hub.enquiries import repository as enquiries_repository
-from hub.enquiries.disclosures import record_disclosure_read
+from hub.enquiries.disclosures import may_pass_on, onward_content, record_disclosure_read
 from hub.enquiries.models import Disclosure, Enquiry
 from hub.enquiries.service import contact_of, people_ids
 from hub.keys.service import Keyring
@@ -87,7 +86,7 @@ def _check_items(session: Session, enquiry: Enquiry, ids: list[uuid.UUID]) -> No
             raise Unprocessable(
                 "Only disclosed information can be passed on.", code="nothing_to_pass_on"
             )
-        if not disclosure.released_for_onward:
+        if not may_pass_on(disclosure):
             raise Unprocessable(
                 f"A {disclosure.agency} disclosure is caveated ({disclosure.caveat}); "
                 f"it can be passed on only once {disclosure.agency} releases it.",
@@ -201,9 +200,8 @@ def product_analysis(session: Session, keyring: Keyring, product: InformationPro
 def _item(session: Session, keyring: Keyring, disclosure: Disclosure) -> ProductItem:
     """What the team gets of a disclosure: the content, the basis and the caveat; not the
     agency's record ids or its proportionality statement to the hub."""
-    content: dict[str, Any] = keyring.open_hub_json(
-        session, "disclosures", "sealed_content", disclosure.id, disclosure.sealed_content
-    )
+    # Only what the agency released goes with a product: what it kept back, never.
+    content = onward_content(session, keyring, disclosure)
     caveat = content.get("caveat") or {}
     return ProductItem(
         agency=disclosure.agency,
