@@ -43,6 +43,8 @@ LINKS: list[Link] = [
     Link("Missing", "/missing", Action.list, Kind.missing_episode),
     # The rota routes the hub's contacts: for whoever may list them.
     Link("Rota", "/rota", Action.list, Kind.contact),
+    Link("Check requests", "/checks", Action.list, Kind.check_request, own_agency=True),
+    Link("Disclosures", "/disclosures", Action.list, Kind.disclosure, own_agency=True),
 ]
 
 
@@ -50,6 +52,10 @@ def navigation_for(principal: Principal, path: str) -> list[dict[str, object]]:
     """GOV.UK service navigation items for this person, the current page marked."""
     items: list[dict[str, object]] = []
     for link in LINKS:
+        # An agency's own pages: someone of no agency has none (the hub's "any" would
+        # otherwise show them the link).
+        if link.own_agency and not principal.agency:
+            continue
         if not decision_point.may(principal, link.action, link.resource(principal)):
             continue
         current = path == link.href if link.href == "/" else path.startswith(link.href)

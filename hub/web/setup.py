@@ -18,6 +18,7 @@ from hub.auth.oidc import IdentityProvider
 from hub.kit.errors import HubError, NotFound
 from hub.settings import Settings
 from hub.web import docs, endpoints
+from hub.web.agency import endpoints as agency
 from hub.web.desk import endpoints as desk
 from hub.web.enquiries import endpoints as enquiries
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
@@ -108,6 +109,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(refer.router)
     app.include_router(enquiries.router)
     app.include_router(desk.router)
+    app.include_router(agency.router)
     govuk_assets = settings.web_assets_dir / GOVUK_DIST / "assets"
     app.mount("/assets", StaticFiles(directory=govuk_assets, check_dir=False), name="assets")
     _install_page_errors(app)

@@ -1,0 +1,167 @@
+"""The agency representative answers the hub's check requests, in Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from hub.enquiries.models import Disclosure
+from tests.conftest import AuthHeaders
+from tests.enquiries.cases import CHILD, add_record, open_case
+from tests.web.agency_support import BrowserApi, send_product_to, sign_in
+from tests.web.conftest import CheckPage, LiveHub
+
+pytestmark = pytest.mark.browser
+
+CALL_OUT = {
+    "source_ref": "NICHE-88121",
+    **CHILD,
+    "record_type": "domestic_incident",
+    "occurred_on": "2026-10-02",
+    "summary": "Attended address; child present during argument.",
+}
+INTELLIGENCE = {
+    "source_ref": "INT-5530",
+    **CHILD,
+    "record_type": "intelligence",
+    "occurred_on": "2026-10-20",
+    "summary": "Source reports the partner keeps a firearm at the address.",
+}
+CALL_OUT_TITLE = "Domestic incident, 2 October 2026"
+INTELLIGENCE_TITLE = "Intelligence, 20 October 2026"
+
+
+@pytest.fixture
+def api(page: Page) -> BrowserApi:
+    return BrowserApi(page.request)
+
+
+def test_police_share_parts_of_two_records_with_a_caveat_then_release_the_call_out_only(
+    page: Page, api: BrowserApi, auth: AuthHeaders, live_hub: LiveHub, check_page: CheckPage
+) -> None:
+    add_record(api, auth, "police", CALL_OUT)
+    add_record(api, auth, "police", INTELLIGENCE)
+    case = open_case(api, auth, ["police", "health"])
+    sign_in(page, "Police representative")
+    police_find_the_request_in_their_inbox(page, check_page)
+    police_choose_parts_of_both_records_with_a_caveat(page, check_page)
+    disclosure_id = police_confirm_exactly_what_leaves(page, live_hub, check_page)
+    police_release_the_call_out_and_keep_the_intelligence(page, check_page)
+    the_team_reads_the_call_out_only_and_police_see_that_read(
+        page, api, auth, case.enquiry_id, disclosure_id, check_page
+    )
+
+
+def police_find_the_request_in_their_inbox(page: Page, check_page: CheckPage) -> None:
+    page.get_by_role("link", name="Check requests").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check requests")
+    # Only police's own request is here, with who to check.
+    expect(page.get_by_role("link", name="Answer")).to_have_count(1)
+    expect(page.get_by_text("Wren Castellane, child")).to_be_visible()
+    expect(page.get_by_text("Born 21 June 2015")).to_be_visible()
+    # Red: due two hours after it was asked, said in words.
+    expect(page.get_by_text(re.compile(r"^Due in (2 hours|1 hour \d+ minutes?)$"))).to_be_visible()
+    # Who to check, and only that: not the worry the contact raised.
+    expect(page.get_by_text("shouting every night")).to_have_count(0)
+    check_page(page, "agency: inbox")
+
+
+def police_choose_parts_of_both_records_with_a_caveat(page: Page, check_page: CheckPage) -> None:
+    page.get_by_role("link", name="Answer the check on Wren Castellane, Ilse Castellane").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Answer a check request")
+    expect(page.get_by_role("heading", name=CALL_OUT_TITLE)).to_be_visible()
+    expect(page.get_by_role("heading", name=INTELLIGENCE_TITLE)).to_be_visible()
+    check_page(page, "agency: check page")
+
+    page.get_by_label("Share chosen parts of records").check()
+    page.get_by_role("button", name="Continue").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Select at least one record to share")
+    expect(summary).to_contain_text("Select the lawful basis for sharing")
+    expect(page.get_by_label("Share chosen parts of records")).to_be_checked()
+    check_page(page, "agency: check page with errors")
+
+    for title in (CALL_OUT_TITLE, INTELLIGENCE_TITLE):
+        page.get_by_label(f"Share this record: {title}").check()
+        parts = page.get_by_role("group", name=f"which parts of {title}")
+        for part in ("Type of record", "Date it happened", "Summary"):
+            parts.get_by_label(part, exact=True).check()
+    page.get_by_label("Purpose of sharing").fill("To judge the risk to Wren tonight")
+    page.get_by_label("DPA 2018 s35 with Sch 8 para 4: law enforcement, safeguarding").check()
+    page.get_by_label("Consent was not sought").check()
+    page.get_by_label("Why sharing this is proportionate").fill(
+        "A recent incident with the child present, and a weapon reported at the address."
+    )
+    page.get_by_label("Police intelligence: not to be passed on until police release it").check()
+    page.get_by_label("What the caveat says (optional)").fill("Source protected.")
+    page.get_by_role("button", name="Continue").click()
+
+
+def police_confirm_exactly_what_leaves(page: Page, live_hub: LiveHub, check_page: CheckPage) -> str:
+    """The confirmation shows exactly what will leave; nothing has left until it is sent.
+    Returns the disclosure's id."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check what you will send to the hub")
+    expect(page.get_by_text("Attended address; child present during argument.")).to_be_visible()
+    expect(page.get_by_text("keeps a firearm at the address")).to_be_visible()
+    expect(page.get_by_text("Source protected.", exact=False)).to_be_visible()
+    # Parts not chosen do not leave: no names or date of birth from the records.
+    expect(page.get_by_text("21 June 2015")).to_have_count(0)
+    with live_hub.database.session() as session:
+        assert session.scalars(select(Disclosure)).all() == []
+    check_page(page, "agency: confirm disclosure")
+
+    page.get_by_role("button", name="Send to the hub").click()
+    expect(page.get_by_text("Your answer has been sent to the hub.")).to_be_visible()
+    expect(page.get_by_text("Kept back: the hub may not pass it on")).to_be_visible()
+    expect(page.get_by_text("Nobody has read it yet.")).to_be_visible()
+    check_page(page, "agency: disclosure sent")
+    with live_hub.database.session() as session:
+        [disclosure] = session.scalars(select(Disclosure)).all()
+        assert (disclosure.kind, disclosure.caveat) == ("fields", "police_intelligence")
+    return page.url.rsplit("/", 1)[1].split("?")[0]
+
+
+def police_release_the_call_out_and_keep_the_intelligence(
+    page: Page, check_page: CheckPage
+) -> None:
+    release = page.get_by_role("group", name="What may now be passed on")
+    for part in ("Type of record", "Date it happened", "Summary"):
+        release.get_by_label(f"{CALL_OUT_TITLE}: {part}").check()
+    page.get_by_label("Why it may now be passed on").fill(
+        "The call-out is known to the family; the intelligence is not."
+    )
+    page.get_by_role("button", name="Release what is chosen").click()
+    expect(page.get_by_text("Released in part; the rest is kept back")).to_be_visible()
+    released = f"{CALL_OUT_TITLE}: Type of record, Date it happened, Summary"
+    expect(page.get_by_text(released)).to_be_visible()
+    # The intelligence can still be released later; the call-out is not offered again.
+    expect(page.get_by_label(f"{INTELLIGENCE_TITLE}: Summary")).to_be_visible()
+    expect(page.get_by_label(f"{CALL_OUT_TITLE}: Summary")).to_have_count(0)
+    check_page(page, "agency: disclosure released in part")
+
+
+def the_team_reads_the_call_out_only_and_police_see_that_read(
+    page: Page,
+    api: BrowserApi,
+    auth: AuthHeaders,
+    enquiry_id: str,
+    disclosure_id: str,
+    check_page: CheckPage,
+) -> None:
+    read = send_product_to(api, auth, enquiry_id, disclosure_id)
+    assert "Attended address" in json.dumps(read)
+    assert "firearm" not in json.dumps(read)
+
+    page.get_by_role("link", name="Disclosures", exact=True).click()
+    expect(page.get_by_role("cell", name="Released in part; the rest is kept back")).to_be_visible()
+    check_page(page, "agency: disclosures list")
+    page.get_by_role("link", name="and who has read it").click()
+    expect(
+        page.get_by_role("cell", name="In the information product sent to Duty and Assessment B")
+    ).to_be_visible()
+    expect(page.get_by_role("cell", name="op-b (operational practitioner)")).to_be_visible()
+    check_page(page, "agency: disclosure with later reads")
