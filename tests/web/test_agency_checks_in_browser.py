@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from hub.enquiries.models import Disclosure
 from tests.conftest import AuthHeaders
 from tests.enquiries.cases import CHILD, add_record, open_case
-from tests.web.agency_support import BrowserApi, send_product_to, sign_in
+from tests.web.agency_support import BrowserApi, arrow_to, send_product_to, sign_in, tab_to
 from tests.web.conftest import CheckPage, LiveHub
 
 pytestmark = pytest.mark.browser
@@ -165,3 +166,138 @@ def the_team_reads_the_call_out_only_and_police_see_that_read(
     ).to_be_visible()
     expect(page.get_by_role("cell", name="op-b (operational practitioner)")).to_be_visible()
     check_page(page, "agency: disclosure with later reads")
+
+
+def test_health_record_a_decision_not_to_share_with_their_reasons(
+    page: Page, api: BrowserApi, auth: AuthHeaders, live_hub: LiveHub, check_page: CheckPage
+) -> None:
+    add_record(
+        api,
+        auth,
+        "health",
+        {
+            "source_ref": "GUM-7",
+            **CHILD,
+            "record_type": "sexual_health",
+            "occurred_on": "2026-09-01",
+            "summary": "Attended clinic.",
+        },
+    )
+    open_case(api, auth, ["health"])
+    sign_in(page, "Health representative")
+    page.get_by_role("link", name="Check requests").click()
+    page.get_by_role("link", name="Answer the check on Wren Castellane, Ilse Castellane").click()
+    page.get_by_label("We hold information but will not share it").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Give your reasons for not sharing, in a sentence or more"
+    )
+    # Why it is shared is not asked of a decision not to share.
+    expect(page.get_by_role("alert")).not_to_contain_text("lawful basis")
+    check_page(page, "agency: decline with errors")
+    page.get_by_label("If you will not share: your reasons").fill(
+        "A confidential clinic attendance; it does not bear on the worry the hub raises."
+    )
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check what you will send to the hub")
+    expect(page.get_by_text("We hold information but will not share it")).to_be_visible()
+    # The record itself does not leave.
+    expect(page.get_by_text("Attended clinic.")).to_have_count(0)
+    check_page(page, "agency: confirm decline")
+    page.get_by_role("button", name="Send to the hub").click()
+    expect(page.get_by_text("Your answer has been sent to the hub.")).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text="Decided not to share")).to_be_visible()
+    expect(page.get_by_text("Nothing was shared")).to_be_visible()
+    # Nothing to release on a decision not to share.
+    expect(page.get_by_role("heading", name="Release it for passing on")).to_have_count(0)
+    check_page(page, "agency: decline sent")
+
+    page.get_by_role("link", name="Check requests").click()
+    expect(page.get_by_text("Nothing is waiting for you.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Answered: decided not to share")).to_be_visible()
+    with live_hub.database.session() as session:
+        [disclosure] = session.scalars(select(Disclosure)).all()
+        assert (disclosure.agency, disclosure.kind) == ("health", "decline")
+
+
+def test_police_see_only_their_own_inbox_and_a_health_request_is_not_found(
+    page: Page, api: BrowserApi, auth: AuthHeaders, check_page: CheckPage
+) -> None:
+    case = open_case(api, auth, ["police", "health"])
+    sign_in(page, "Police representative")
+    page.goto("/checks")
+    expect(page.get_by_role("link", name="Answer")).to_have_count(1)
+    expect(page.get_by_role("link", name="Answer")).to_have_attribute(
+        "href", f"/checks/{case.checks['police']}"
+    )
+    for path in (
+        f"/checks/{case.checks['health']}",
+        f"/checks/{uuid.uuid4()}",
+    ):
+        response = page.goto(path)
+        assert response is not None
+        assert response.status == 404
+        expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    check_page(page, "agency: another agency's check request", status=404)
+    # Nor can police answer it by posting to it.
+    response = page.request.post(
+        f"/checks/{case.checks['health']}/disclose",
+        form={"kind": "no_information", "content_hash": "x"},
+    )
+    assert response.status in (403, 404)
+
+
+def test_hub_staff_have_no_agency_pages(page: Page, check_page: CheckPage) -> None:
+    sign_in(page, "Sam Okafor, MASH social worker")
+    expect(page.get_by_role("link", name="Check requests")).to_have_count(0)
+    for path in ("/checks", "/disclosures", f"/checks/{uuid.uuid4()}"):
+        response = page.goto(path)
+        assert response is not None
+        assert response.status == 404
+    check_page(page, "agency: hub staff on an agency page", status=404)
+
+
+def test_a_representative_answers_a_check_with_the_keyboard_alone(
+    page: Page, api: BrowserApi, auth: AuthHeaders, live_hub: LiveHub, check_page: CheckPage
+) -> None:
+    """Tab, the arrow keys, typing and Enter: no mouse from the inbox to the answer sent."""
+    open_case(api, auth, ["police"])
+    sign_in(page, "Police representative")
+    page.goto("/checks")
+    tab_to(page, "Answer the check on Wren Castellane, Ilse Castellane")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Answer a check request")
+    expect(
+        page.get_by_text("No records in your agency's store match these people.")
+    ).to_be_visible()
+
+    tab_to(page, "Share whole records")
+    arrow_to(page, "Write a summary to share")
+    tab_to(page, "If you write a summary: the summary to share")
+    page.keyboard.type("Two call-outs to the address this year; no arrests.")
+    tab_to(page, "Purpose of sharing")
+    page.keyboard.type("To judge the risk to Wren")
+    tab_to(page, "UK GDPR Art 6(1)(e): public task")
+    arrow_to(page, "DPA 2018 s35 with Sch 8 para 4: law enforcement, safeguarding")
+    tab_to(page, "Consent was given")
+    arrow_to(page, "Consent was not sought")
+    tab_to(page, "Why sharing this is proportionate")
+    page.keyboard.type("The hub needs the police picture to judge risk tonight.")
+    tab_to(page, "No caveat")
+    arrow_to(page, "Not for onward sharing until we release it")
+    tab_to(page, "Continue")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check what you will send to the hub")
+    expect(page.get_by_text("Two call-outs to the address this year; no arrests.")).to_be_visible()
+    check_page(page, "agency: confirm a summary, by keyboard")
+    tab_to(page, "Send to the hub")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Your answer has been sent to the hub.")).to_be_visible()
+    with live_hub.database.session() as session:
+        [disclosure] = session.scalars(select(Disclosure)).all()
+        assert (disclosure.kind, disclosure.lawful_basis, disclosure.caveat) == (
+            "summary",
+            "dpa_2018_s35_sch8_para4",
+            "not_for_onward_sharing",
+        )
