@@ -45,6 +45,7 @@ LINKS: list[Link] = [
     Link("Rota", "/rota", Action.list, Kind.contact),
     Link("Check requests", "/checks", Action.list, Kind.check_request, own_agency=True),
     Link("Disclosures", "/disclosures", Action.list, Kind.disclosure, own_agency=True),
+    Link("Records", "/records", Action.list, Kind.agency_record, own_agency=True),
 ]
 
 

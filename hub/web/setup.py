@@ -59,7 +59,11 @@ def govuk_script(request: Request) -> Response:
 
 @assets.get("/static/{name}")
 def own_static(name: str) -> Response:
-    allowed = {"init.mjs": "text/javascript", "docs.js": "text/javascript"}
+    allowed = {
+        "init.mjs": "text/javascript",
+        "docs.js": "text/javascript",
+        "agency-import.mjs": "text/javascript",
+    }
     if name not in allowed:
         raise NotFound()
     return FileResponse(HERE / "static" / name, media_type=allowed[name])
