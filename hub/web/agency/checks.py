@@ -132,9 +132,10 @@ def _searched(
             not_searched.append(person_name(subject))
             continue
         for record in found.items:
-            passes = ", ".join(wording.PASSES.get(p, p) for p in record.passes)
+            strongest = min(record.passes, key=wording.PASS_ORDER.index, default="")
+            matched = wording.PASSES.get(strongest, strongest)
             candidate = candidates.setdefault(str(record.id), Candidate(record))
-            candidate.found_for.append(f"{person_name(subject)} (matched on {passes})")
+            candidate.found_for.append(f"{person_name(subject)}, on {matched}")
     return CheckView(check, candidates, not_searched)
 
 

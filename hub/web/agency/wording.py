@@ -59,6 +59,15 @@ PASSES: dict[str, str] = {
     "phonetic_yob_district": "names that sound alike, year of birth and postcode district",
     "given_dob_district": "first name, date of birth and postcode district",
 }
+# The most telling match first: the one the page names.
+PASS_ORDER = [
+    "nhs",
+    "given_family_dob",
+    "family_dob",
+    "phonetic_given_family_dob",
+    "given_dob_district",
+    "phonetic_yob_district",
+]
 ROLES: dict[str, str] = {"child": "child", "adult": "adult"}
 
 
