@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from hub.enquiries.models import Disclosure
+from hub.db import utcnow
+from hub.enquiries.models import CheckRequest, Disclosure
 from tests.conftest import AuthHeaders
 from tests.enquiries.cases import CHILD, add_record, open_case
 from tests.web.agency_support import BrowserApi, arrow_to, send_product_to, sign_in, tab_to
@@ -221,7 +223,7 @@ def test_health_record_a_decision_not_to_share_with_their_reasons(
 
 
 def test_police_see_only_their_own_inbox_and_a_health_request_is_not_found(
-    page: Page, api: BrowserApi, auth: AuthHeaders, check_page: CheckPage
+    page: Page, api: BrowserApi, auth: AuthHeaders, live_hub: LiveHub, check_page: CheckPage
 ) -> None:
     case = open_case(api, auth, ["police", "health"])
     sign_in(page, "Police representative")
@@ -239,12 +241,14 @@ def test_police_see_only_their_own_inbox_and_a_health_request_is_not_found(
         assert response.status == 404
         expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
     check_page(page, "agency: another agency's check request", status=404)
-    # Nor can police answer it by posting to it.
-    response = page.request.post(
-        f"/checks/{case.checks['health']}/disclose",
-        form={"kind": "no_information", "content_hash": "x"},
-    )
-    assert response.status in (403, 404)
+    # A form without the session's token is refused, even for police's own request.
+    for path in (f"/checks/{case.checks['health']}", f"/checks/{case.checks['police']}"):
+        response = page.request.post(
+            f"{path}/disclose", form={"kind": "no_information", "content_hash": "x"}
+        )
+        assert response.status == 403
+    with live_hub.database.session() as session:
+        assert session.scalars(select(Disclosure)).all() == []
 
 
 def test_hub_staff_have_no_agency_pages(page: Page, check_page: CheckPage) -> None:
@@ -301,3 +305,30 @@ def test_a_representative_answers_a_check_with_the_keyboard_alone(
             "dpa_2018_s35_sch8_para4",
             "not_for_onward_sharing",
         )
+
+
+def test_the_inbox_puts_what_is_overdue_first_and_says_how_late_it_is(
+    page: Page, api: BrowserApi, auth: AuthHeaders, live_hub: LiveHub, check_page: CheckPage
+) -> None:
+    open_case(api, auth, ["police"])
+    late = open_case(
+        api,
+        auth,
+        ["police"],
+        child={"given_name": "Amos", "family_name": "Quill", "date_of_birth": "2018-01-09"},
+        adults=[],
+        rag="amber",
+    )
+    # Amos's check fell due three hours ago.
+    with live_hub.database.session() as session, session.begin():
+        request = session.get(CheckRequest, uuid.UUID(late.checks["police"]))
+        assert request is not None
+        request.due_at = utcnow() - timedelta(hours=3, minutes=5)
+    sign_in(page, "Police representative")
+    page.goto("/checks")
+    expect(page.get_by_text("1 is past the time they were due.")).to_be_visible()
+    rows = page.get_by_role("table", name="Waiting for your answer (2)").get_by_role("row")
+    expect(rows.nth(1)).to_contain_text("Overdue by 3 hours")
+    expect(rows.nth(1)).to_contain_text("Amos Quill, child")
+    expect(rows.nth(2)).to_contain_text("Wren Castellane, child")
+    check_page(page, "agency: inbox with an overdue request")
