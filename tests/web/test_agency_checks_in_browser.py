@@ -141,6 +141,8 @@ def police_release_the_call_out_and_keep_the_intelligence(
     expect(page.get_by_text("Released in part; the rest is kept back")).to_be_visible()
     released = f"{CALL_OUT_TITLE}: Type of record, Date it happened, Summary"
     expect(page.get_by_text(released)).to_be_visible()
+    expect(page.get_by_role("heading", name=f"{CALL_OUT_TITLE}: released")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"{INTELLIGENCE_TITLE}: kept back")).to_be_visible()
     # The intelligence can still be released later; the call-out is not offered again.
     expect(page.get_by_label(f"{INTELLIGENCE_TITLE}: Summary")).to_be_visible()
     expect(page.get_by_label(f"{CALL_OUT_TITLE}: Summary")).to_have_count(0)

@@ -112,6 +112,24 @@ def _releasable(disclosure: DisclosureOut) -> list[dict[str, Any]]:
     return items
 
 
+def _record_status(disclosure: DisclosureOut) -> dict[str, str]:
+    """Each shared record's state for passing on, when the disclosure is caveated."""
+    if disclosure.caveat not in RESTRICTS_ONWARD_SHARING:
+        return {}
+    released = {i["record_id"]: set(i["fields"]) for i in disclosure.released_items}
+    status = {}
+    for values in disclosure.content.get("records", []):
+        rid = values["record_id"]
+        held = {f for f in wording.FIELDS if f in values}
+        if disclosure.released_for_onward or released.get(rid, set()) >= held:
+            status[rid] = "Released"
+        elif released.get(rid):
+            status[rid] = "Released in part"
+        else:
+            status[rid] = "Kept back"
+    return status
+
+
 def _disclosure_page(
     request: Request,
     disclosure: DisclosureOut,
@@ -138,6 +156,7 @@ def _disclosure_page(
         reads=[read_text(r) for r in reads],
         may_release=may_release,
         releasable=_releasable(disclosure),
+        record_status=_record_status(disclosure),
         chosen=chosen or [],
         reason=reason,
         sent=sent,
