@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from hub.agencies.models import AgencyRecord
@@ -171,3 +171,24 @@ def test_police_review_a_managers_break_glass_opening_of_their_record(
     expect(page.get_by_text("Reviewed", exact=True)).to_be_visible()
     expect(page.get_by_text("Justified, by demo-police-rep")).to_be_visible()
     check_page(page, "agency break-glass: reviewed")
+
+
+def test_without_javascript_the_import_page_is_followed_with_its_refresh_link(
+    browser: Browser, live_hub: LiveHub
+) -> None:
+    context = browser.new_context(base_url=live_hub.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, "Health representative")
+        page.goto("/records")
+        upload(page, HEADER + GOOD_ROWS, skip_invalid=False)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Importing records")
+        for _ in range(200):
+            refresh = page.get_by_role("link", name="Refresh to see how far it has got")
+            if refresh.count() == 0:
+                break
+            refresh.click()
+        expect(page.get_by_text("The import has finished.")).to_be_visible()
+        expect(page.get_by_role("progressbar")).to_have_attribute("value", "7")
+    finally:
+        context.close()
