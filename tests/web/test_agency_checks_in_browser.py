@@ -300,6 +300,14 @@ def test_a_representative_answers_a_check_with_the_keyboard_alone(
     tab_to(page, "Send to the hub")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Your answer has been sent to the hub.")).to_be_visible()
+    expect(page.get_by_text("Kept back: the hub may not pass it on")).to_be_visible()
+
+    # A summary is released whole.
+    page.get_by_label("Why it may now be passed on").fill("The family already know of both.")
+    page.get_by_role("button", name="Release it").click()
+    expect(page.get_by_role("definition").filter(has_text="May be passed on")).to_be_visible()
+    expect(page.get_by_role("heading", name="Release it for passing on")).to_have_count(0)
+    check_page(page, "agency: summary released")
     with live_hub.database.session() as session:
         [disclosure] = session.scalars(select(Disclosure)).all()
         assert (disclosure.kind, disclosure.lawful_basis, disclosure.caveat) == (
@@ -307,6 +315,7 @@ def test_a_representative_answers_a_check_with_the_keyboard_alone(
             "dpa_2018_s35_sch8_para4",
             "not_for_onward_sharing",
         )
+        assert disclosure.released_for_onward
 
 
 def test_the_inbox_puts_what_is_overdue_first_and_says_how_late_it_is(
