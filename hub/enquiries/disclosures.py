@@ -357,7 +357,10 @@ def onward_content(session: Session, keyring: Keyring, disclosure: Disclosure) -
 def onward_out(session: Session, keyring: Keyring, disclosure: Disclosure) -> DisclosureOut:
     """A disclosure as an information product carries it (see :func:`onward_content`)."""
     content = onward_content(session, keyring, disclosure)
-    return disclosure_out(session, keyring, disclosure, content=content)
+    # All that a product carries may be passed on: it says nothing of what was kept back.
+    return disclosure_out(session, keyring, disclosure, content=content).model_copy(
+        update={"released_for_onward": True, "released_items": []}
+    )
 
 
 def _released_part(content: dict[str, Any], released: Mapping[str, list[str]]) -> dict[str, Any]:

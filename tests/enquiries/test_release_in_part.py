@@ -129,6 +129,8 @@ def test_police_release_the_call_out_and_keep_the_intelligence_back(
             "summary": "Attended address; child present during argument.",
         }
     ]
+    # Nor does it say that anything was kept back.
+    assert (item["released_for_onward"], item["released_items"]) == (True, [])
     text = json.dumps(read)
     assert intelligence not in text
     assert "firearm" not in text
