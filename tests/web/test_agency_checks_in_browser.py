@@ -343,3 +343,42 @@ def test_the_inbox_puts_what_is_overdue_first_and_says_how_late_it_is(
     expect(rows.nth(1)).to_contain_text("Amos Quill, child")
     expect(rows.nth(2)).to_contain_text("Wren Castellane, child")
     check_page(page, "agency: inbox with an overdue request")
+
+
+def test_a_record_that_changes_after_the_confirmation_is_shown_again_before_it_is_sent(
+    page: Page, api: BrowserApi, auth: AuthHeaders, live_hub: LiveHub, check_page: CheckPage
+) -> None:
+    add_record(api, auth, "police", CALL_OUT)
+    open_case(api, auth, ["police"])
+    sign_in(page, "Police representative")
+    page.goto("/checks")
+    page.get_by_role("link", name="Answer the check on Wren Castellane, Ilse Castellane").click()
+    page.get_by_label(f"Share this record: {CALL_OUT_TITLE}").check()
+    page.get_by_label("Share whole records").check()
+    page.get_by_label("Purpose of sharing").fill("To judge the risk to Wren tonight")
+    page.get_by_label("DPA 2018 s35 with Sch 8 para 4: law enforcement, safeguarding").check()
+    page.get_by_label("Consent was not sought").check()
+    page.get_by_label("Why sharing this is proportionate").fill("Recent, and the child was there.")
+    page.get_by_label("No caveat").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Attended address; child present during argument.")).to_be_visible()
+
+    # Meanwhile police's own system updates the record.
+    status, body = api.post(
+        "/api/v1/agencies/police/records/import",
+        auth("agency_rep", agency="police"),
+        {"rows": [{**CALL_OUT, "summary": "Attended address; child injured, taken to A&E."}]},
+    )
+    assert (status, body["updated"]) == (200, 1)
+
+    page.get_by_role("button", name="Send to the hub").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "A record changed after you checked this page"
+    )
+    expect(page.get_by_text("Attended address; child injured, taken to A&E.")).to_be_visible()
+    with live_hub.database.session() as session:
+        assert session.scalars(select(Disclosure)).all() == []
+    check_page(page, "agency: confirm again after a record changed")
+    page.get_by_role("button", name="Send to the hub").click()
+    expect(page.get_by_text("Your answer has been sent to the hub.")).to_be_visible()
+    expect(page.get_by_text("Attended address; child injured, taken to A&E.")).to_be_visible()
