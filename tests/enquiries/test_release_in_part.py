@@ -74,6 +74,8 @@ def _send_product(
             "proposed_outcome": "strategy_discussion",
             "disclosure_ids": [disclosure_id],
             "receiving_team": "duty_b",
+            # Whatever the rota suggests at the time of the test, this case goes to Duty B.
+            "team_reason": "Duty B already holds an open assessment of this family.",
         },
     )
     if status != 201:
@@ -121,17 +123,19 @@ def test_police_release_the_call_out_and_keep_the_intelligence_back(
     status, read = _send_product(api, auth, enquiry_id, disclosure_id)
     assert status == 201, read
     [item] = read["items"]
-    assert item["content"]["records"] == [
+    # A product carries the content, never the agency's record ids.
+    assert item["records"] == [
         {
-            "record_id": call_out,
             "record_type": "domestic_incident",
             "occurred_on": "2026-10-02",
             "summary": "Attended address; child present during argument.",
         }
     ]
     # Nor does it say that anything was kept back.
-    assert (item["released_for_onward"], item["released_items"]) == (True, [])
+    assert "released_for_onward" not in item
+    assert "released_items" not in item
     text = json.dumps(read)
+    assert call_out not in text
     assert intelligence not in text
     assert "firearm" not in text
     assert "2026-10-20" not in text
@@ -167,8 +171,8 @@ def test_chosen_fields_of_a_record_are_released_and_the_rest_kept_back(
     assert status == 200, body
     status, read = _send_product(api, auth, enquiry_id, disclosure_id)
     assert status == 201, read
-    assert read["items"][0]["content"]["records"] == [
-        {"record_id": intelligence, "record_type": "intelligence", "occurred_on": "2026-10-20"}
+    assert read["items"][0]["records"] == [
+        {"record_type": "intelligence", "occurred_on": "2026-10-20"}
     ]
     assert "firearm" not in json.dumps(read)
     assert call_out not in json.dumps(read)
@@ -196,7 +200,7 @@ def test_releases_add_up_until_the_whole_disclosure_is_released(
 
 
 def test_releasing_without_items_releases_all_as_before(api: ClientApi, auth: AuthHeaders) -> None:
-    enquiry_id, disclosure_id, _, intelligence = _police_disclose(api, auth)
+    enquiry_id, disclosure_id, _, _ = _police_disclose(api, auth)
     police = auth("agency_rep", sub="pc-1", agency="police")
     path = f"/api/v1/disclosures/{disclosure_id}/release"
     status, body = api.post(path, police, {"reason": REASON})
@@ -204,7 +208,9 @@ def test_releasing_without_items_releases_all_as_before(api: ClientApi, auth: Au
     assert body["released_for_onward"] is True
     status, read = _send_product(api, auth, enquiry_id, disclosure_id)
     assert status == 201
-    assert intelligence in json.dumps(read)
+    # The intelligence goes on with the call-out.
+    assert "firearm" in json.dumps(read)
+    assert len(read["items"][0]["records"]) == 2
     status, again = api.post(path, police, {"reason": REASON})
     assert (status, again["error"]) == (409, "already_released")
 

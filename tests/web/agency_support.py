@@ -44,6 +44,8 @@ def send_product_to(api: BrowserApi, auth: AuthHeaders, enquiry_id: str, disclos
             "proposed_outcome": "strategy_discussion",
             "disclosure_ids": [disclosure_id],
             "receiving_team": "duty_b",
+            # Whatever the rota suggests at the time of the test, this case goes to Duty B.
+            "team_reason": "Duty B already holds an open assessment of this family.",
         },
     )
     assert status == 201, product
