@@ -172,6 +172,12 @@ class PersonOut(BaseModel):
     nhs_number: str | None
     address: str | None
     postcode: str | None
+    # What else the referrer said of them; None where they did not say.
+    age_years: int | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    school: str | None = None
+    relationship: str | None = None
 
 
 class ContactSummary(BaseModel):

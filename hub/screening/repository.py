@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from hub.contacts.models import Contact, ContactPerson
 from hub.enquiries.models import Enquiry
 from hub.people import repository as people
 from hub.people.service import CONTACT_ADDRESS_STORE, CONTACT_STORE
-from hub.screening.models import ContactScreening
+from hub.screening.models import ContactScreening, RagChange
 
 # The passes that count a contact as being about the same child.
 REPEAT_CONTACT_PASSES = ("nhs", "family_dob", "given_family_dob")
@@ -91,3 +91,53 @@ def children_at_address(
             )
         ).scalars()
     )
+
+
+def open_contacts_with_people(session: Session, ids: Sequence[uuid.UUID]) -> list[Contact]:
+    """These contacts, with their people loaded, if screening has not ended for them."""
+    if not ids:
+        return []
+    return list(
+        session.execute(
+            select(Contact)
+            .join(ContactScreening, ContactScreening.contact_id == Contact.id)
+            .where(Contact.id.in_(ids), ContactScreening.outcome.is_(None))
+            .options(selectinload(Contact.people))
+        ).scalars()
+    )
+
+
+def screenings_of(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ContactScreening]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ContactScreening).where(ContactScreening.contact_id.in_(ids))
+    ).scalars()
+    return {row.contact_id: row for row in rows}
+
+
+def contacts_changed_since(session: Session, since: datetime, now: datetime) -> set[uuid.UUID]:
+    """Contacts received, rated, re-rated, authorised, decided or past their deadline since
+    ``since``: what a board last drawn at ``since`` needs to draw again (or take away)."""
+    changed = set(
+        session.execute(
+            select(ContactScreening.contact_id)
+            .join(Contact, Contact.id == ContactScreening.contact_id)
+            .where(
+                or_(
+                    Contact.received_at > since,
+                    ContactScreening.screened_at > since,
+                    ContactScreening.decided_at > since,
+                    ContactScreening.consent_override_at > since,
+                    and_(
+                        ContactScreening.rag_deadline > since,
+                        ContactScreening.rag_deadline <= now,
+                    ),
+                )
+            )
+        ).scalars()
+    )
+    changed.update(
+        session.execute(select(RagChange.contact_id).where(RagChange.changed_at > since)).scalars()
+    )
+    return changed

@@ -16,12 +16,13 @@ from fastapi.responses import RedirectResponse, Response
 from hub.auth.claims import ClaimsMapping, ClaimsRefused, Refusal
 from hub.auth.oidc import IdentityProvider, SignInFailed
 from hub.db import SessionDep, utcnow
+from hub.dependencies import KeyringDep
 from hub.kit.errors import NotFound
 from hub.policy import decision_point
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
-from hub.screening import service as screening
 from hub.web import sessions
+from hub.web.board import endpoints as board
 from hub.web.dependencies import (
     SIGN_IN_COOKIE,
     PagePerson,
@@ -48,18 +49,15 @@ def _shell(**context: object) -> dict[str, object]:
 
 
 @router.get("/")
-def home(request: Request, session: SessionDep, person: PagePerson) -> Response:
+def home(
+    request: Request, session: SessionDep, person: PagePerson, keyring: KeyringDep
+) -> Response:
     if person.signed_in is None:
         return _sign_in_page(request, expired=person.expired)
     principal = person.signed_in.principal
     # Whoever may list contacts (the firewall says: hub staff) starts on the board.
     if decision_point.may(principal, Action.list, Resource(Kind.contact)):
-        queue = screening.screening_queue(session, principal)
-        return render(
-            request,
-            "home/board.html",
-            _shell(title="Screening board", queue=queue, now=utcnow()),
-        )
+        return board.board_page(request, session, keyring)
     return render(request, "home/welcome.html", _shell(title="Your MASH hub home"))
 
 

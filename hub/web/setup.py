@@ -19,6 +19,8 @@ from hub.kit.errors import HubError, NotFound
 from hub.settings import Settings
 from hub.web import docs, endpoints
 from hub.web.agency import endpoints as agency
+from hub.web.board import contact
+from hub.web.board import endpoints as board
 from hub.web.desk import endpoints as desk
 from hub.web.enquiries import endpoints as enquiries
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
@@ -63,6 +65,7 @@ def own_static(name: str) -> Response:
         "init.mjs": "text/javascript",
         "docs.js": "text/javascript",
         "agency-import.mjs": "text/javascript",
+        "board.mjs": "text/javascript",
     }
     if name not in allowed:
         raise NotFound()
@@ -114,6 +117,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(enquiries.router)
     app.include_router(desk.router)
     app.include_router(agency.router)
+    app.include_router(board.router)
+    app.include_router(contact.router)
     govuk_assets = settings.web_assets_dir / GOVUK_DIST / "assets"
     app.mount("/assets", StaticFiles(directory=govuk_assets, check_dir=False), name="assets")
     _install_page_errors(app)
