@@ -3,6 +3,7 @@ through the dev sign-in page, and the audit entries a page wrote."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -11,10 +12,21 @@ from sqlalchemy import select
 
 from hub.audit.models import AuditEntry
 from hub.contacts.models import Contact
+from hub.kit.working_time import LONDON
 from tests.web.conftest import LiveHub
 
 SOCIAL_WORKER = "Sam Okafor, MASH social worker"
 MANAGER = "Priya Shah, MASH manager"
+
+
+def born_years_ago(years: int) -> str:
+    """A date of birth ``years`` ago, on the first of this month (a birthday already had)."""
+    today = datetime.now(UTC).astimezone(LONDON).date()
+    return today.replace(year=today.year - years, day=1).isoformat()
+
+
+def child(given: str, family: str, years: int) -> dict[str, str]:
+    return {"given_name": given, "family_name": family, "date_of_birth": born_years_ago(years)}
 
 
 def send_contact(

@@ -4,28 +4,24 @@ and authorises going ahead without consent; others see neither the board nor the
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from hub.kit.working_time import LONDON
 from tests.conftest import TokenFactory
-from tests.web.board_support import MANAGER, SOCIAL_WORKER, entries_by, rate, send_contact, sign_in
+from tests.web.board_support import (
+    MANAGER,
+    SOCIAL_WORKER,
+    child,
+    entries_by,
+    rate,
+    send_contact,
+    sign_in,
+)
 from tests.web.conftest import CheckPage, LiveHub
 
 pytestmark = pytest.mark.browser
 AUTHORISE = "Authorise going ahead without consent"
-
-
-def born_years_ago(years: int) -> str:
-    """A date of birth ``years`` ago, on the first of this month (a birthday already had)."""
-    today = datetime.now(UTC).astimezone(LONDON).date()
-    return today.replace(year=today.year - years, day=1).isoformat()
-
-
-def child(given: str, family: str, years: int) -> dict[str, str]:
-    return {"given_name": given, "family_name": family, "date_of_birth": born_years_ago(years)}
 
 
 def tab_to(page: Page, matches: str, *, attribute: str = "text", presses: int = 80) -> None:
@@ -47,9 +43,7 @@ def test_a_social_worker_screens_a_contact_from_the_board_by_keyboard(
 ) -> None:
     ava = send_contact(
         live_hub,
-        children=[
-            {"given_name": "Ava", "family_name": "Brown", "date_of_birth": born_years_ago(7)}
-        ],
+        children=[child("Ava", "Brown", 7)],
         worries=["neglect", "emotional_abuse"],
     )
     leo = send_contact(
@@ -162,9 +156,7 @@ def test_a_manager_re_rates_and_authorises_going_ahead_without_consent(
 ) -> None:
     mia = send_contact(
         live_hub,
-        children=[
-            {"given_name": "Mia", "family_name": "Stone", "date_of_birth": born_years_ago(4)}
-        ],
+        children=[child("Mia", "Stone", 4)],
         worries=["physical_abuse"],
         consent={"status": "refused", "reason": "Mum said no."},
     )
