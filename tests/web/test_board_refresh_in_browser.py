@@ -115,6 +115,7 @@ def test_the_board_filters_and_keeps_itself_up_to_date_with_one_audit_entry_a_re
 
 def filters_the_board(page: Page, check_page: CheckPage) -> None:
     """Only the red ones; then a flag nobody has: an empty board that says why; then all."""
+    page.get_by_text("Filter the board").click()
     page.get_by_role("checkbox", name="Red", exact=True).check()
     page.get_by_role("button", name="Show contacts").click()
     assert re.fullmatch(r".*/\?rag=red&whose=all", page.url), page.url

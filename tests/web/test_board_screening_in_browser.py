@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -78,6 +79,23 @@ def test_a_social_worker_screens_a_contact_from_the_board_by_keyboard(
     screens_ava_by_keyboard(page, ava, check_page)
     decides_on_an_enquiry(page, ava, check_page)
 
+    # Once a colleague has opened the enquiry, the page leads to it instead.
+    opened = httpx.post(
+        f"{live_hub.url}/api/v1/enquiries",
+        json={"contact_id": ava["id"]},
+        headers={"Authorization": f"Bearer {token_for('mash_social_worker', sub='sw-colleague')}"},
+    )
+    assert opened.status_code == 201, opened.text
+    page.reload()
+    expect(page.get_by_role("link", name="Go to the MASH enquiry")).to_have_attribute(
+        "href", f"/enquiries/{opened.json()['id']}"
+    )
+    expect(page.get_by_role("button", name="Open a MASH enquiry")).to_have_count(0)
+    record = page.locator("#record + ol")
+    expect(record).to_contain_text("Outcome decided: MASH enquiry")
+    expect(record).to_contain_text("MASH enquiry opened")
+    expect(record).not_to_contain_text("agencies' picture")
+
     page.get_by_role("link", name="Back to the screening board").click()
     expect(page.get_by_role("link", name="Ava Brown, 7 years old")).to_have_count(0)
     entries = entries_by(live_hub, "demo-sw")
@@ -89,6 +107,7 @@ def test_a_social_worker_screens_a_contact_from_the_board_by_keyboard(
         "read",
         "screen",  # the outcome is a screening decision
         "read",
+        "read",  # with the enquiry opened
     ]
 
 
@@ -133,7 +152,7 @@ def screens_ava_by_keyboard(page: Page, ava: dict[str, str], check_page: CheckPa
     expect(rating.first).to_contain_text("Red")
     expect(page.get_by_role("heading", name="Manager's decisions")).to_have_count(0)
     record = page.locator("#record + ol")
-    expect(record).to_contain_text("Screened")
+    expect(record).to_contain_text("Screened: threshold level 4, rated Red")
     expect(record).to_contain_text("MASH social worker (demo-sw)")
     expect(record).not_to_contain_text("Hungry at school")
     check_page(page, "contact page: rated")
@@ -190,7 +209,8 @@ def test_a_manager_re_rates_and_authorises_going_ahead_without_consent(
         0
     )
     record = page.locator("#record + ol")
-    expect(record).to_contain_text("Rating changed")
+    expect(record).to_contain_text("Rating changed from Amber to Red")
+    expect(record).not_to_contain_text("bruise")
     expect(record).to_contain_text("Going ahead without consent authorised")
     expect(record).to_contain_text("MASH manager (demo-manager)")
     expect(record).not_to_contain_text("greater risk")

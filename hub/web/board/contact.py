@@ -9,6 +9,7 @@ decision point says may take them. A contact the person may not read is the 404 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from hub.policy.vocabulary import Action, Kind
 from hub.screening import service as screening
 from hub.screening.schemas import ConsentOverrideIn, OutcomeIn, RerateIn, ScreeningIn
 from hub.web.board.forms import FieldError, Typed, first_field, read_form
-from hub.web.board.present import PRESENT
+from hub.web.board.present import OUTCOME_NAMES, PRESENT, RAG_NAMES
 from hub.web.dependencies import PagePerson
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.refer.forms import CONSENT, ETHNICITIES, PROFESSIONAL_SOURCES, PUBLIC_SOURCES, SEXES
@@ -85,13 +86,33 @@ def contact_history(
         )
     history = []
     for entry in sorted(entries, key=lambda e: e.id):
-        what = HISTORY_ACTIONS.get((entry.resource_kind, entry.action))
+        what = _what_happened(entry.resource_kind, entry.action, entry.reason or "")
         if what is None:
             continue
         history.append(
             HistoryEntry(entry.recorded_at, what, _who(entry.actor_sub, entry.actor_role))
         )
     return history
+
+
+# The screening service's entries begin with what was decided, in codes; a manager's free
+# text follows a colon and is never shown here.
+_RATED = re.compile(r"^threshold (?P<level>[1-4]), rated (?P<rag>red|amber|green)$")
+_DECIDED = re.compile(r"^outcome (?P<outcome>[a-z_]+)$")
+_RERATED = re.compile(r"^rating (?P<old>red|amber|green) -> (?P<new>red|amber|green):")
+
+
+def _what_happened(kind: str, action: str, reason: str) -> str | None:
+    """What an entry records, in words, from its action and the codes at the start of it."""
+    if (kind, action) == ("contact", "screen"):
+        if rated := _RATED.match(reason):
+            rag = RAG_NAMES[rated["rag"]]
+            return f"Screened: threshold level {rated['level']}, rated {rag}"
+        if decided := _DECIDED.match(reason):
+            return f"Outcome decided: {OUTCOME_NAMES.get(decided['outcome'], 'recorded')}"
+    if (kind, action) == ("contact", "rerate") and (rerated := _RERATED.match(reason)):
+        return f"Rating changed from {RAG_NAMES[rerated['old']]} to {RAG_NAMES[rerated['new']]}"
+    return HISTORY_ACTIONS.get((kind, action))
 
 
 def _who(sub: str, role: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from hub.kit.working_time import LONDON
@@ -81,6 +81,19 @@ def local_time(moment: datetime | None) -> str:
     if clock == "12pm":
         clock = "midday"
     return f"{here.day} {here.strftime('%B %Y')} at {clock}"
+
+
+def short_time(moment: datetime) -> str:
+    """'30 Nov, 2:05pm': for a card, where space is short."""
+    here = moment.astimezone(LONDON)
+    return f"{here.day} {here.strftime('%b')}, {local_clock(moment)}"
+
+
+def age_on(born: date, now: datetime) -> str:
+    """'7 years old' on today's date in London."""
+    today = now.astimezone(LONDON).date()
+    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return _plural(max(years, 0), "year") + " old"
 
 
 def local_date(moment: datetime) -> str:
@@ -175,6 +188,9 @@ PRESENT = {
     "whose_names": WHOSE_NAMES,
     "local_time": local_time,
     "local_date": local_date,
+    "short_time": short_time,
+    "age_on": age_on,
+    "duration": duration,
     "local_clock": local_clock,
     "clock_text": clock_text,
     "children_text": children_text,
