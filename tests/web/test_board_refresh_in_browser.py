@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -37,12 +38,13 @@ def board_reads(live_hub: LiveHub) -> list[str]:
     ]
 
 
-def received_out_of_hours(live_hub: LiveHub, contact_id: str) -> None:
+def screening_is(live_hub: LiveHub, contact_id: str, **values: object) -> None:
+    """Set how a contact's screening stands, as time or the out-of-hours rota left it."""
     with live_hub.database.session() as session:
         session.execute(
             update(ContactScreening)
             .where(ContactScreening.contact_id == uuid.UUID(contact_id))
-            .values(out_of_hours=True)
+            .values(**values)
         )
         session.commit()
 
@@ -58,10 +60,12 @@ def test_the_board_filters_and_keeps_itself_up_to_date_with_one_audit_entry_a_re
     first = send_contact(live_hub, children=[AVA], worries=["neglect"])
     rate(live_hub, colleague, first["id"], "red")
     second = send_contact(live_hub, children=[AVA], worries=["neglect"], channel="email")
-    received_out_of_hours(live_hub, second["id"])
+    screening_is(live_hub, second["id"], out_of_hours=True)
     leo = send_contact(live_hub, children=[{"given_name": "Leo"}], worries=["missing"])
     rate(live_hub, colleague, leo["id"], "green")
-    received_out_of_hours(live_hub, leo["id"])  # rated already: out of hours no longer matters
+    screening_is(live_hub, leo["id"], out_of_hours=True)  # rated: out of hours no longer matters
+    # Ava's first contact should have been screened by now.
+    screening_is(live_hub, first["id"], rag_deadline=datetime.now(UTC) - timedelta(minutes=75))
 
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "/board/changes" in r.url else None)
@@ -70,6 +74,10 @@ def test_the_board_filters_and_keeps_itself_up_to_date_with_one_audit_entry_a_re
     red = page.get_by_role("region", name=re.compile("^Red"))
     unrated = page.get_by_role("region", name=re.compile("^Not rated yet"))
     expect(red.get_by_role("link")).to_have_text(["Ava Brown, 7 years old"])
+    expect(red.get_by_role("listitem").first).to_contain_text(
+        re.compile(r"Red\s+Overdue\s+Overdue by 1 hour \d+ minutes")
+    )
+    expect(page.get_by_text("1 is past its deadline.")).to_be_visible()
     expect(unrated.get_by_role("listitem")).to_contain_text("Received out of hours")
     green = page.get_by_role("region", name=re.compile("^Green"))
     expect(green.get_by_role("listitem")).not_to_contain_text("out of hours")
