@@ -273,3 +273,24 @@ def test_an_agency_representative_gets_no_board_and_no_contact(
         ("read", "contact"),
         ("list", "contact"),
     }
+
+
+def test_a_contact_a_colleague_rated_meanwhile_is_not_rated_twice(
+    page: Page, live_hub: LiveHub, check_page: CheckPage, token_for: TokenFactory
+) -> None:
+    ruby = send_contact(live_hub, children=[child("Ruby", "Hale", 10)], worries=["missing"])
+    sign_in(page, SOCIAL_WORKER)
+    page.get_by_role("link", name="Ruby Hale, 10 years old").click()
+    page.get_by_label("Level 2: early help").check()
+    page.get_by_label("Green").check()
+    page.get_by_label("Why this threshold and rating").fill("Back home; school will keep an eye.")
+    rate(live_hub, token_for("mash_social_worker", sub="sw-colleague"), ruby["id"], "amber")
+    page.get_by_role("button", name="Save the rating").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("This contact already has a rating")
+    rating = page.locator(".govuk-summary-list__row").filter(has_text="Rating").first
+    expect(rating).to_contain_text("Amber")
+    expect(page.get_by_role("button", name="Save the rating")).to_have_count(0)
+    check_page(page, "contact page: rated by a colleague meanwhile")
+    screened = [e for e in entries_by(live_hub, "demo-sw") if e.action == "screen"]
+    assert screened == []

@@ -219,7 +219,10 @@ def _decided(
     try:
         decide()
     except (Conflict, Unprocessable) as refused:
-        typed.errors = [FieldError(first_field(typed.form), refused.detail)]
+        # Unprocessable: the form still stands, its answers need changing. Conflict: someone
+        # got there first, and the page now shows where things stand instead of the form.
+        where = first_field(typed.form) if isinstance(refused, Unprocessable) else "main-content"
+        typed.errors = [FieldError(where, refused.detail)]
         return contact_page(
             request, session, principal, contact_id, keyring=keyring, calendar=calendar, typed=typed
         )
