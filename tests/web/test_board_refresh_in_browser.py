@@ -107,10 +107,11 @@ def test_the_board_filters_and_keeps_itself_up_to_date_with_one_audit_entry_a_re
     refreshed(page, 2)
     expect(green.get_by_role("link")).to_have_count(0)
     expect(green.get_by_role("heading", level=2)).to_contain_text("(0)")
+    expect(page.get_by_role("status")).to_have_text("1 contact changed.")
 
     page.get_by_role("link", name="Refresh the board").click()
     refreshed(page, 3)
-    expect(page.get_by_role("status")).to_contain_text("nothing changed")
+    expect(page.get_by_role("status")).to_have_text("Nothing changed.")
 
     reads = board_reads(live_hub)
     assert reads[before:] == ["screening board: changes"] * 3

@@ -6,6 +6,7 @@ const REFRESH_EVERY_MS = 60 * 1000
 const link = document.getElementById('board-refresh')
 const board = document.getElementById('board')
 const status = document.getElementById('board-status')
+const asAt = document.getElementById('board-as-at')
 
 function plural (count, unit) {
   return `${count} ${unit}${count === 1 ? '' : 's'}`
@@ -85,20 +86,27 @@ function apply (changes) {
   }
   recount()
   link.dataset.since = changes.since
-  const what = changed === 0 ? 'nothing changed' : `${plural(changed, 'contact')} changed`
-  status.textContent = `Board as at ${changes.clock}: ${what}.`
+  asAt.textContent = `Board as at ${changes.clock}.`
+  return changed
 }
 
 let refreshing = null
 
-async function refresh () {
+// Said aloud (a live region) when the person asked, or when something changed: a board
+// that speaks every minute to say nothing happened is noise.
+function announce (changed, asked) {
+  if (changed === 0 && !asked) return
+  status.textContent = changed === 0 ? 'Nothing changed.' : `${plural(changed, 'contact')} changed.`
+}
+
+async function refresh (asked = false) {
   if (refreshing) return refreshing
   const url = new URL(link.dataset.changes, window.location.href)
   url.searchParams.set('since', link.dataset.since)
   refreshing = fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
     .then(async (response) => {
       if (!response.ok) throw new Error(String(response.status))
-      apply(await response.json())
+      announce(apply(await response.json()), asked)
     })
     .catch(() => {
       status.textContent = 'The board could not be refreshed. Reload the page to try again.'
@@ -113,7 +121,7 @@ async function refresh () {
 if (link && board && status) {
   link.addEventListener('click', (event) => {
     event.preventDefault()
-    refresh()
+    refresh(true)
   })
-  setInterval(refresh, REFRESH_EVERY_MS)
+  setInterval(() => refresh(false), REFRESH_EVERY_MS)
 }
