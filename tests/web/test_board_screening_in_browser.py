@@ -294,3 +294,26 @@ def test_a_contact_a_colleague_rated_meanwhile_is_not_rated_twice(
     check_page(page, "contact page: rated by a colleague meanwhile")
     screened = [e for e in entries_by(live_hub, "demo-sw") if e.action == "screen"]
     assert screened == []
+
+
+def test_an_admin_officer_reads_the_contact_but_neither_screens_it_nor_sees_its_enquiry(
+    page: Page, live_hub: LiveHub, check_page: CheckPage, token_for: TokenFactory
+) -> None:
+    zara = send_contact(live_hub, children=[child("Zara", "Quinn", 15)], worries=["exploitation"])
+    colleague = {"Authorization": f"Bearer {token_for('mash_social_worker', sub='sw-colleague')}"}
+    rate(live_hub, token_for("mash_social_worker", sub="sw-colleague"), zara["id"], "red")
+    for path, body in (
+        (f"contacts/{zara['id']}/outcome", {"outcome": "mash_enquiry", "reason": "Needs checks."}),
+        ("enquiries", {"contact_id": zara["id"]}),
+    ):
+        answered = httpx.post(f"{live_hub.url}/api/v1/{path}", json=body, headers=colleague)
+        assert answered.status_code in (200, 201), answered.text
+
+    sign_in(page, "Alex Morgan, MASH admin officer")
+    page.goto(f"/contacts/{zara['id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zara Quinn")
+    expect(page.get_by_role("heading", name="Screen this contact")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Decide where this contact goes next")).to_have_count(0)
+    expect(page.get_by_role("heading", name="MASH enquiry")).to_have_count(0)
+    expect(page.locator("#record + ol")).not_to_contain_text("MASH enquiry opened")
+    check_page(page, "contact page: admin officer")

@@ -80,7 +80,8 @@ def contact_history(
         session, resource_id=str(contact_id), outcome="allowed"
     )
     enquiry = enquiries.enquiry_for_contact(session, contact_id)
-    if enquiry is not None:
+    # The enquiry is in the record only for those who may read enquiries (not, say, an admin).
+    if enquiry is not None and decision_point.may(principal, Action.read, ENQUIRIES):
         entries += audit_repository.search_entries(
             session, resource_id=str(enquiry.id), kind="enquiry", action="create"
         )
@@ -144,7 +145,8 @@ def contact_page(
         session, principal, contact_id, keyring=keyring, calendar=calendar, audited=False
     )
     contact_resource = Resource(Kind.contact, id=str(contact_id))
-    enquiry = enquiries.enquiry_for_contact(session, contact_id)
+    may_read_enquiry = decision_point.may(principal, Action.read, ENQUIRIES)
+    enquiry = enquiries.enquiry_for_contact(session, contact_id) if may_read_enquiry else None
     errors = typed.errors if typed else []
     return render(
         request,
@@ -163,7 +165,7 @@ def contact_page(
                 principal, Action.override_consent, contact_resource
             ),
             "may_open_enquiry": decision_point.may(principal, Action.create, ENQUIRIES),
-            "may_read_enquiry": decision_point.may(principal, Action.read, ENQUIRIES),
+            "may_read_enquiry": may_read_enquiry,
             "enquiry": enquiry,
             "typed": typed,
             "done": DONE.get(done or ""),
