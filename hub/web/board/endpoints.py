@@ -11,7 +11,6 @@ log, through the screening service.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -21,7 +20,15 @@ from starlette.datastructures import QueryParams
 from hub.db import SessionDep
 from hub.dependencies import KeyringDep
 from hub.kit.errors import BadRequest, NotFound
-from hub.screening.board import FLAG_CODES, RAGS, BoardFilters, BoardOut, Whose, screening_board
+from hub.screening.board import (
+    FLAG_CODES,
+    RAGS,
+    BoardCard,
+    BoardFilters,
+    BoardOut,
+    Whose,
+    screening_board,
+)
 from hub.web.board.present import PRESENT, local_clock, sort_key
 from hub.web.dependencies import PagePerson
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
@@ -62,8 +69,8 @@ def since_from(token: str | None) -> datetime:
     return datetime.fromtimestamp(int(token) / 1_000_000, tz=UTC)
 
 
-def columns_of(board: BoardOut) -> dict[str, list[Any]]:
-    columns: dict[str, list[Any]] = {rag: [] for rag in RAGS}
+def columns_of(board: BoardOut) -> dict[str, list[BoardCard]]:
+    columns: dict[str, list[BoardCard]] = {rag: [] for rag in RAGS}
     for card in board.cards:
         columns[card.rag].append(card)
     return columns
