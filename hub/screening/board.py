@@ -5,7 +5,8 @@ consent position, the emerging-harm flags and the clock. The board is read whole
 then, while it stays open, only what changed since it was last drawn (``since``): contacts
 received, rated, re-rated, authorised or decided since then, those whose deadline passed
 in between, and the older contacts about the same child as a new one (their flags move).
-Each reading is one list entry in the audit log, naming the people on the cards it shows.
+Each reading is one list entry in the audit log, as the API's queue writes it ("screening
+queue"), naming the people on the cards it shows, since the cards name them.
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ def screening_board(
             decision,
             Resource(Kind.contact),
             subject_ids=sorted({person for _, people, _ in drawn.values() for person in people}),
-            reason="screening board" if since is None else "screening board: changes",
+            reason="screening queue" if since is None else "screening queue: changes",
         ),
     )
     return BoardOut(

@@ -114,7 +114,7 @@ def test_the_board_filters_and_keeps_itself_up_to_date_with_one_audit_entry_a_re
     expect(page.get_by_role("status")).to_have_text("Nothing changed.")
 
     reads = board_reads(live_hub)
-    assert reads[before:] == ["screening board: changes"] * 3
+    assert reads[before:] == ["screening queue: changes"] * 3
     assert [e for e in entries_by(live_hub, "demo-sw") if e.outcome == "denied"] == []
     # Only the since token and the filters' codes ever travel in the address.
     assert len(asked) == 3
@@ -163,6 +163,6 @@ def test_without_javascript_the_refresh_link_draws_the_board_again(
         expect(page.get_by_text("No contacts are waiting for screening.")).to_be_visible()
         page.get_by_role("link", name="Refresh the board").click()
         expect(page.get_by_role("link", name="Tyler, age not known")).to_be_visible()
-        assert board_reads(live_hub) == ["screening board", "screening board"]
+        assert board_reads(live_hub) == ["screening queue", "screening queue"]
     finally:
         context.close()
