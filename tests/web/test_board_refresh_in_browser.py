@@ -87,6 +87,7 @@ def test_the_board_filters_and_keeps_itself_up_to_date_with_one_audit_entry_a_re
 
     # A third contact about Ava arrives: it appears, and the older two now carry the flag.
     send_contact(live_hub, children=[AVA], worries=["physical_abuse"])
+    page.evaluate("document.querySelectorAll('[data-clock]').forEach(c => { c.textContent = '' })")
     page.get_by_role("link", name="Refresh the board").click()
     refreshed(page, 1)
     expect(unrated.get_by_role("link")).to_have_count(2)
@@ -94,6 +95,12 @@ def test_the_board_filters_and_keeps_itself_up_to_date_with_one_audit_entry_a_re
     for card in page.locator(".hub-card").filter(has_text="Ava Brown").all():
         expect(card).to_contain_text("Repeat contacts")
     expect(page.get_by_role("status")).to_contain_text("3 contacts changed")
+    # The script has told every card's clock again, in the same words as the server.
+    expect(red.get_by_role("listitem").first).to_contain_text(
+        re.compile(r"Overdue by 1 hour \d+ minutes")
+    )
+    for card in unrated.locator("[data-clock]").all():
+        expect(card).to_have_text(re.compile(r"^Waiting (less than a minute|\d+ minutes?) for a"))
     check_page(page, "board after a refresh")
 
     # Leo's screening ends: the next refresh, from the board's own timer, takes his card away.
