@@ -37,6 +37,7 @@ from hub.missing import endpoints as missing
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
 from hub.products import endpoints as products
+from hub.reporting import endpoints as reporting
 from hub.screening import endpoints as screening
 from hub.screening import service as screening_service
 from hub.settings import DEV_ISSUER, Settings, get_settings
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api.include_router(products.router)
     api.include_router(triage.router)
     api.include_router(missing.router)
+    api.include_router(reporting.router)
     app.include_router(contacts.public_router, prefix="/api/v1")
     app.include_router(api)
     app.include_router(system.health_router)

@@ -29,6 +29,8 @@ class Kind(StrEnum):
     agency = "agency"
     key = "key"
     policy = "policy"
+    # Management information: the dashboard's figures and Ofsted's Annex A lists.
+    management_information = "management_information"
 
 
 class Action(StrEnum):
@@ -75,12 +77,14 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
     (Role.operational, Kind.agency_record, None),
     (Role.operational, Kind.audit_log, None),
     (Role.operational, Kind.disclosure_register, None),
+    (Role.operational, Kind.management_information, None),
     # Referrers never read hub work.
     (Role.referrer, Kind.contact, (Action.read, Action.list, Action.update)),
     (Role.referrer, Kind.enquiry, None),
     (Role.referrer, Kind.disclosure, None),
     (Role.referrer, Kind.agency_record, None),
     (Role.referrer, Kind.information_product, None),
+    (Role.referrer, Kind.management_information, None),
     # Hub staff never read agency stores directly (break-glass is its own action).
     (Role.mash_admin, Kind.agency_record, None),
     (Role.mash_social_worker, Kind.agency_record, None),
@@ -112,6 +116,7 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
             Kind.da_notification,
             Kind.missing_episode,
             Kind.audit_log,
+            Kind.management_information,
         )
     ),
 )

@@ -1,0 +1,1 @@
+"""Management information: the manager's dashboard and Ofsted's Annex A lists."""
