@@ -177,7 +177,7 @@ def screening_outcomes(session: Session, start: datetime, end: datetime) -> dict
         .where(_received_in(start, end), ContactScreening.outcome.is_not(None))
         .group_by(ContactScreening.outcome)
     )
-    return dict(session.execute(statement))
+    return {str(outcome): count for outcome, count in session.execute(statement)}
 
 
 def product_outcomes(session: Session, start: datetime, end: datetime) -> dict[str, int]:
@@ -189,7 +189,7 @@ def product_outcomes(session: Session, start: datetime, end: datetime) -> dict[s
         .where(_received_in(start, end), InformationProduct.status.in_(DECIDED_PRODUCTS))
         .group_by(InformationProduct.proposed_outcome)
     )
-    return dict(session.execute(statement))
+    return {str(outcome): count for outcome, count in session.execute(statement)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ def load_known_data(client: TestClient, auth: AuthHeaders, database: Database) -
         ),
         # Wed 11 Mar 10:00 from the public, source not given; not yet rated.
         "public": _record(client, auth, database, contact_body([BROTHER])),
-        # Fri 20 Mar: after the window.
+        # Sun 29 Mar 23:30 UTC, after the window: 00:30 on Monday 30 March in London (BST).
         "later": _record(client, auth, database, contact_body([KOFI])),
     }
     _screen(
@@ -151,9 +151,9 @@ def load_known_data(client: TestClient, auth: AuthHeaders, database: Database) -
     _screen(
         database,
         ids["later"],
-        received="2026-03-20 10:00",
+        received="2026-03-29 23:30",
         rag="red",
-        deadline="2026-03-20 14:00",
+        deadline="2026-03-30 03:30",
         outcome=None,
     )
     _enquiry_with_checks_and_products(database, ids["gp"])
