@@ -46,6 +46,8 @@ LINKS: list[Link] = [
     Link("Check requests", "/checks", Action.list, Kind.check_request, own_agency=True),
     Link("Disclosures", "/disclosures", Action.list, Kind.disclosure, own_agency=True),
     Link("Records", "/records", Action.list, Kind.agency_record, own_agency=True),
+    # Management information: the dashboard's figures, for whoever may read them (managers).
+    Link("Reports", "/reports", Action.read, Kind.management_information),
 ]
 
 

@@ -25,6 +25,7 @@ from hub.web.desk import endpoints as desk
 from hub.web.enquiries import endpoints as enquiries
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.refer import endpoints as refer
+from hub.web.reporting import pages as reporting
 from hub.web.security import FormTokens, content_security_policy, inline_script_hashes
 from hub.web.sessions import SessionRules
 from hub.web.templating import HERE, render, templates
@@ -119,6 +120,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(agency.router)
     app.include_router(board.router)
     app.include_router(contact.router)
+    app.include_router(reporting.router)
     govuk_assets = settings.web_assets_dir / GOVUK_DIST / "assets"
     app.mount("/assets", StaticFiles(directory=govuk_assets, check_dir=False), name="assets")
     _install_page_errors(app)

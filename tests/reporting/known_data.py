@@ -8,6 +8,7 @@ them had they arrived then. March 2026 is GMT until the 29th, so UTC is London t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -58,15 +59,25 @@ class KnownData:
     contacts: dict[str, uuid.UUID]
 
 
-def _record(
-    client: TestClient, auth: AuthHeaders, database: Database, body: dict[str, Any]
-) -> uuid.UUID:
-    created = client.post("/api/v1/contacts", json=body, headers=auth("mash_admin"))
-    assert created.status_code == 201, created.text
+# Sends a contact as the hub's admin officer would and answers with its reference.
+SendContact = Callable[[dict[str, Any]], str]
+
+
+def _record(send: SendContact, database: Database, body: dict[str, Any]) -> uuid.UUID:
+    reference = send(body)
     with database.session() as session:
         return session.execute(
-            select(Contact.id).where(Contact.reference == created.json()["reference"])
+            select(Contact.id).where(Contact.reference == reference)
         ).scalar_one()
+
+
+def through_test_client(client: TestClient, auth: AuthHeaders) -> SendContact:
+    def send(body: dict[str, Any]) -> str:
+        created = client.post("/api/v1/contacts", json=body, headers=auth("mash_admin"))
+        assert created.status_code == 201, created.text
+        return str(created.json()["reference"])
+
+    return send
 
 
 def _screen(
@@ -97,28 +108,27 @@ def _screen(
 
 
 def load_known_data(client: TestClient, auth: AuthHeaders, database: Database) -> KnownData:
+    return load_known_data_with(through_test_client(client, auth), database)
+
+
+def load_known_data_with(send: SendContact, database: Database) -> KnownData:
     """Four contacts in the fortnight, one after it; see the figures the tests expect."""
     ids = {
         # Mon 2 Mar 09:00, a school (2A); red, decided in 3 hours: no further action.
-        "school": _record(
-            client, auth, database, contact_body([TAMSIN], referrer={"source": "2A"})
-        ),
+        "school": _record(send, database, contact_body([TAMSIN], referrer={"source": "2A"})),
         # Mon 2 Mar 23:30 by phone, the GP (3A), two children; amber, decided 34.5 hours
         # later, after its deadline: a MASH enquiry.
         "gp": _record(
-            client,
-            auth,
+            send,
             database,
             contact_body([TAMSIN, BROTHER], channel="phone", referrer={"source": "3A"}),
         ),
         # Tue 10 Mar 10:00, a police notification; green, decided in 24 hours: early help.
-        "police": _record(
-            client, auth, database, contact_body([KOFI], channel="police_notification")
-        ),
+        "police": _record(send, database, contact_body([KOFI], channel="police_notification")),
         # Wed 11 Mar 10:00 from the public, source not given; not yet rated.
-        "public": _record(client, auth, database, contact_body([BROTHER])),
+        "public": _record(send, database, contact_body([BROTHER])),
         # Sun 29 Mar 23:30 UTC, after the window: 00:30 on Monday 30 March in London (BST).
-        "later": _record(client, auth, database, contact_body([KOFI])),
+        "later": _record(send, database, contact_body([KOFI])),
     }
     _screen(
         database,
