@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-LABEL_WIDTH = 190
-BAR_AREA = 300
-ROW_HEIGHT = 28
-BAR_HEIGHT = 18
+LABEL_WIDTH = 300
+BAR_AREA = 220
+ROW_HEIGHT = 32
+BAR_HEIGHT = 22
 COLUMN_AREA_HEIGHT = 160
 
 
