@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.audit import repository
+from hub.audit import ig_repository, repository
 from hub.audit import service as audit
-from hub.audit.evidence import database_checkpoints, database_leaves
+from hub.audit.evidence import ExportSummary, database_checkpoints, database_leaves, export_log
 from hub.audit.merkle import verify_consistency, verify_inclusion
 from hub.audit.models import AuditEntry
 from hub.audit.schemas import (
@@ -269,3 +271,161 @@ def verify(
         first_bad_leaf=report.first_bad_leaf,
         first_bad_entry=report.first_bad_entry,
     )
+
+
+# What the IG pages ask besides the API's questions. Each one goes through the firewall
+# and writes one entry with the purpose given, as the API's calls do.
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRow:
+    """A disclosure on the register: its entry on the log and how it answered the check."""
+
+    disclosure: AuditEntryOut
+    answer: str | None
+
+
+def register_page(
+    session: Session,
+    principal: Principal,
+    filters: ig_repository.RegisterFilters,
+    *,
+    purpose: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[RegisterRow]:
+    """The register newest first, narrowed by ``filters``; ``cursor`` pages back in time."""
+    decision = require(principal, Action.list, REGISTER, purpose=purpose)
+    purpose = _stated(purpose)
+    entries = ig_repository.register_entries(
+        session, filters, limit=limit + 1, before_id=_after_id(cursor)
+    )
+    more = len(entries) > limit
+    entries = entries[:limit]
+    outs = _entries_out(session, entries)
+    kinds = ig_repository.disclosure_kinds(session, [e.resource_id or "" for e in outs])
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            REGISTER,
+            purpose=purpose,
+            reason="register " + json.dumps(filters.described(), sort_keys=True),
+        ),
+    )
+    return Page[RegisterRow](
+        items=[RegisterRow(e, kinds.get(e.resource_id or "")) for e in outs],
+        next_cursor=str(entries[-1].id) if more and entries else None,
+    )
+
+
+def register_record(
+    session: Session, principal: Principal, entry_id: int, *, purpose: str | None
+) -> tuple[RegisterRow, DisclosureRecord]:
+    """One disclosure on the register with every later read of it."""
+    decision = require(principal, Action.read, REGISTER, purpose=purpose)
+    purpose = _stated(purpose)
+    entry = ig_repository.register_entry(session, entry_id)
+    if entry is None or entry.resource_id is None:
+        raise NotFound()
+    [disclosure_out] = _entries_out(session, [entry])
+    reads = repository.search_entries(
+        session, kind="disclosure", resource_id=entry.resource_id, actions=DISCLOSURE_READS
+    )
+    kinds = ig_repository.disclosure_kinds(session, [entry.resource_id])
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            REGISTER,
+            resource_id=entry.resource_id,
+            purpose=purpose,
+            subject_ids=disclosure_out.subject_ids,
+        ),
+    )
+    return (
+        RegisterRow(disclosure_out, kinds.get(entry.resource_id)),
+        DisclosureRecord(disclosure=disclosure_out, later_reads=_entries_out(session, reads)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Counts per week (Monday's date) since ``since``: the IG home page's charts."""
+
+    since: datetime
+    disclosures: list[ig_repository.WeeklyCount]
+    declines: list[ig_repository.WeeklyCount]
+    break_glass: list[ig_repository.WeeklyCount]
+    denied_by_role: list[tuple[str, int]]
+
+
+def figures(
+    session: Session, principal: Principal, *, purpose: str | None, since: datetime
+) -> Figures:
+    decision = require(principal, Action.list, AUDIT_LOG, purpose=purpose)
+    purpose = _stated(purpose)
+    found = Figures(
+        since=since,
+        disclosures=ig_repository.disclosures_by_week(session, since=since),
+        declines=ig_repository.declines_by_week(session, since=since),
+        break_glass=ig_repository.break_glass_by_week(session, since=since),
+        denied_by_role=ig_repository.denied_by_role(session, since=since),
+    )
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, AUDIT_LOG, purpose=purpose, reason="figures since " + str(since)),
+    )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class LogStatus:
+    tree_size: int
+    unsequenced_entries: int
+    latest_signed_size: int | None
+    latest_signed_at: datetime | None
+
+
+def log_status(session: Session, principal: Principal, *, purpose: str | None) -> LogStatus:
+    """How big the log is and when its head was last signed (no entry is read)."""
+    decision = require(principal, Action.read, AUDIT_LOG, purpose=purpose)
+    purpose = _stated(purpose)
+    checkpoint = repository.latest_checkpoint(session)
+    status = LogStatus(
+        tree_size=repository.tree_size(session),
+        unsequenced_entries=repository.count_unsequenced(session),
+        latest_signed_size=checkpoint.tree_size if checkpoint else None,
+        latest_signed_at=checkpoint.signed_at if checkpoint else None,
+    )
+    audit.record(session, principal, allowed_event(decision, AUDIT_LOG, purpose=purpose))
+    return status
+
+
+def export_evidence(
+    session: Session,
+    principal: Principal,
+    audit_log: AuditLog,
+    out_dir: Path,
+    *,
+    purpose: str | None,
+) -> ExportSummary:
+    """Write the log as evidence (entries, signed checkpoints, public key) to ``out_dir``,
+    which ``mash-hub audit verify --export`` checks offline. The export is on the log."""
+    decision = require(principal, Action.export, AUDIT_LOG, purpose=purpose)
+    purpose = _stated(purpose)
+    summary = export_log(session, out_dir, audit_log.signer.public_key_pem())
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            AUDIT_LOG,
+            purpose=purpose,
+            reason=f"evidence export: {summary.entries} entries, {summary.checkpoints} checkpoints",
+        ),
+    )
+    return summary

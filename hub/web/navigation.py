@@ -48,6 +48,8 @@ LINKS: list[Link] = [
     Link("Records", "/records", Action.list, Kind.agency_record, own_agency=True),
     # Management information: the dashboard's figures, for whoever may read them (managers).
     Link("Reports", "/reports", Action.read, Kind.management_information),
+    # The IG pages: for whoever may list the disclosure register (and the audit log).
+    Link("Information governance", "/governance", Action.list, Kind.disclosure_register),
 ]
 
 

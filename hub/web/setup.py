@@ -23,6 +23,7 @@ from hub.web.board import contact
 from hub.web.board import endpoints as board
 from hub.web.desk import endpoints as desk
 from hub.web.enquiries import endpoints as enquiries
+from hub.web.governance import endpoints as governance
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.refer import endpoints as refer
 from hub.web.reporting import pages as reporting
@@ -121,6 +122,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(board.router)
     app.include_router(contact.router)
     app.include_router(reporting.router)
+    app.include_router(governance.router)
     govuk_assets = settings.web_assets_dir / GOVUK_DIST / "assets"
     app.mount("/assets", StaticFiles(directory=govuk_assets, check_dir=False), name="assets")
     _install_page_errors(app)

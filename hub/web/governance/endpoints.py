@@ -1,0 +1,349 @@
+"""The IG officer's pages. Each one asks for the purpose of the look-up first and then
+calls the same governance service as the API, which writes that purpose into its audit
+entry. Anyone who may not read the log or the register gets 404 on every page here."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+
+from hub.audit import governance
+from hub.audit.dependencies import AuditLogDep
+from hub.audit.governance import REGISTER
+from hub.auth.principal import Principal
+from hub.db import SessionDep, utcnow
+from hub.dependencies import LawfulBasesDep
+from hub.policy.decision_point import require
+from hub.policy.vocabulary import Action
+from hub.web.dependencies import PagePerson
+from hub.web.desk.pages import checked_form, errors_context, form_text, shell, to_sign_in
+from hub.web.enquiries.wording import agency_name
+from hub.web.governance import figures as charts
+from hub.web.governance.forms import audit_filters, register_filters
+from hub.web.governance.purpose import keep_purpose, purpose_problem, safe_next, stated_purpose
+from hub.web.templating import render
+
+router = APIRouter(prefix="/governance", include_in_schema=False)
+
+PAGE_SIZE = 25
+CHART_WEEKS = 8
+EVIDENCE_NAME = "mash-hub-audit-evidence.zip"
+OUTCOMES = {"": "Any", "allowed": "Allowed", "denied": "Denied"}
+
+
+def _ig_only(principal: Principal) -> None:
+    """Every IG page: 404 (and a denied attempt on the log) for anyone who may not list the
+    disclosure register, whatever they ask for."""
+    require(principal, Action.list, REGISTER)
+
+
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _ask_purpose(
+    request: Request,
+    *,
+    next_path: str,
+    typed: str = "",
+    errors: dict[str, str] | None = None,
+    current: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "governance/purpose.html",
+        shell(
+            title="Why are you looking?",
+            next_path=safe_next(next_path),
+            typed=typed,
+            current=current,
+            **errors_context(errors or {}),
+        ),
+    )
+
+
+def _names(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {
+        "agency_names": {code: agency_name(code) for code in settings.agencies},
+        "london": shell()["london"],
+    }
+
+
+@router.get("/purpose")
+def change_purpose(
+    request: Request, session: SessionDep, person: PagePerson, next: str = "/governance"
+) -> Response:
+    if person.signed_in is None:
+        return to_sign_in()
+    _ig_only(person.signed_in.principal)
+    current = stated_purpose(request, session)
+    return _ask_purpose(request, next_path=next, current=current)
+
+
+@router.post("/purpose")
+async def give_purpose(request: Request, session: SessionDep, person: PagePerson) -> Response:
+    if person.signed_in is None:
+        return to_sign_in()
+    _ig_only(person.signed_in.principal)
+    form = await checked_form(request, person.signed_in)
+    purpose = form_text(form, "purpose", most=400)
+    next_path = safe_next(form_text(form, "next", most=600))
+    problem = purpose_problem(purpose)
+    if problem:
+        return _ask_purpose(
+            request, next_path=next_path, typed=purpose, errors={"purpose": problem}
+        )
+    await run_in_threadpool(keep_purpose, request, session, purpose)
+    return RedirectResponse(next_path, status_code=303)
+
+
+def _with_purpose(request: Request, session: Session, person: PagePerson) -> str | Response:
+    """The purpose given for this session, or the page asking for it (or sign-in)."""
+    if person.signed_in is None:
+        return to_sign_in()
+    _ig_only(person.signed_in.principal)
+    purpose = stated_purpose(request, session)
+    if purpose is None:
+        return _ask_purpose(request, next_path=_here(request))
+    return purpose
+
+
+@router.get("")
+def governance_home(request: Request, session: SessionDep, person: PagePerson) -> Response:
+    purpose = _with_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    since = charts.weeks_back(utcnow(), CHART_WEEKS)
+    found = governance.figures(session, person.signed_in.principal, purpose=purpose, since=since)
+    names = _names(request)
+    return render(
+        request,
+        "governance/home.html",
+        shell(
+            title="Information governance",
+            purpose=purpose,
+            charts=charts.charts_of(found, CHART_WEEKS, names["agency_names"]),
+            since_text=names["london"](since),
+        ),
+    )
+
+
+def _page_link(request: Request, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor" and v]
+    return f"{request.url.path}?{urlencode([*kept, ('cursor', cursor)])}"
+
+
+@router.get("/disclosures")
+def disclosure_register(
+    request: Request, session: SessionDep, person: PagePerson, lawful_bases: LawfulBasesDep
+) -> Response:
+    purpose = _with_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    names = _names(request)
+    filters, found = register_filters(
+        request.query_params, agencies=tuple(names["agency_names"]), bases=lawful_bases
+    )
+    rows = None
+    if not found.errors:
+        rows = governance.register_page(
+            session,
+            person.signed_in.principal,
+            filters,
+            purpose=purpose,
+            limit=PAGE_SIZE,
+            cursor=found.cursor,
+        )
+    return render(
+        request,
+        "governance/disclosures.html",
+        shell(
+            title="Disclosure register",
+            purpose=purpose,
+            answers=found.answers,
+            rows=rows.items if rows else [],
+            searched=rows is not None,
+            later_page=found.cursor is not None,
+            next_link=_page_link(request, rows.next_cursor if rows else None),
+            lawful_bases=lawful_bases,
+            **names,
+            **errors_context(found.errors),
+        ),
+    )
+
+
+@router.get("/disclosures/{entry_id}")
+def disclosure_on_register(
+    request: Request,
+    entry_id: int,
+    session: SessionDep,
+    person: PagePerson,
+    lawful_bases: LawfulBasesDep,
+) -> Response:
+    purpose = _with_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    row, record = governance.register_record(
+        session, person.signed_in.principal, entry_id, purpose=purpose
+    )
+    return render(
+        request,
+        "governance/disclosure.html",
+        shell(
+            title=f"Disclosure on the register, entry {entry_id}",
+            purpose=purpose,
+            row=row,
+            record=record,
+            lawful_bases=lawful_bases,
+            **_names(request),
+        ),
+    )
+
+
+@router.get("/audit")
+def audit_search(request: Request, session: SessionDep, person: PagePerson) -> Response:
+    purpose = _with_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    filters, found = audit_filters(request.query_params)
+    entries = None
+    if not found.errors:
+        entries = governance.search(
+            session,
+            person.signed_in.principal,
+            purpose=purpose,
+            limit=PAGE_SIZE,
+            cursor=found.cursor,
+            since=found.since,
+            until=found.until,
+            **filters,
+        )
+    return render(
+        request,
+        "governance/audit.html",
+        shell(
+            title="Audit search",
+            purpose=purpose,
+            answers=found.answers,
+            outcomes=OUTCOMES,
+            entries=entries.items if entries else [],
+            next_link=_page_link(request, entries.next_cursor if entries else None),
+            later_page=found.cursor is not None,
+            **_names(request),
+            **errors_context(found.errors),
+        ),
+    )
+
+
+@router.get("/denied")
+def denied_attempts(request: Request, session: SessionDep, person: PagePerson) -> Response:
+    purpose = _with_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    _, found = audit_filters(request.query_params)
+    entries = governance.search(
+        session,
+        person.signed_in.principal,
+        purpose=purpose,
+        limit=PAGE_SIZE,
+        cursor=found.cursor,
+        outcome="denied",
+    )
+    return render(
+        request,
+        "governance/denied.html",
+        shell(
+            title="Denied attempts",
+            purpose=purpose,
+            entries=entries.items,
+            next_link=_page_link(request, entries.next_cursor),
+            later_page=found.cursor is not None,
+            **_names(request),
+        ),
+    )
+
+
+@router.get("/verify")
+def verify_page(request: Request, session: SessionDep, person: PagePerson) -> Response:
+    purpose = _with_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    status = governance.log_status(session, person.signed_in.principal, purpose=purpose)
+    return render(
+        request,
+        "governance/verify.html",
+        shell(title="Verify the audit log", purpose=purpose, status=status, result=None),
+    )
+
+
+@router.post("/verify")
+async def verify_log(
+    request: Request, session: SessionDep, person: PagePerson, audit_log: AuditLogDep
+) -> Response:
+    purpose = _with_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    await checked_form(request, person.signed_in)
+    principal = person.signed_in.principal
+    result = await run_in_threadpool(
+        governance.verify, session, principal, audit_log, purpose=purpose
+    )
+    status = await run_in_threadpool(governance.log_status, session, principal, purpose=purpose)
+    return render(
+        request,
+        "governance/verify.html",
+        shell(title="Verify the audit log", purpose=purpose, status=status, result=result),
+    )
+
+
+def _zip_evidence(session: Session, principal: Principal, audit_log: Any, purpose: str) -> Path:
+    """The evidence export as one zip file (its folder's files at the top level)."""
+    with tempfile.TemporaryDirectory(prefix="hub-evidence-") as folder:
+        out = Path(folder) / "export"
+        governance.export_evidence(session, principal, audit_log, out, purpose=purpose)
+        handle, name = tempfile.mkstemp(prefix="hub-evidence-", suffix=".zip")
+        with open(handle, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for path in sorted(out.iterdir()):
+                zipped.write(path, arcname=path.name)
+    return Path(name)
+
+
+@router.post("/evidence")
+async def download_evidence(
+    request: Request, session: SessionDep, person: PagePerson, audit_log: AuditLogDep
+) -> Response:
+    purpose = _with_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    await checked_form(request, person.signed_in)
+    path = await run_in_threadpool(
+        _zip_evidence, session, person.signed_in.principal, audit_log, purpose
+    )
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=EVIDENCE_NAME,
+        background=BackgroundTask(path.unlink, missing_ok=True),
+        headers={"Cache-Control": "no-store"},
+    )
