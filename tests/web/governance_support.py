@@ -154,6 +154,11 @@ def change_an_entry(urls: DatabaseUrls, entry_id: int) -> None:
     engine.dispose()
 
 
+def refused_quietly(page: Page, path: str) -> None:
+    """The page answers 404, asked with the browser's cookies but without opening it."""
+    assert page.request.get(path).status == 404, path
+
+
 def expect_not_found(page: Page, path: str) -> None:
     response = page.goto(path)
     assert response is not None

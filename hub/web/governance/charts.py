@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 # GOV.UK colours that stay apart from each other and from white (3:1 or more).
 PALETTE = ("#1d70b8", "#d4351c", "#00703c", "#6f72af", "#b58840", "#912b88", "#28a197", "#505a5f")
 WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 64
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 44
+FONT_SIZE = 20
+WIDEST_COLUMN = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ class Chart:
     left: int = LEFT
     plot_bottom: int = HEIGHT - BOTTOM
     plot_right: int = WIDTH - RIGHT
+    font_size: int = FONT_SIZE
+    slanted: bool = False
 
     def value(self, category: str, series: str) -> int:
         return self.values.get((category, series), 0)
@@ -60,10 +64,11 @@ class Chart:
 
 
 def _nice_top(highest: int) -> int:
-    for top in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+    """The top of the scale: a whole number of people's actions at each of four ticks."""
+    for top in (4, 8, 12, 20, 40, 60, 100, 200, 400, 600, 1000):
         if highest <= top:
             return top
-    return ((highest + 999) // 1000) * 1000
+    return ((highest + 3999) // 4000) * 4000
 
 
 def stacked_columns(
@@ -74,14 +79,19 @@ def stacked_columns(
     values: dict[tuple[str, str], int],
 ) -> Chart:
     chart = Chart(title, description, list(categories), list(series), dict(values))
+    step = (chart.plot_right - LEFT) / max(len(categories), 1)
+    longest = max([len(c) for c in categories] + [0]) * FONT_SIZE * 0.55
+    if longest > step:
+        # Long labels (roles) slant, and the chart grows to hold them.
+        chart.slanted = True
+        chart.height = HEIGHT + int(longest * 0.5)
+        chart.plot_bottom = chart.height - BOTTOM - int(longest * 0.5)
     chart.legend = [(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(series)]
     top = _nice_top(max([chart.total(c) for c in categories] + [1]))
     plot_height = chart.plot_bottom - TOP
-    plot_width = chart.plot_right - LEFT
-    step = plot_width / max(len(categories), 1)
-    column = step * 0.6
+    column = min(step * 0.6, WIDEST_COLUMN)
     chart.y_ticks = [
-        Tick(chart.plot_bottom - plot_height * k / 4, f"{top * k / 4:g}") for k in range(5)
+        Tick(chart.plot_bottom - plot_height * k / 4, str(top * k // 4)) for k in range(5)
     ]
     for index, category in enumerate(categories):
         x = LEFT + step * index + (step - column) / 2

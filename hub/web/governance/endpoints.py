@@ -135,7 +135,7 @@ def governance_home(request: Request, session: SessionDep, person: PagePerson) -
             title="Information governance",
             purpose=purpose,
             charts=charts.charts_of(found, CHART_WEEKS, names["agency_names"]),
-            since_text=names["london"](since),
+            since_text=f"{since:%A} {since.day} {since:%B %Y}",
         ),
     )
 

@@ -44,11 +44,17 @@ def _by_week(
     return [labels[w] for w in weeks], series, values
 
 
+def _sentence(text: str) -> str:
+    """First letter up, the rest as written ("MASH social worker" keeps its capitals)."""
+    return text[:1].upper() + text[1:]
+
+
 def _basis_name(code: str) -> str:
     if code == "none":
         return "no basis given"
     text = LAWFUL_BASIS_TEXT.get(code)  # type: ignore[call-overload]
-    return str(text).split(":")[0] if text else code
+    # The short name after the legal reference ("health or social care").
+    return str(text).split(": ", 1)[-1] if text else code
 
 
 def charts_of(found: Figures, weeks: int, agency_names: dict[str, str]) -> list[Chart]:
@@ -65,7 +71,8 @@ def charts_of(found: Figures, weeks: int, agency_names: dict[str, str]) -> list[
     disclosures = stacked_columns(
         "Disclosures by agency and lawful basis, per week",
         f"Stacked columns, one per week, for {span}: how many disclosures each agency made "
-        "under each lawful basis.",
+        "under each lawful basis. Every answer to a check is on the register, so a decision "
+        "not to share counts here too, usually with no basis given.",
         *_by_week(found.disclosures, week_list, disclosure_names),
     )
     declines = stacked_columns(
@@ -79,15 +86,15 @@ def charts_of(found: Figures, weeks: int, agency_names: dict[str, str]) -> list[
         "break-glass openings reviewed by the agency.",
         *_by_week(found.break_glass, week_list, BREAK_GLASS_NAMES),
     )
-    roles = [ROLE_NAMES.get(role, role) for role, _ in found.denied_by_role]
+    roles = [_sentence(ROLE_NAMES.get(role, role)) for role, _ in found.denied_by_role]
     denied = stacked_columns(
         "Denied attempts per role",
         f"Columns, one per role, for {span}: attempts the firewall refused, by the role of "
         "who tried.",
-        [r.capitalize() for r in roles],
+        roles,
         ["Denied attempts"],
         {
-            (ROLE_NAMES.get(role, role).capitalize(), "Denied attempts"): n
+            (_sentence(ROLE_NAMES.get(role, role)), "Denied attempts"): n
             for role, n in found.denied_by_role
         },
     )
