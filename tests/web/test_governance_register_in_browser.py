@@ -5,6 +5,7 @@ purpose given."""
 
 from __future__ import annotations
 
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def test_an_ig_officer_searches_the_register_opens_a_disclosure_and_takes_eviden
     ig_officer_signs_in(page)
     is_asked_why_first(page, check_page)
     searches_the_register_by_agency(page, check_page)
+    narrows_to_decisions_not_to_share_in_the_enquiry(page, scene, check_page)
     opens_the_police_disclosure_and_its_later_reads(page, scene, check_page)
     sequence(live_hub)
     verifies_the_log(page, check_page)
@@ -80,6 +82,29 @@ def searches_the_register_by_agency(page: Page, check_page: CheckPage) -> None:
     assert "agency=police" in page.url
     assert "SAR" not in page.url, "the purpose never goes in the address"
     check_page(page, "register filtered by agency")
+
+
+def narrows_to_decisions_not_to_share_in_the_enquiry(
+    page: Page, scene: Scene, check_page: CheckPage
+) -> None:
+    page.get_by_label("Agency").select_option(label="Any agency")
+    page.get_by_label("Enquiry id (optional)").fill(scene.enquiry_id)
+    page.get_by_label("Only decisions not to share").check()
+    page.get_by_role("button", name="Apply filters").click()
+    [declined] = table_rows(page, "Disclosures")
+    assert "Housing" in declined
+    assert "Decided not to share" in declined
+    check_page(page, "register, decisions not to share")
+
+    page.get_by_label("Enquiry id (optional)").fill(str(uuid.uuid4()))
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_text("No disclosures match these filters.")).to_be_visible()
+    check_page(page, "register, nothing matches")
+
+    page.get_by_role("link", name="Clear filters").click()
+    page.get_by_label("Agency").select_option(label="Police")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("table", name="Disclosures").locator("tbody tr")).to_have_count(1)
 
 
 def opens_the_police_disclosure_and_its_later_reads(
