@@ -96,9 +96,18 @@ def test_an_ig_officer_searches_the_log_and_lists_denied_attempts(
     assert "list disclosure_register" in found
     check_page(page, "audit search")
 
+    page.get_by_role("link", name="Change the purpose").click()
+    expect(page.get_by_role("textbox", name="Why are you looking?")).to_have_value(PURPOSE)
+    check_page(page, "changing the purpose")
+    gives_purpose(page, "Quarterly review of refusals")
+    expect(page.get_by_role("heading", name="Audit search")).to_be_visible()
+    expect(page.get_by_label("Kind of thing")).to_have_value("disclosure_register")
+    expect(page.get_by_text("Quarterly review of refusals")).to_be_visible()
+
     searches = [e for e in ig_entries(page, live_hub) if e["resource_kind"] == "audit_log"]
-    assert searches
-    assert {e["purpose"] for e in searches} == {PURPOSE}
+    # The denied list, the search page opened, the search (the wrong date searched
+    # nothing), then the same search under the new purpose.
+    assert [e["purpose"] for e in searches] == [PURPOSE] * 3 + ["Quarterly review of refusals"]
 
 
 def test_a_changed_entry_is_named_when_the_ig_officer_verifies(
