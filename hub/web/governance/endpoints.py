@@ -25,7 +25,13 @@ from hub.dependencies import LawfulBasesDep
 from hub.policy.decision_point import require
 from hub.policy.vocabulary import Action
 from hub.web.dependencies import PagePerson
-from hub.web.desk.pages import checked_form, errors_context, form_text, shell, to_sign_in
+from hub.web.desk.pages import (
+    checked_form,
+    errors_context,
+    form_text,
+    shell,
+    to_sign_in,
+)
 from hub.web.enquiries.wording import agency_name
 from hub.web.governance import figures as charts
 from hub.web.governance.forms import audit_filters, register_filters
@@ -74,10 +80,7 @@ def _ask_purpose(
 
 def _names(request: Request) -> dict[str, Any]:
     settings = request.app.state.settings
-    return {
-        "agency_names": {code: agency_name(code) for code in settings.agencies},
-        "london": shell()["london"],
-    }
+    return {"agency_names": {code: agency_name(code) for code in settings.agencies}}
 
 
 @router.get("/purpose")
@@ -127,14 +130,14 @@ def governance_home(request: Request, session: SessionDep, person: PagePerson) -
     assert person.signed_in is not None
     since = charts.weeks_back(utcnow(), CHART_WEEKS)
     found = governance.figures(session, person.signed_in.principal, purpose=purpose, since=since)
-    names = _names(request)
+    agency_names = _names(request)["agency_names"]
     return render(
         request,
         "governance/home.html",
         shell(
             title="Information governance",
             purpose=purpose,
-            charts=charts.charts_of(found, CHART_WEEKS, names["agency_names"]),
+            charts=charts.charts_of(found, CHART_WEEKS, agency_names),
             since_text=f"{since:%A} {since.day} {since:%B %Y}",
         ),
     )
