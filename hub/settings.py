@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Agency checks are due this many hours after they are asked: red (round the clock),
     # amber and green (working hours). HUB_CHECK_DUE_HOURS=2,6,24
     check_due_hours: Annotated[tuple[float, float, float], NoDecode] = (2.0, 6.0, 24.0)
+    # A product sent to a team and not acknowledged (accepted or declined) within this many
+    # hours, round the clock, is flagged on the hub's enquiries list. HUB_ACKNOWLEDGE_HOURS=4
+    acknowledge_hours: float = Field(default=4.0, gt=0, le=24 * 14)
     # Lawful bases beyond the built-in four, as code=description pairs separated by ";".
     # HUB_EXTRA_LAWFUL_BASES="children_act_1989_s47=Children Act 1989 s47: enquiries"
     extra_lawful_bases: Annotated[tuple[str, ...], NoDecode] = ()

@@ -49,6 +49,7 @@ class Action(StrEnum):
     review = "review"
     authorise = "authorise"
     disseminate = "disseminate"
+    acknowledge = "acknowledge"
     verify = "verify"
     export = "export"
     rotate = "rotate"

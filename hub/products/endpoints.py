@@ -11,7 +11,13 @@ from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import CalendarDep, KeyringDep, SettingsDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.products import service
-from hub.products.schemas import AuthorisationIn, ProductIn, ProductOut, ProductSummaryOut
+from hub.products.schemas import (
+    AcknowledgementIn,
+    AuthorisationIn,
+    ProductIn,
+    ProductOut,
+    ProductSummaryOut,
+)
 
 router = APIRouter(tags=["products"], route_class=TransactionalRoute)
 
@@ -82,3 +88,19 @@ def disseminate_product(
     product_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> ProductSummaryOut:
     return service.disseminate_product(session, principal, product_id, keyring=keyring)
+
+
+@router.post(
+    "/products/{product_id}/acknowledgement",
+    response_model=ProductSummaryOut,
+    responses=STANDARD_ERRORS,
+)
+def acknowledge_product(
+    product_id: uuid.UUID,
+    payload: AcknowledgementIn,
+    keyring: KeyringDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> ProductSummaryOut:
+    """The receiving team accepts the product, or declines it with a reason (back to the hub)."""
+    return service.acknowledge_product(session, principal, product_id, payload, keyring=keyring)

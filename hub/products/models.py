@@ -20,7 +20,8 @@ class InformationProduct(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     enquiry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enquiries.id"), index=True)
-    # draft | awaiting_authorisation | returned | authorised | disseminated
+    # draft | awaiting_authorisation | returned | authorised | disseminated, then the
+    # receiving team's acknowledgement: accepted | declined
     status: Mapped[str] = mapped_column(String(30), index=True)
     proposed_outcome: Mapped[str] = mapped_column(String(40))
     receiving_team: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -33,3 +34,9 @@ class InformationProduct(Base):
     authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disseminated_by: Mapped[str | None] = mapped_column(String(200))
     disseminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Who in the receiving team accepted or declined it, and when; a decline's reason.
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sealed_decline_reason: Mapped[bytes | None] = mapped_column(
+        LargeBinary, info=SEALED_UNDER_HUB_KEY
+    )

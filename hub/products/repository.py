@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
+from hub.contacts.models import Contact
+from hub.enquiries.models import Enquiry
 from hub.products.models import InformationProduct
+
+# A product is the receiving team's once sent, whether or not the team has answered yet.
+SENT = ("disseminated", "accepted", "declined")
 
 
 def product(session: Session, product_id: uuid.UUID) -> InformationProduct | None:
@@ -21,7 +27,7 @@ def products_sent_to(team: str) -> Select[InformationProduct]:
         select(InformationProduct)
         .where(
             InformationProduct.receiving_team == team,
-            InformationProduct.status == "disseminated",
+            InformationProduct.status.in_(SENT),
         )
         .order_by(InformationProduct.disseminated_at.desc())
     )
@@ -58,3 +64,24 @@ def product_statuses(session: Session, enquiry_ids: Sequence[uuid.UUID]) -> dict
     ):
         statuses[enquiry_id] = status
     return statuses
+
+
+def sent_not_acknowledged(
+    session: Session,
+) -> Sequence[Row[uuid.UUID, uuid.UUID, str, str, str | None, datetime | None]]:
+    """Products sent and not yet accepted or declined by their team, the longest waiting
+    first: (product id, enquiry id, contact reference, RAG, team, sent at)."""
+    return session.execute(
+        select(
+            InformationProduct.id,
+            Enquiry.id,
+            Contact.reference,
+            Enquiry.rag,
+            InformationProduct.receiving_team,
+            InformationProduct.disseminated_at,
+        )
+        .join(Enquiry, Enquiry.id == InformationProduct.enquiry_id)
+        .join(Contact, Contact.id == Enquiry.contact_id)
+        .where(InformationProduct.status == "disseminated")
+        .order_by(InformationProduct.disseminated_at)
+    ).all()

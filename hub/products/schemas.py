@@ -45,6 +45,20 @@ class AuthorisationIn(Strict):
     reason: Reason
 
 
+class AcknowledgementDecision(StrEnum):
+    accept = "accept"
+    decline = "decline"
+
+
+class AcknowledgementIn(Strict):
+    """The receiving team's answer to a product sent to it."""
+
+    decision: AcknowledgementDecision
+    reason: Reason | None = Field(
+        default=None, description="Why the team declines it: required to decline"
+    )
+
+
 class ProductPerson(BaseModel):
     """A child or adult of the household, as the referrer described them."""
 
@@ -88,8 +102,11 @@ class ProductSummaryOut(BaseModel):
     receiving_team: str | None
     items: int
     compiled_at: datetime
+    authorised_by: str | None = None
     authorised_at: datetime | None
     disseminated_at: datetime | None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
 
 
 class ProductOut(BaseModel):
@@ -106,5 +123,11 @@ class ProductOut(BaseModel):
     household: list[ProductPerson]
     items: list[ProductItem]
     compiled_at: datetime
+    authorised_by: str | None = None
     authorised_at: datetime | None
     disseminated_at: datetime | None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    decline_reason: str | None = Field(
+        default=None, description="The receiving team's reason, when it declined the product"
+    )

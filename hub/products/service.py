@@ -1,6 +1,7 @@
 """Information products: the hub compiles its analysis with the disclosures it may pass on
 and a proposed outcome; a manager authorises it (or returns it); it is sent to the
-receiving team, and the enquiry closes.
+receiving team, and the enquiry closes. The team acknowledges it: accepts it, or declines
+it with a reason, and a declined product goes back to the hub (the enquiry opens again).
 
 Every step asks the firewall first and writes its audit entry in the same transaction.
 A product belongs to its receiving team only once sent; every read of a disclosure in it
@@ -35,6 +36,8 @@ from hub.policy.vocabulary import Action, Kind
 from hub.products import repository
 from hub.products.models import InformationProduct
 from hub.products.schemas import (
+    AcknowledgementDecision,
+    AcknowledgementIn,
     AuthorisationIn,
     ProductIn,
     ProductItem,
@@ -114,7 +117,7 @@ def compile_product(
     if enquiry.status != "open":
         raise Conflict("This enquiry is closed.", code="enquiry_closed")
     current = repository.product_for_enquiry(session, enquiry.id)
-    if current is not None and current.status != "returned":
+    if current is not None and current.status not in ("returned", "declined"):
         raise Conflict("This enquiry already has a product in progress.", code="product_exists")
     contact = contact_of(session, enquiry)
     _check_items(session, enquiry, payload.disclosure_ids)
@@ -161,7 +164,7 @@ def _product_resource(product: InformationProduct | None, product_id: uuid.UUID)
     # that it is hub work, and no operational team can reach it.
     owner = (
         product.receiving_team or ""
-        if product is not None and product.status == "disseminated"
+        if product is not None and product.status in repository.SENT
         else ""
     )
     return Resource(Kind.information_product, owner=owner, id=str(product_id))
@@ -184,8 +187,11 @@ def product_summary(session: Session, product: InformationProduct) -> ProductSum
         receiving_team=product.receiving_team,
         items=len(_item_ids(product)),
         compiled_at=product.compiled_at,
+        authorised_by=product.authorised_by,
         authorised_at=product.authorised_at,
         disseminated_at=product.disseminated_at,
+        acknowledged_by=product.acknowledged_by,
+        acknowledged_at=product.acknowledged_at,
     )
 
 
@@ -195,6 +201,20 @@ def product_analysis(session: Session, keyring: Keyring, product: InformationPro
         session, "information_products", "sealed_analysis", product.id, product.sealed_analysis
     )
     return analysis
+
+
+def decline_reason(session: Session, keyring: Keyring, product: InformationProduct) -> str | None:
+    """Why the receiving team declined the product, if it did."""
+    if product.sealed_decline_reason is None:
+        return None
+    reason: str = keyring.open_hub_json(
+        session,
+        "information_products",
+        "sealed_decline_reason",
+        product.id,
+        product.sealed_decline_reason,
+    )
+    return reason
 
 
 def _item(session: Session, keyring: Keyring, disclosure: Disclosure) -> ProductItem:
@@ -248,6 +268,7 @@ def _product_out(
     return ProductOut(
         **summary.model_dump(exclude={"items"}),
         analysis=product_analysis(session, keyring, product),
+        decline_reason=decline_reason(session, keyring, product),
         children=children,
         household=household,
         items=[
@@ -373,3 +394,64 @@ def list_products(
         allowed_event(decision, Resource(Kind.information_product, owner=principal.team or "")),
     )
     return [product_summary(session, p) for p in products]
+
+
+def acknowledge_product(
+    session: Session,
+    principal: Principal,
+    product_id: uuid.UUID,
+    payload: AcknowledgementIn,
+    *,
+    keyring: Keyring,
+) -> ProductSummaryOut:
+    """The receiving team accepts a product sent to it, or declines it with a reason.
+
+    Accepting tells the hub the product landed. Declining sends it back to the hub: the
+    enquiry opens again, with the team's reason, for the hub to compile a new product. A
+    product is answered once; a second answer is refused (409), whichever it was.
+    """
+    product = repository.product(session, product_id)
+    resource = _product_resource(product, product_id)
+    decision = require(principal, Action.acknowledge, resource)
+    if product is None:
+        raise NotFound()
+    if product.status != "disseminated":
+        raise Conflict(
+            f"Your team already {product.status} this product.", code="already_acknowledged"
+        )
+    if payload.decision is AcknowledgementDecision.decline and not payload.reason:
+        raise Unprocessable(
+            "reason: say why your team declines this product.", code="reason_required"
+        )
+    enquiry = enquiries_repository.enquiry(session, product.enquiry_id)
+    assert enquiry is not None
+    contact = contact_of(session, enquiry)
+    product.acknowledged_by = principal.sub
+    product.acknowledged_at = utcnow()
+    if payload.decision is AcknowledgementDecision.accept:
+        product.status = "accepted"
+        reason = f"accepted by {product.receiving_team}"
+    else:
+        product.status = "declined"
+        product.sealed_decline_reason = keyring.seal_hub_json(
+            session, "information_products", "sealed_decline_reason", product.id, payload.reason
+        )
+        # Back to the hub: the enquiry is open again, and the referrer hears it is still
+        # being looked at, until a new product is sent.
+        enquiry.status = "open"
+        enquiry.closed_at = None
+        contact.status = "mash_enquiry"
+        reason = f"declined by {product.receiving_team}: {payload.reason}"
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, resource, subject_ids=people_ids(contact), reason=reason),
+    )
+    log.info(
+        "product.acknowledged",
+        product_id=str(product.id),
+        team=product.receiving_team,
+        status=product.status,
+    )
+    return product_summary(session, product)
