@@ -3,7 +3,9 @@ enquiry's workspace. Both are read through the same services (and the same audit
 entries) as the API; neither shows what an agency disclosed, only that it answered.
 
 A red case never drops off: an enquiry is open, and on the list, until its information
-product has been sent to the receiving team.
+product has been sent to the receiving team; once sent, it stays on the list until the team
+acknowledges it (flagged when that takes longer than the hub expects), and a product the
+team declines brings the enquiry back, open, with the team's reason.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.products import repository as products_repository
 from hub.products.schemas import ProductOutcome
-from hub.products.service import product_analysis, suggested_team
+from hub.products.service import decline_reason, product_analysis, suggested_team
 
 RAG_ORDER = {"red": 0, "amber": 1, "green": 2}
 SHARED_KINDS = frozenset({"records", "fields", "summary"})
@@ -81,9 +83,25 @@ class AwaitingEnquiry:
 
 
 @dataclass(frozen=True)
+class SentEnquiry:
+    """An enquiry whose product was sent and not yet accepted or declined by the team."""
+
+    id: uuid.UUID
+    reference: str
+    rag: str
+    receiving_team: str | None
+    sent_at: datetime
+    waiting: timedelta
+    # Not acknowledged within the hours the hub expects (HUB_ACKNOWLEDGE_HOURS).
+    overdue: bool
+
+
+@dataclass(frozen=True)
 class EnquiryList:
     open: list[OpenEnquiry]
     awaiting: list[AwaitingEnquiry]
+    sent: list[SentEnquiry] = field(default_factory=list)
+    acknowledge_within: timedelta = timedelta(hours=4)
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,10 @@ class ProductState:
     compiled_by: str
     compiled_at: datetime
     returned_reason: str | None
+    disseminated_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    decline_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,13 +165,37 @@ def _awaiting(session: Session, now: datetime) -> list[AwaitingEnquiry]:
     )
 
 
-def enquiry_list(session: Session, principal: Principal, *, now: datetime) -> EnquiryList:
-    """The open enquiries, and the contacts waiting for one to be opened (for those who
-    may open one): between screening's decision and the product being sent, a case is
-    always on this list."""
+def _sent(session: Session, now: datetime, within: timedelta) -> list[SentEnquiry]:
+    sent = []
+    for _, enquiry_id, reference, rag, team, sent_at in products_repository.sent_not_acknowledged(
+        session
+    ):
+        moment = sent_at or now
+        waited = now - moment
+        sent.append(SentEnquiry(enquiry_id, reference, rag, team, moment, waited, waited > within))
+    sent.sort(key=lambda s: (not s.overdue, RAG_ORDER.get(s.rag, 3), s.sent_at))
+    return sent
+
+
+def enquiry_list(
+    session: Session,
+    principal: Principal,
+    *,
+    now: datetime,
+    acknowledge_within: timedelta = timedelta(hours=4),
+) -> EnquiryList:
+    """The open enquiries, the contacts waiting for one to be opened (for those who may
+    open one), and the enquiries whose product was sent and not yet acknowledged by the
+    team: between screening's decision and the team's answer, a case is always on this
+    list."""
     enquiries = open_enquiries(session, principal, now=now)
     may_open = decision_point.may(principal, Action.create, Resource(Kind.enquiry))
-    return EnquiryList(enquiries, _awaiting(session, now) if may_open else [])
+    return EnquiryList(
+        enquiries,
+        _awaiting(session, now) if may_open else [],
+        _sent(session, now, acknowledge_within),
+        acknowledge_within,
+    )
 
 
 def open_enquiries(session: Session, principal: Principal, *, now: datetime) -> list[OpenEnquiry]:
@@ -219,6 +265,10 @@ def _product_state(
         returned_reason=_returned_reason(session, product.id)
         if product.status == "returned"
         else None,
+        disseminated_at=product.disseminated_at,
+        acknowledged_by=product.acknowledged_by,
+        acknowledged_at=product.acknowledged_at,
+        decline_reason=decline_reason(session, keyring, product),
     )
 
 
@@ -251,7 +301,7 @@ def enquiry_workspace(
     disclosures = enquiry_disclosure_summaries(session, principal, enquiry_id, keyring=keyring)
     checks = [_check_state(r, now) for r in repository.requests_of_enquiry(session, enquiry_id)]
     product = _product_state(session, keyring, enquiry_id)
-    sent = product is not None and product.status == "disseminated"
+    sent = product is not None and product.status in ("disseminated", "accepted")
     deadline = repository.rag_deadline_of(session, enquiry.contact_id)
     return Workspace(
         enquiry=enquiry,

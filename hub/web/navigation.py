@@ -25,10 +25,15 @@ class Link:
     kind: Kind
     # For an agency's own pages: the resource is owned by the person's own agency.
     own_agency: bool = False
+    # For a page of what is one's own (a team's products, a referrer's contacts): the
+    # resource is owned by the person's scope, as the firewall means "own".
+    own_scope: bool = False
 
     def resource(self, principal: Principal) -> Resource:
         if self.own_agency:
             return Resource(self.kind, owner=principal.agency or "")
+        if self.own_scope:
+            return Resource(self.kind, owner=principal.scope)
         return Resource(self.kind)
 
 
@@ -50,6 +55,16 @@ LINKS: list[Link] = [
     Link("Reports", "/reports", Action.read, Kind.management_information),
     # The IG pages: for whoever may list the disclosure register (and the audit log).
     Link("Information governance", "/governance", Action.list, Kind.disclosure_register),
+    # Only a team may acknowledge what was sent to it: the hub, which may list every
+    # product, is not offered a team's inbox.
+    Link(
+        "Products for my team",
+        "/team/products",
+        Action.acknowledge,
+        Kind.information_product,
+        own_scope=True,
+    ),
+    Link("My referrals", "/my/referrals", Action.list, Kind.contact_outcome, own_scope=True),
 ]
 
 

@@ -29,6 +29,7 @@ from hub.web.refer import endpoints as refer
 from hub.web.reporting import pages as reporting
 from hub.web.security import FormTokens, content_security_policy, inline_script_hashes
 from hub.web.sessions import SessionRules
+from hub.web.teams import endpoints as teams
 from hub.web.templating import HERE, render, templates
 
 GOVUK_DIST = Path("govuk-frontend") / "dist" / "govuk"
@@ -123,6 +124,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(contact.router)
     app.include_router(reporting.router)
     app.include_router(governance.router)
+    app.include_router(teams.router)
     govuk_assets = settings.web_assets_dir / GOVUK_DIST / "assets"
     app.mount("/assets", StaticFiles(directory=govuk_assets, check_dir=False), name="assets")
     _install_page_errors(app)

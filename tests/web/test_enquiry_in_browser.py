@@ -226,9 +226,12 @@ def manager_authorises_and_sends_it(page: Page, reference: str, check_page: Chec
     expect(page.get_by_text("Sent", exact=True)).to_be_visible()
     expect(page.get_by_text("Product sent: the clock has stopped")).to_be_visible()
     check_page(page, "enquiry workspace: product sent")
+    # Sent is not the end: the case waits on the list until the team acknowledges it.
     page.goto("/enquiries")
-    expect(page.get_by_role("link", name=reference)).to_have_count(0)
-    check_page(page, "enquiries: nothing open")
+    expect(page.get_by_role("table", name=re.compile("Open enquiries"))).to_have_count(0)
+    sent = page.get_by_role("table", name=re.compile("Sent, waiting for the team"))
+    expect(sent.get_by_role("link", name=reference)).to_be_visible()
+    check_page(page, "enquiries: nothing open, one waiting for the team")
 
 
 def test_an_agency_representative_cannot_open_an_enquiry_page(

@@ -11,6 +11,7 @@ which records the read for that agency, as the API does.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -73,15 +74,28 @@ def _errors(errors: list[FieldError]) -> dict[str, Any]:
 
 
 @router.get("")
-def enquiry_list(request: Request, session: SessionDep, person: PagePerson) -> Response:
+def enquiry_list(
+    request: Request, session: SessionDep, person: PagePerson, settings: SettingsDep
+) -> Response:
     if person.signed_in is None:
         return _to_sign_in()
     now = utcnow()
-    found = casework.enquiry_list(session, person.signed_in.principal, now=now)
+    found = casework.enquiry_list(
+        session,
+        person.signed_in.principal,
+        now=now,
+        acknowledge_within=timedelta(hours=settings.acknowledge_hours),
+    )
     return render(
         request,
         "enquiries/list.html",
-        _shell(title="Enquiries", enquiries=found.open, awaiting=found.awaiting),
+        _shell(
+            title="Enquiries",
+            enquiries=found.open,
+            awaiting=found.awaiting,
+            sent=found.sent,
+            acknowledge_within=found.acknowledge_within,
+        ),
     )
 
 

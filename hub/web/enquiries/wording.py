@@ -52,6 +52,8 @@ PRODUCT_STATUS = {
     "returned": ("Returned by a manager", "govuk-tag--orange"),
     "authorised": ("Authorised, not sent yet", "govuk-tag--turquoise"),
     "disseminated": ("Sent", "govuk-tag--green"),
+    "accepted": ("Accepted by the team", "govuk-tag--green"),
+    "declined": ("Declined by the team", "govuk-tag--red"),
 }
 RAG = {
     "red": ("Red", "govuk-tag--red"),
