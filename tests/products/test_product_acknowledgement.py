@@ -21,9 +21,9 @@ def hub(client: TestClient, auth: AuthHeaders) -> Hub:
     return Hub(client, auth)
 
 
-def sent_product(hub: Hub, *, team: str = "duty_b") -> tuple[str, str]:
+def sent_product(hub: Hub, *, team: str = "duty_b", rag: str = "red") -> tuple[str, str]:
     """A product compiled, authorised and sent to ``team``: (enquiry id, product id)."""
-    enquiry_id = check_request_for(hub, rag="red", agency="health")["enquiry_id"]
+    enquiry_id = check_request_for(hub, rag=rag, agency="health")["enquiry_id"]
     compiled = hub.post(
         f"/api/v1/enquiries/{enquiry_id}/products",
         hub.social_worker,

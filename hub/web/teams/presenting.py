@@ -16,6 +16,11 @@ CAVEATS = {
     "of the agency that shared it",
     "sensitive_health": "Sensitive health information: share it only with those who need it",
 }
+# The team's own answer, as its inbox shows it.
+ANSWERS = {
+    "accepted": ("Accepted", "govuk-tag--green"),
+    "declined": ("Declined", "govuk-tag--red"),
+}
 URGENCY_ORDER = {"red": 0, "amber": 1, "green": 2}
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 # What an agency record's fields are called on the page; others are shown by their name.
@@ -47,8 +52,11 @@ def field_name(name: str) -> str:
     return RECORD_FIELDS.get(name, name.replace("_", " ").capitalize())
 
 
-def field_value(value: Any) -> str:
-    """A record's value as text: a date in words, a mapping as 'key: value' pairs."""
+def field_value(value: Any, name: str = "") -> str:
+    """A record's value as text: a date in words, a code in words, a mapping as 'key: value'
+    pairs."""
+    if name == "record_type":
+        return str(value).replace("_", " ").capitalize()
     if isinstance(value, dict):
         return "; ".join(f"{field_name(k)}: {field_value(v)}" for k, v in value.items() if v)
     if isinstance(value, list):
