@@ -10,8 +10,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from hub.audit.models import AuditEntry
 from hub.db import Database
 from hub.products.models import InformationProduct
 from tests.conftest import AuthHeaders
@@ -109,7 +110,9 @@ def test_the_hubs_list_flags_a_product_not_acknowledged_within_the_hours_set(
     assert "Not acknowledged" not in recent_row
 
 
-def test_each_person_is_offered_only_their_own_pages(client: TestClient) -> None:
+def test_each_person_is_offered_only_their_own_pages(
+    client: TestClient, database: Database
+) -> None:
     def links() -> set[str]:
         page = client.get("/").text
         nav = page.split('class="govuk-service-navigation__list"')[1].split("</ul>")[0]
@@ -120,6 +123,15 @@ def test_each_person_is_offered_only_their_own_pages(client: TestClient) -> None
     client.cookies.clear()
     sign_in_as(client, "referrer")
     assert links() == {"My referrals"}
+    # A referrer may see no product at all: the firewall refuses, and the refusal is recorded.
+    assert client.get("/team/products").status_code == 404
+    with database.session() as session:
+        refused = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.actor_sub == "demo-teacher", AuditEntry.outcome == "denied"
+            )
+        ).all()
+    assert [(e.action, e.resource_kind) for e in refused] == [("list", "information_product")]
     client.cookies.clear()
     sign_in_as(client, "sw")
     assert "Products for my team" not in links()

@@ -53,18 +53,32 @@ def _to_sign_in() -> Response:
     return RedirectResponse("/", status_code=303)
 
 
-def _team_member(person: PageRequestPerson) -> Principal | None:
-    """The signed-in person, who must belong to a team: a team's inbox is no one else's."""
+def _team_member(
+    session: SessionDep, person: PageRequestPerson, keyring: KeyringDep
+) -> Principal | None:
+    """The signed-in person, who must belong to a team: a team's inbox is no one else's.
+
+    Someone without a team is first put to the products service, so the firewall refuses
+    (and records) whoever may see no products at all; the hub, which may, has no team inbox.
+    """
     if person.signed_in is None:
         return None
-    if not person.signed_in.principal.team:
+    principal = person.signed_in.principal
+    if not principal.team:
+        products.list_products(session, principal, keyring=keyring)
         raise NotFound()
-    return person.signed_in.principal
+    return principal
 
 
-def _posted_by(request: Request, person: PageRequestPerson, csrf_token: str) -> Principal | None:
+def _posted_by(
+    request: Request,
+    session: SessionDep,
+    person: PageRequestPerson,
+    keyring: KeyringDep,
+    csrf_token: str,
+) -> Principal | None:
     check_origin(request)
-    principal = _team_member(person)
+    principal = _team_member(session, person, keyring)
     if principal is None or person.signed_in is None:
         return None
     check_csrf(person.signed_in.csrf_token, csrf_token)
@@ -75,7 +89,7 @@ def _posted_by(request: Request, person: PageRequestPerson, csrf_token: str) -> 
 def inbox(
     request: Request, session: SessionDep, person: PagePerson, keyring: KeyringDep
 ) -> Response:
-    principal = _team_member(person)
+    principal = _team_member(session, person, keyring)
     if principal is None:
         return _to_sign_in()
     sent = products.list_products(session, principal, keyring=keyring)
@@ -126,7 +140,7 @@ def product(
     keyring: KeyringDep,
 ) -> Response:
     """The whole product: opening it is a read on the record of each agency in it."""
-    principal = _team_member(person)
+    principal = _team_member(session, person, keyring)
     if principal is None:
         return _to_sign_in()
     return _product_page(request, session, principal, product_id, keyring=keyring)
@@ -144,7 +158,7 @@ def acknowledge(
     reason: Text = "",
 ) -> Response:
     """Accept the product, or decline it with a reason: it goes back to the hub."""
-    principal = _posted_by(request, person, csrf_token)
+    principal = _posted_by(request, session, person, keyring, csrf_token)
     if principal is None:
         return _to_sign_in()
     form = AcknowledgementForm(decision=decision, reason=reason)
@@ -169,7 +183,7 @@ def answered(
     keyring: KeyringDep,
 ) -> Response:
     """What the team answered, from the inbox's summaries: no content, so no read."""
-    principal = _team_member(person)
+    principal = _team_member(session, person, keyring)
     if principal is None:
         return _to_sign_in()
     summaries = products.list_products(session, principal, keyring=keyring)
