@@ -54,7 +54,8 @@ def test_accepting_needs_the_sessions_token_and_the_hubs_origin(
     again = client.post(path, data={"decision": "accept", "csrf_token": csrf}, headers=origin)
     assert again.status_code == 200
     assert "Your team already accepted this product." in again.text
-    assert "There is a problem" in again.text
+    assert '<a href="#decision">' in again.text
+    assert 'id="decision"' in again.text
 
 
 def test_the_inbox_puts_what_waits_first_then_the_most_urgent_then_the_newest(
