@@ -20,6 +20,7 @@ and the response leaves only once its batch has committed.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -27,7 +28,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, get_args, get_origin
 
 import anyio
 import anyio.to_thread
@@ -39,6 +40,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
+    Select,
     Table,
     bindparam,
     create_engine,
@@ -145,6 +147,81 @@ def driver_insert(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class DriverSelect:
+    """A SELECT compiled by SQLAlchemy for one dialect, run on the driver's own cursor.
+
+    For the hot reads (a guarded read of one record) where SQLAlchemy's statement and ORM
+    machinery cost several times the query itself. The SQL, the parameters' bind
+    processors and the columns' result processors are SQLAlchemy's, so the values are
+    what a Core select returns.
+    """
+
+    sql: str
+    order: tuple[str, ...] | None  # positional drivers: the parameters' order; else named
+    fixed: dict[str, Any]  # the statement's own bound values, already converted
+    processors: dict[str, Callable[[Any], Any]]  # for the caller's parameters
+    results: tuple[Callable[[Any], Any] | None, ...]  # one per selected column
+
+    def rows(self, connection: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows for ``values`` (the caller's parameters, by name), converted."""
+        parameters = dict(self.fixed)
+        for name, value in values.items():
+            processor = self.processors.get(name)
+            parameters[name] = value if processor is None else processor(value)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(
+                self.sql,
+                parameters if self.order is None else [parameters[n] for n in self.order],
+            )
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        results = self.results
+        return [
+            tuple(v if f is None or v is None else f(v) for f, v in zip(results, row, strict=True))
+            for row in fetched
+        ]
+
+
+_DRIVER_SELECTS: dict[tuple[str, str], DriverSelect] = {}
+
+
+def driver_select(
+    dialect: Dialect, name: str, build: Callable[[], Select[*tuple[Any, ...]]]
+) -> DriverSelect:
+    """The select ``build()`` makes, compiled once per dialect under ``name``.
+
+    Its parameters without a value are the caller's (``bindparam("contact_id")``); those
+    with one are fixed.
+    """
+    key = (dialect.name, name)
+    found = _DRIVER_SELECTS.get(key)
+    if found is not None:
+        return found
+    statement = build()
+    compiled = statement.compile(dialect=dialect)
+    fixed: dict[str, Any] = {}
+    processors: dict[str, Callable[[Any], Any]] = {}
+    for bind_name, bind in compiled.binds.items():
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if bind.value is None and bind.callable is None:
+            if processor is not None:
+                processors[bind_name] = processor
+            continue
+        value = bind.effective_value
+        fixed[bind_name] = value if processor is None else processor(value)
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    )
+    order = tuple(compiled.positiontup or ()) if compiled.positional else None
+    found = DriverSelect(str(compiled), order, fixed, processors, results)
+    _DRIVER_SELECTS[key] = found
+    return found
+
+
 # Session.info keys of a request's session.
 READS_ONLY = "hub_reads_only"
 AUDIT_BUFFER = "hub_audit_buffer"
@@ -159,6 +236,11 @@ class DeferredAppends(Protocol):
     :class:`hub.audit.service.GroupCommit`)."""
 
     def commit(self, entries: list[dict[str, Any]]) -> None: ...
+
+    async def run(self, work: Callable[[], tuple[Any, list[dict[str, Any]]]]) -> Any:
+        """Run ``work`` (returning its result and its audit entries) in the writer, and
+        return the result once the entries are committed."""
+        ...
 
 
 def _prepare_sqlite(engine: Engine, write_turn: threading.Lock, wait_seconds: float) -> None:
@@ -261,6 +343,44 @@ class Database:
         session.info[AUDIT_BUFFER] = []
         session.info[GROUP_COMMIT] = self.deferred_appends
         return session
+
+
+@contextmanager
+def reading_connection(session: Session) -> Iterator[Any]:
+    """The driver connection a read's statements run on (see :class:`DriverSelect`).
+
+    In a transaction (any session that may write, or a read that has begun one) that is
+    the transaction's own connection. A read request's session that has not begun one
+    lends a pooled connection outside any transaction instead: each statement is then a
+    consistent snapshot of its own, and the read pays for no BEGIN and no COMMIT (a read
+    whose answer comes from one statement needs no more).
+    """
+    engine = session.get_bind()
+    if (
+        not session.info.get(READS_ONLY)
+        or session.in_transaction()
+        or not isinstance(engine, Engine)
+    ):
+        yield session.connection().connection.driver_connection
+        return
+    pooled = engine.raw_connection()
+    driver: Any = pooled.driver_connection
+    # PostgreSQL (psycopg): statements of their own, with no BEGIN before them. SQLite's
+    # connections already leave beginning to SQLAlchemy (see _prepare_sqlite).
+    flip = engine.dialect.name == "postgresql"
+    try:
+        if flip:
+            driver.autocommit = True
+        yield driver
+    except BaseException as error:
+        dbapi = engine.dialect.loaded_dbapi
+        if isinstance(error, dbapi.Error) and engine.dialect.is_disconnect(error, driver, None):
+            pooled.invalidate(error)
+        raise
+    finally:
+        if flip and not driver.closed:
+            driver.autocommit = False
+        pooled.close()
 
 
 def _refuse_changes(session: Session, *_: Any) -> None:
@@ -401,12 +521,118 @@ def _finishing_in_thread(
     return run
 
 
+_QUICK_READ = "_hub_quick_read"
+
+
+def quick_read(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a ``GET`` endpoint of a :class:`TransactionalRoute` as a quick read: a
+    point read of one record, a statement or two, with nothing slow in it.
+
+    Such an endpoint runs in the group-commit writer (see
+    :class:`hub.audit.service.GroupCommit`) instead of a thread of its own: the writer
+    opens its read session, runs it, renders its response, writes its audit entries
+    (or, when the decision point refused it, the denied attempt's) with those of the
+    reads beside it, commits, and only then hands the answer back to the event loop. A
+    thread of its own, and a session dependency's exit, would cost more than the read.
+    The read must stay quick: every read waiting for the same commit waits for it.
+    """
+    setattr(endpoint, _QUICK_READ, True)
+    return endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    """A quick read's error, answered once the entries it left (a denial) are committed."""
+
+    error: BaseException
+
+
+def _is_session(annotation: Any) -> bool:
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation is Session
+
+
+def _reading_in_group_commit(
+    endpoint: Callable[..., Any], route: list[TransactionalRoute]
+) -> Callable[..., Any]:
+    """A quick read's endpoint: the same parameters less its session (opened by the
+    writer), plus the request; its work is done by the group-commit writer."""
+    signature = inspect.signature(endpoint, eval_str=True)
+    [session_name] = [n for n, p in signature.parameters.items() if _is_session(p.annotation)]
+    request_name = "hub_quick_read_request"
+    parameters = [p for n, p in signature.parameters.items() if n != session_name]
+    parameters.insert(
+        0, inspect.Parameter(request_name, inspect.Parameter.KEYWORD_ONLY, annotation=Request)
+    )
+
+    async def run(**kwargs: Any) -> Any:
+        database: Database = kwargs.pop(request_name).app.state.database
+
+        def work() -> tuple[Any, list[dict[str, Any]]]:
+            session = database.request_session(reads_only=True)
+            try:
+                return _read(session, endpoint, route[0], {**kwargs, session_name: session})
+            finally:
+                session.close()
+
+        appends = database.deferred_appends
+        if appends is None:
+            outcome, _ = await anyio.to_thread.run_sync(work)
+        else:
+            outcome = await appends.run(work)
+        if isinstance(outcome, _Raised):
+            raise outcome.error
+        return outcome
+
+    # Named as the endpoint; no __wrapped__: FastAPI reads the parameters from here.
+    for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(run, name, getattr(endpoint, name))
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=sorted(parameters, key=lambda p: p.kind)
+    )
+    return run
+
+
+def _read(
+    session: Session, endpoint: Callable[..., Any], route: TransactionalRoute, kwargs: Any
+) -> tuple[Any, list[dict[str, Any]]]:
+    """A quick read's work: its answer (or what it raised) and the entries it leaves."""
+    try:
+        result = route.render(endpoint(**kwargs))
+        if session.in_transaction():
+            session.commit()
+    except HubError as error:
+        rollback_request(session)
+        if error.after_rollback is None:
+            return _Raised(error), []
+        # A denied attempt is recorded with the batch (the read's session buffers it).
+        error.after_rollback(session)
+        if session.in_transaction():
+            session.commit()
+        return _Raised(error), _taken_entries(session)
+    except Exception as error:
+        rollback_request(session)
+        return _Raised(error), []
+    return result, _taken_entries(session)
+
+
+def _taken_entries(session: Session) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = session.info.get(AUDIT_BUFFER) or []
+    session.info[AUDIT_BUFFER] = []
+    return entries
+
+
 class TransactionalRoute(APIRoute):
     """The route class of every router that opens a request session (``route_class=``)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         this: list[TransactionalRoute] = []
-        if not _is_coroutine(endpoint):
+        if getattr(endpoint, _QUICK_READ, False):
+            if set(kwargs.get("methods") or ()) - READ_METHODS or _is_coroutine(endpoint):
+                raise TypeError("a quick read is a sync GET endpoint")
+            endpoint = _reading_in_group_commit(endpoint, this)
+        elif not _is_coroutine(endpoint):
             endpoint = _finishing_in_thread(endpoint, this)
         super().__init__(path, endpoint, **kwargs)
         this.append(self)
@@ -434,6 +660,4 @@ class TransactionalRoute(APIRoute):
 
 
 def _is_coroutine(function: Callable[..., Any]) -> bool:
-    import inspect
-
     return inspect.iscoroutinefunction(inspect.unwrap(function))

@@ -21,6 +21,10 @@ of request work.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+import functools
 import json
 import threading
 from collections.abc import Callable
@@ -121,10 +125,18 @@ def _log_recorded(entry_id: int | None, event: AuditEvent) -> None:
 
 
 class _Ticket:
-    __slots__ = ("done", "entries", "error")
+    __slots__ = ("done", "entries", "error", "future", "loop", "result", "work")
 
-    def __init__(self, entries: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        entries: list[dict[str, Any]],
+        work: Callable[[], tuple[Any, list[dict[str, Any]]]] | None = None,
+    ) -> None:
         self.entries = entries
+        self.work = work
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.future: asyncio.Future[Any] | None = None
+        self.result: Any = None
         self.error: BaseException | None = None
         self.done = False
 
@@ -139,16 +151,27 @@ class GroupCommit:
     concurrent reads share one. If a batch fails, its callers are written again one at a
     time, so a caller whose entries cannot be stored fails alone.
 
+    A quick read (:func:`hub.db.quick_read`) hands over its whole work instead, from the
+    event loop (:meth:`run`): the writer runs it, then writes its entries with the batch,
+    and the read's answer goes back to the loop once they are committed. Such a read
+    costs no thread of its own and no hand-off of its own: a batch of them costs one
+    wake-up of the writer and one call back to the loop. When no caller is waiting to
+    write, a writer thread of this object's own does (it ends after a moment idle).
+
     ``before_commit``, when set, is called with the batch's size after its INSERTs and
     before its COMMIT: a point to inject faults at (a test stops the process there).
     """
 
-    def __init__(self, database: Database, *, max_batch: int = 256) -> None:
+    def __init__(
+        self, database: Database, *, max_batch: int = 256, idle_seconds: float = 5.0
+    ) -> None:
         self.database = database
         self.max_batch = max_batch
+        self.idle_seconds = idle_seconds
         self.before_commit: Callable[[int], None] | None = None
         self._queue: list[_Ticket] = []
         self._writing = False
+        self._writer: threading.Thread | None = None
         self._changed = threading.Condition(threading.Lock())
 
     def commit(self, entries: list[dict[str, Any]]) -> None:
@@ -160,27 +183,68 @@ class GroupCommit:
                 if self._writing:
                     self._changed.wait()
                     continue
-                self._writing = True
-                batch = self._queue[: self.max_batch]
-                del self._queue[: len(batch)]
-                self._changed.release()
-                try:
-                    self._write(batch)
-                finally:
-                    self._changed.acquire()
-                    self._writing = False
-                    self._changed.notify_all()
+                self._write_next()
         if ticket.error is not None:
             raise ticket.error
 
-    def _write(self, batch: list[_Ticket]) -> None:
+    async def run(self, work: Callable[[], tuple[Any, list[dict[str, Any]]]]) -> Any:
+        """Run ``work`` in the writer and return its result once the entries it returns
+        are committed; raise what it raised (its entries are then not written), or an
+        error if its entries could not be committed."""
+        # The work runs in the request's context (its request id, for its entries and logs).
+        ticket = _Ticket([], functools.partial(contextvars.copy_context().run, work))
+        ticket.loop = asyncio.get_running_loop()
+        ticket.future = ticket.loop.create_future()
+        with self._changed:
+            self._queue.append(ticket)
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_while_asked, daemon=True, name="audit-group-commit"
+                )
+                self._writer.start()
+            self._changed.notify_all()
+        assert ticket.future is not None
+        return await ticket.future
+
+    def _write_while_asked(self) -> None:
+        with self._changed:
+            while True:
+                if self._queue and not self._writing:
+                    self._write_next()
+                elif not self._changed.wait(self.idle_seconds) and not self._queue:
+                    self._writer = None
+                    return
+
+    def _write_next(self) -> None:
+        # Called holding the lock, with no batch being written; returns holding it.
+        self._writing = True
+        batch = self._queue[: self.max_batch]
+        del self._queue[: len(batch)]
+        self._changed.release()
         try:
-            self._write_together(batch)
+            self._write(batch)
+        finally:
+            self._changed.acquire()
+            self._writing = False
+            self._changed.notify_all()
+        _answer_loops(batch)
+
+    def _write(self, batch: list[_Ticket]) -> None:
+        for ticket in batch:
+            if ticket.work is not None:
+                try:
+                    ticket.result, ticket.entries = ticket.work()
+                except BaseException as error:  # answered to its caller, not raised here
+                    ticket.error = error
+        writing = [t for t in batch if t.error is None]
+        try:
+            if any(t.entries for t in writing):
+                self._write_together(writing)
         except Exception:
-            if len(batch) == 1:
-                batch[0].error = _failed()
+            if len(writing) == 1:
+                writing[0].error = _failed()
             else:
-                for ticket in batch:
+                for ticket in writing:
                     try:
                         self._write_together([ticket])
                     except Exception:
@@ -195,6 +259,29 @@ class GroupCommit:
                     _insert(connection, dict(values))
             if self.before_commit is not None:
                 self.before_commit(len(batch))
+
+
+def _answer_loops(batch: list[_Ticket]) -> None:
+    """Hand the answers of a batch's quick reads back to their event loops, one call each."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Ticket]] = {}
+    for ticket in batch:
+        if ticket.loop is not None:
+            by_loop.setdefault(ticket.loop, []).append(ticket)
+    for loop, tickets in by_loop.items():
+        # A loop that has closed has nobody waiting any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_answer, tickets)
+
+
+def _answer(tickets: list[_Ticket]) -> None:
+    for ticket in tickets:
+        future = ticket.future
+        if future is None or future.done():
+            continue
+        if ticket.error is not None:
+            future.set_exception(ticket.error)
+        else:
+            future.set_result(ticket.result)
 
 
 def _failed() -> RuntimeError:

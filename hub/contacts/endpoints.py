@@ -11,7 +11,7 @@ from hub.auth.dependencies import CurrentPrincipal, PrincipalOrPublic
 from hub.contacts import service
 from hub.contacts.dependencies import ContactRecordedDep
 from hub.contacts.schemas import ContactDetail, ContactIn, ContactReceipt, ContactSummary
-from hub.db import SessionDep, TransactionalRoute
+from hub.db import SessionDep, TransactionalRoute, quick_read
 from hub.dependencies import KeyringDep, PublicRateLimiterDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CursorQuery, Page
@@ -62,6 +62,7 @@ def list_contacts(
 
 
 @router.get("/{contact_id}", response_model=ContactDetail, responses=STANDARD_ERRORS)
+@quick_read
 def read_contact(
     contact_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> ContactDetail:

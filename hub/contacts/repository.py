@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hub.contacts.models import Contact
+from hub.contacts.models import Contact, ContactPerson
+from hub.db import driver_select, reading_connection
+from hub.keys.models import DataKeyRow
+from hub.keys.service import ACTIVE, HUB_KEY_ID, PRIMARY, StoredKeyVersion
 
 
 def contacts_newest_first() -> Select[Contact]:
@@ -34,6 +39,87 @@ def get_contact(session: Session, contact_id: uuid.UUID) -> Contact | None:
     return session.execute(
         select(Contact).where(Contact.id == contact_id).options(selectinload(Contact.people))
     ).scalar_one_or_none()
+
+
+@dataclass(frozen=True, slots=True)
+class ContactToRead:
+    """One contact as a guarded read needs it, from one statement."""
+
+    id: uuid.UUID
+    reference: str
+    received_at: datetime
+    channel: str
+    referrer_kind: str
+    worries: str
+    consent: str
+    status: str
+    sealed_details: bytes
+    people: tuple[tuple[uuid.UUID, str], ...]  # (id, role), in position order
+    # The hub key's versions that may open data, read in the same snapshot as the details.
+    hub_keys: tuple[StoredKeyVersion, ...]
+
+
+def _contact_to_read() -> Select[*tuple[Any, ...]]:
+    # One row per (person, usable hub key version): normally one version, so one row a
+    # person. A contact always has a child; the outer join still returns one without.
+    keys = and_(
+        DataKeyRow.key_id == HUB_KEY_ID,
+        or_(DataKeyRow.state == PRIMARY, DataKeyRow.state == ACTIVE),
+    )
+    return (
+        select(
+            Contact.id,
+            Contact.reference,
+            Contact.received_at,
+            Contact.channel,
+            Contact.referrer_kind,
+            Contact.worries,
+            Contact.consent,
+            Contact.status,
+            Contact.sealed_details,
+            ContactPerson.id,
+            ContactPerson.person_role,
+            DataKeyRow.version,
+            DataKeyRow.state,
+            DataKeyRow.wrapped,
+        )
+        .select_from(Contact)
+        .outerjoin(ContactPerson, ContactPerson.contact_id == Contact.id)
+        .outerjoin(DataKeyRow, keys)
+        .where(Contact.id == bindparam("contact_id"))
+        .order_by(ContactPerson.position, DataKeyRow.version)
+    )
+
+
+def contact_to_read(session: Session, contact_id: uuid.UUID) -> ContactToRead | None:
+    """The contact, its people and the hub key versions that may open it, in one statement
+    run on the driver's cursor (see :func:`hub.db.reading_connection`)."""
+    with reading_connection(session) as connection:
+        statement = driver_select(session.get_bind().dialect, "contact_to_read", _contact_to_read)
+        rows = statement.rows(connection, {"contact_id": contact_id})
+    if not rows:
+        return None
+    first = rows[0]
+    people: dict[uuid.UUID, str] = {}
+    keys: dict[int, StoredKeyVersion] = {}
+    for row in rows:
+        if row[9] is not None:
+            people.setdefault(row[9], row[10])
+        if row[11] is not None:
+            keys.setdefault(row[11], StoredKeyVersion(HUB_KEY_ID, row[11], row[12], row[13]))
+    return ContactToRead(
+        id=first[0],
+        reference=first[1],
+        received_at=first[2],
+        channel=first[3],
+        referrer_kind=first[4],
+        worries=first[5],
+        consent=first[6],
+        status=first[7],
+        sealed_details=bytes(first[8]),
+        people=tuple(people.items()),
+        hub_keys=tuple(keys.values()),
+    )
 
 
 def by_idempotency_hash(session: Session, idempotency_hash: str) -> Contact | None:

@@ -258,22 +258,33 @@ def read_contact(
     resource = Resource(Kind.contact, id=str(contact_id))
     # Permission first, then existence: a caller who may not read contacts learns nothing.
     decision = require(principal, Action.read, resource)
-    contact = repository.get_contact(session, contact_id)
+    contact = repository.contact_to_read(session, contact_id)
     if contact is None:
         raise NotFound()
-    details = open_details(session, contact, keyring=keyring)
+    details: dict[str, Any] = json.loads(
+        keyring.open_with(
+            session, contact.sealed_details, _details_context(contact.id), contact.hub_keys
+        )
+    )
     people = [
-        PersonOut(id=person.id, person_role=person.person_role, **PersonIn(**raw).model_dump())
-        for person, raw in zip(contact.people, details["people"], strict=True)
+        PersonOut(id=person_id, person_role=person_role, **PersonIn(**raw).model_dump())
+        for (person_id, person_role), raw in zip(contact.people, details["people"], strict=True)
     ]
     audit.record(
         session,
         principal,
-        allowed_event(decision, resource, subject_ids=[str(p.id) for p in contact.people]),
+        allowed_event(decision, resource, subject_ids=[str(p.id) for p in people]),
     )
-    summary = summary_of(contact, contact.people)
     return ContactDetail(
-        **summary.model_dump(),
+        id=contact.id,
+        reference=contact.reference,
+        received_at=contact.received_at,
+        channel=contact.channel,
+        referrer_kind=contact.referrer_kind,
+        worries=json.loads(contact.worries),
+        consent=contact.consent,
+        status=contact.status,
+        children=sum(1 for _, role in contact.people if role == "child"),
         people=people,
         concern=details["concern"],
         consent_reason=details["consent_reason"],

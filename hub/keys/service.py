@@ -1,9 +1,11 @@
 """The keyring: find, create, cache, use, rotate, retire and shred data keys.
 
-Unwrapped data keys are cached in memory per process (the KEK provider, perhaps an HSM,
-is then asked once per key version). Whether a key version may still be used is read
-from the database once per transaction, so a key shredded or retired by another process
-stops being used at that process's next transaction.
+Unwrapped data keys are cached in memory per process, in a bounded least-recently-used
+table (the KEK provider, perhaps an HSM, is then asked once per key version). Whether a
+key version may still be used is read from the database once per transaction, or with
+the sealed value itself in the same statement (:meth:`Keyring.open_with`), so a key
+shredded or retired by another process stops being used at that process's next
+transaction; shredding, retiring or rotating here drops the cached key at once.
 
 Seal counting. Every seal is counted against the key version that made it, and a version
 that reaches the ceiling refuses to seal more, so AES-GCM's random-nonce limit is never
@@ -26,6 +28,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -69,6 +73,9 @@ RETIRED = "retired"
 SHREDDED = "shredded"
 
 _SESSION_INFO_KEY = "hub.keyring"
+# Unwrapped key versions kept per process: the hub's, the linkage key's and each agency's
+# versions are a few dozen; the bound only keeps a pathological store finite.
+KEY_CACHE_SIZE = 1024
 
 
 def hub_context(table: str, column: str, row_id: object) -> SealContext:
@@ -106,6 +113,51 @@ class KeyVersionStatus:
         return self.seal_count / self.ceiling
 
 
+@dataclass(frozen=True, slots=True)
+class StoredKeyVersion:
+    """A ``data_keys`` row as read beside a sealed value (see :meth:`Keyring.open_with`)."""
+
+    key_id: str
+    version: int
+    state: str
+    wrapped: bytes | None
+
+
+class _KeyCache:
+    """Unwrapped data keys by (key id, version), least recently used first out."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._keys: OrderedDict[tuple[str, int], DataKey] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def get(self, key_id: str, version: int) -> DataKey | None:
+        with self._lock:
+            key = self._keys.get((key_id, version))
+            if key is not None:
+                self._keys.move_to_end((key_id, version))
+            return key
+
+    def put(self, key: DataKey) -> None:
+        with self._lock:
+            self._keys[(key.key_id, key.version)] = key
+            self._keys.move_to_end((key.key_id, key.version))
+            while len(self._keys) > self._size:
+                self._keys.popitem(last=False)
+
+    def drop(self, key_id: str, version: int | None = None) -> None:
+        """Forget one version of ``key_id``, or all of them."""
+        with self._lock:
+            if version is not None:
+                self._keys.pop((key_id, version), None)
+                return
+            for cached in [k for k in self._keys if k[0] == key_id]:
+                del self._keys[cached]
+
+
 @dataclass
 class _TransactionKeys:
     """What the keyring knows within one transaction of one session."""
@@ -120,10 +172,16 @@ class _TransactionKeys:
 
 
 class Keyring:
-    def __init__(self, provider: KekProvider, *, max_seals: int = MAX_SEALS_PER_KEY) -> None:
+    def __init__(
+        self,
+        provider: KekProvider,
+        *,
+        max_seals: int = MAX_SEALS_PER_KEY,
+        cache_size: int = KEY_CACHE_SIZE,
+    ) -> None:
         self._provider = provider
         self._max_seals = max_seals
-        self._cache: dict[tuple[str, int], DataKey] = {}
+        self._cache = _KeyCache(cache_size)
         self._linkage: dict[int, LinkageKey] = {}
         self._lock = threading.Lock()
 
@@ -140,9 +198,7 @@ class Keyring:
 
     def forget(self, key_id: str) -> None:
         """Drop cached material for ``key_id`` (after shredding or rotation elsewhere)."""
-        with self._lock:
-            for cached in [k for k in self._cache if k[0] == key_id]:
-                del self._cache[cached]
+        self._cache.drop(key_id)
 
     # --- per-transaction state ---------------------------------------------------------
 
@@ -163,22 +219,20 @@ class Keyring:
 
     # --- finding keys ------------------------------------------------------------------
 
-    def _unwrap(self, row: DataKeyRow) -> DataKey:
+    def _unwrap(self, row: DataKeyRow | StoredKeyVersion) -> DataKey:
         if row.state in (SHREDDED, RETIRED) or row.wrapped is None:
+            # Whatever this process still holds of it is dropped too.
+            self._cache.drop(row.key_id, row.version)
             raise KeyUnavailable(f"key {row.key_id} v{row.version} is {row.state}")
-        cache_key = (row.key_id, row.version)
-        with self._lock:
-            cached = self._cache.get(cache_key)
+        cached = self._cache.get(row.key_id, row.version)
         if cached is not None:
             return cached
         key = self._provider.unwrap(row.wrapped, key_id=row.key_id, version=row.version)
-        with self._lock:
-            self._cache[cache_key] = key
+        self._cache.put(key)
         return key
 
     def _cached_key(self, key_id: str, version: int) -> DataKey | None:
-        with self._lock:
-            return self._cache.get((key_id, version))
+        return self._cache.get(key_id, version)
 
     def create_version(self, session: Session, key_id: str, *, primary: bool = True) -> DataKeyRow:
         """A new key version for ``key_id``; the old primary stays active for opening."""
@@ -199,8 +253,7 @@ class Keyring:
         )
         session.add(row)
         session.flush()
-        with self._lock:
-            self._cache[(key_id, version)] = key
+        self._cache.put(key)
         keys = self._keys_of(session)
         keys.primaries.pop(key_id, None)
         keys.states[(key_id, version)] = row.state
@@ -276,6 +329,23 @@ class Keyring:
     def open(self, session: Session, blob: bytes, context: SealContext) -> bytes:
         key_id, version = sealed_key_ref(blob)
         return open_sealed(self._usable(session, key_id, version), blob, context)
+
+    def open_with(
+        self,
+        session: Session,
+        blob: bytes,
+        context: SealContext,
+        stored: Iterable[StoredKeyVersion],
+    ) -> bytes:
+        """Open ``blob`` with the key version rows ``stored``, read from the database in
+        the same statement as the blob itself (so in the same snapshot): a read of one
+        sealed value then costs no query of its own for its key. A version not among
+        them is looked up as :meth:`open` does, and refused if it may not be used."""
+        key_id, version = sealed_key_ref(blob)
+        for row in stored:
+            if row.key_id == key_id and row.version == version:
+                return open_sealed(self._unwrap(row), blob, context)
+        return self.open(session, blob, context)
 
     def seal_hub_json(
         self, session: Session, table: str, column: str, row_id: object, value: Any
@@ -369,8 +439,7 @@ class Keyring:
         row.wrapped = None
         session.flush()
         self._keys_of(session).states[(key_id, version)] = RETIRED
-        with self._lock:
-            self._cache.pop((key_id, version), None)
+        self._cache.drop(key_id, version)
         log.info("keys.version_retired", key_id=key_id, version=version)
 
     def shred(self, session: Session, key_id: str) -> list[int]:

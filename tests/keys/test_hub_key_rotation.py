@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
 import hub.models  # noqa: F401 (every table on the metadata)
 from hub.agencies import keys
+from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal, Role
 from hub.db import Base, Database, transaction
 from hub.keys.hub_store import hub_sealed_columns
+from hub.keys.models import DataKeyRow
 from hub.keys.service import HUB_KEY_ID, Keyring
 from hub.kit.crypto.envelope import sealed_key_ref
 from tests.conftest import AuthHeaders
@@ -69,3 +72,42 @@ def test_rotate_rewrap_and_retire_the_hub_key(
     detail = client.get(f"/api/v1/contacts/{contact_id}", headers=admin)
     assert detail.status_code == 200
     assert detail.json()["people"][0]["family_name"] == "Quorley"
+
+
+def test_a_read_refuses_a_cached_hub_key_another_process_retired(
+    client: TestClient, auth: AuthHeaders, app: FastAPI, database: Database
+) -> None:
+    social_worker = auth("mash_social_worker")
+    assert (
+        client.post("/api/v1/contacts", json=a_contact(), headers=social_worker).status_code == 201
+    )
+    contact_id = client.get("/api/v1/contacts", headers=social_worker).json()["items"][0]["id"]
+    assert client.get(f"/api/v1/contacts/{contact_id}", headers=social_worker).status_code == 200
+    keyring: Keyring = app.state.keyring
+    with transaction(database) as session:
+        old = keyring.primary(session, HUB_KEY_ID).version
+        keyring.rotate(session, HUB_KEY_ID)
+    # Another process retires the old version (this one still holds it unwrapped).
+    with transaction(database) as session:
+        session.execute(
+            update(DataKeyRow)
+            .where(DataKeyRow.key_id == HUB_KEY_ID, DataKeyRow.version == old)
+            .values(state="retired", wrapped=None)
+        )
+    reads_before = _contact_reads(database)
+
+    refused = client.get(f"/api/v1/contacts/{contact_id}", headers=social_worker)
+
+    assert refused.status_code == 500
+    assert _contact_reads(database) == reads_before  # no entry for a read that failed
+
+
+def _contact_reads(database: Database) -> int:
+    with database.session() as session:
+        return len(
+            session.scalars(
+                select(AuditEntry.id).where(
+                    AuditEntry.action == "read", AuditEntry.resource_kind == "contact"
+                )
+            ).all()
+        )

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from hub.db import Database
 from hub.keys.models import DataKeyRow
-from hub.keys.service import Keyring, KeyUnavailable
-from hub.kit.crypto.envelope import SealContext
+from hub.keys.service import Keyring, KeyUnavailable, StoredKeyVersion
+from hub.kit.crypto.envelope import DataKey, SealContext
 from hub.kit.crypto.providers import LocalFileKekProvider, Pkcs11KekProvider
 from tests.kit.conftest import SoftHsmToken
 
@@ -133,3 +133,59 @@ def test_agency_store_keys_through_pkcs11(database: Database, softhsm_token: Sof
         assert fresh.open_record_key(session, sealed, "r9", where) == record_key
         [row] = session.execute(select(DataKeyRow)).scalars()
         assert row.provider == provider.name
+
+
+class _CountingProvider(LocalFileKekProvider):
+    """The file KEK provider, counting the data keys it is asked to unwrap."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.unwrapped: list[tuple[str, int]] = []
+
+    def unwrap(self, wrapped: bytes, *, key_id: str, version: int) -> DataKey:
+        self.unwrapped.append((key_id, version))
+        return super().unwrap(wrapped, key_id=key_id, version=version)
+
+
+def test_unwrapped_keys_are_kept_in_a_bounded_cache(database: Database, key_dir: Path) -> None:
+    sealer = Keyring(LocalFileKekProvider(key_dir / "kek.bin"))
+    blobs = {}
+    with database.session() as session:
+        for agency in ("police", "health", "education"):
+            where = SealContext(agency, "agency_records", "x", "1")
+            blobs[agency] = (sealer.seal(session, f"agency:{agency}", b"x", where), where)
+        session.commit()
+    provider = _CountingProvider(key_dir / "kek.bin")
+    reader = Keyring(provider, cache_size=2)
+    for agency in ("police", "health", "police", "education", "police", "health"):
+        with database.session() as session:
+            blob, where = blobs[agency]
+            assert reader.open(session, blob, where) == b"x"
+    # police stays (used again before education pushed one out); health went and came back.
+    assert provider.unwrapped == [
+        ("agency:police", 1),
+        ("agency:health", 1),
+        ("agency:education", 1),
+        ("agency:health", 1),
+    ]
+    assert "cached=2" in repr(reader)
+
+
+def test_a_key_version_read_with_the_value_decides_over_the_cache(
+    database: Database, keyring: Keyring
+) -> None:
+    with database.session() as session:
+        blob = keyring.seal(session, "agency:police", b"x", CONTEXT)
+        session.commit()
+    usable = StoredKeyVersion("agency:police", 1, "primary", b"not read: the key is cached")
+    with database.session() as session:
+        assert keyring.open_with(session, blob, CONTEXT, [usable]) == b"x"
+        # Another process retired or shredded it: the state read beside the value refuses
+        # the cached key, and drops it.
+        for state in ("retired", "shredded"):
+            gone = StoredKeyVersion("agency:police", 1, state, None)
+            with pytest.raises(KeyUnavailable, match=state):
+                keyring.open_with(session, blob, CONTEXT, [gone])
+        assert "cached=0" in repr(keyring)
+        # A version the statement did not return is looked up, as open() does.
+        assert keyring.open_with(session, blob, CONTEXT, []) == b"x"
