@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -45,6 +46,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    exc,
     insert,
 )
 from sqlalchemy.engine import Dialect
@@ -299,9 +301,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         _prepare_sqlite(engine, threading.Lock(), wait_seconds=10.0)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     _keep_connections(kwargs)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if "pool_pre_ping" not in kwargs:
+        ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+# A pooled connection unused for this long is pinged before it is lent (the server may
+# have restarted or dropped it meanwhile); one in steady use is not, as SQLAlchemy's
+# pool_pre_ping would: that is a round trip before every request's first statement.
+PING_AFTER_IDLE_SECONDS = 5.0
+_CHECKED_IN_AT = "hub_checked_in_at"
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a connection that has been idle ``idle_seconds`` before lending it."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _: Any) -> None:
+        checked_in = record.info.get(_CHECKED_IN_AT)
+        if checked_in is None or time.monotonic() - checked_in < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and lends another (SQLAlchemy's own recipe).
+            raise exc.DisconnectionError() from error
 
 
 def _keep_connections(kwargs: dict[str, Any]) -> None:
@@ -328,6 +358,11 @@ class Database:
         event.listen(self.read_sessionmaker, "before_flush", _refuse_changes)
         # Set by create_app: the writer that group-commits reads' audit entries.
         self.deferred_appends: DeferredAppends | None = None
+        # SQLite answers a quick read's statement in this process and commits without a
+        # flush to disk, so the writer runs quick reads itself between its commits. On
+        # PostgreSQL each read waits a round trip and each commit a flush to disk: the
+        # reads run side by side in worker threads, their entries still committed together.
+        self.quick_reads_in_writer = engine.dialect.name == "sqlite"
 
     def session(self) -> Session:
         session: Session = self.sessionmaker()
@@ -579,8 +614,10 @@ def _reading_in_group_commit(
         appends = database.deferred_appends
         if appends is None:
             outcome, _ = await anyio.to_thread.run_sync(work)
-        else:
+        elif database.quick_reads_in_writer:
             outcome = await appends.run(work)
+        else:
+            outcome = await anyio.to_thread.run_sync(_then_committed, work, appends)
         if isinstance(outcome, _Raised):
             raise outcome.error
         return outcome
@@ -592,6 +629,16 @@ def _reading_in_group_commit(
         parameters=sorted(parameters, key=lambda p: p.kind)
     )
     return run
+
+
+def _then_committed(
+    work: Callable[[], tuple[Any, list[dict[str, Any]]]], appends: DeferredAppends
+) -> Any:
+    """A quick read run in a worker thread: its entries join the next shared commit."""
+    outcome, entries = work()
+    if entries:
+        appends.commit(entries)
+    return outcome
 
 
 def _read(

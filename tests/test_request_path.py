@@ -17,7 +17,7 @@ from hub.auth.principal import Principal, Role
 from hub.contacts import service
 from hub.contacts.models import Contact
 from hub.contacts.schemas import ContactIn
-from hub.db import Database, transaction
+from hub.db import Database, make_engine, ping_when_idle, transaction
 from hub.settings import Settings
 from tests.conftest import AuthHeaders
 from tests.contacts.test_contacts_api import a_contact
@@ -291,3 +291,27 @@ def test_the_openapi_document_declares_the_checks_the_server_makes(client: TestC
     assert cursor["schema"]["pattern"] == "^[A-Za-z0-9_-]*$"
     # The 403 a route answers is declared (a social worker re-rating: see the screening tests).
     assert "403" in document["paths"]["/api/v1/contacts/{contact_id}/rating"]["post"]["responses"]
+
+
+# ---------------------------------------------------------------- pooled connections
+
+
+def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced_before_use(
+    database_url: str,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite's connections are files of this process; nothing drops them")
+    engine = make_engine(database_url, pool_size=1)
+    # Every checkout counts as after an idle spell (the hub waits PING_AFTER_IDLE_SECONDS).
+    ping_when_idle(engine, idle_seconds=0.0)
+    try:
+        with engine.connect() as connection:
+            pid = connection.scalar(text("SELECT pg_backend_pid()"))
+        with make_engine(database_url).connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            other.commit()
+        # The dropped connection is found at checkout, and the read gets a fresh one.
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        engine.dispose()

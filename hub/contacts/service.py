@@ -266,8 +266,9 @@ def read_contact(
             session, contact.sealed_details, _details_context(contact.id), contact.hub_keys
         )
     )
+    # The sealed details were validated as PersonIn when the contact came in.
     people = [
-        PersonOut(id=person_id, person_role=person_role, **PersonIn(**raw).model_dump())
+        PersonOut.model_validate({**raw, "id": person_id, "person_role": person_role})
         for (person_id, person_role), raw in zip(contact.people, details["people"], strict=True)
     ]
     audit.record(
