@@ -3,7 +3,7 @@ browser (their own cookies): a neighbour's contact from the public form, screene
 the board, consent overridden by a manager, an enquiry with an agency match and checks,
 police sharing parts of two records and releasing one, health declining, a product returned
 once, resubmitted, authorised and sent, and the receiving team reading only what police
-released."""
+released and accepting it, after which the case leaves the hub's list."""
 
 from __future__ import annotations
 
@@ -128,7 +128,11 @@ def test_one_case_from_a_neighbour_s_worry_to_the_team_that_acts(
     team, product_url = the_manager_authorises_and_sends_it(
         manager, reference, live_hub, check_page
     )
-    the_team_reads_only_what_police_released(manager, product_url, team, token_for)
+    the_team_reads_only_what_police_released_and_accepts_it(
+        open_person(), reference, team, check_page
+    )
+    the_case_leaves_the_hubs_list(manager, reference, check_page)
+    the_teams_system_reads_it_too(manager, product_url, team, token_for)
 
     # The closing note quotes this count.
     print(  # noqa: T201
@@ -460,18 +464,42 @@ def the_manager_authorises_and_sends_it(
     expect(page.get_by_text("Sent", exact=True)).to_be_visible()
     expect(page.get_by_text("Product sent: the clock has stopped")).to_be_visible()
     check_page(page, "case: product sent")
+    # Sent is not the end: the case waits on the hub's list until the team answers.
     page.get_by_role("link", name="All enquiries").click()
-    expect(page.get_by_role("link", name=reference)).to_have_count(0)
-    expect(page.get_by_text("There are no open enquiries.")).to_be_visible()
-    check_page(page, "case: enquiries, none open")
+    waiting = page.get_by_role("table", name=re.compile("Sent, waiting for the team"))
+    expect(waiting.get_by_role("link", name=reference)).to_have_count(1)
+    check_page(page, "case: enquiries, sent and waiting for the team")
     return team, product_url
 
 
-def the_team_reads_only_what_police_released(
+def the_team_reads_only_what_police_released_and_accepts_it(
+    page: Page, reference: str, team: str, check_page: CheckPage
+) -> None:
+    """A practitioner of the receiving team finds the product in the team's inbox, reads
+    the released call-out with police's caveat and nothing police kept back, and accepts it."""
+    sign_in(page, f"{TEAM_NAMES[team]} practitioner")
+    page.get_by_role("link", name="Products for my team").click()
+    page.get_by_role("link", name=reference).click()
+    expect(page.get_by_text(CALL_OUT["summary"])).to_be_visible()
+    expect(page.get_by_text("Source protected.")).to_be_visible()
+    expect(page.get_by_text("firearm")).to_have_count(0)
+    check_page(page, "case: the team reads the product")
+    page.get_by_role("button", name="Accept: my team will act on it").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Product accepted")
+    check_page(page, "case: the team accepted it")
+
+
+def the_case_leaves_the_hubs_list(page: Page, reference: str, check_page: CheckPage) -> None:
+    page.goto("/enquiries")
+    expect(page.get_by_role("link", name=reference)).to_have_count(0)
+    expect(page.get_by_text("There are no open enquiries.")).to_be_visible()
+    check_page(page, "case: enquiries, none open")
+
+
+def the_teams_system_reads_it_too(
     page: Page, product_url: str, team: str, token_for: TokenFactory
 ) -> None:
-    """The hub has no page for receiving teams yet: a practitioner of the team reads the
-    product through the API, as the team's case system does."""
+    """The team's case system reads the same product through the API."""
     product_id = product_url.rsplit("/", 1)[1]
     read = page.request.get(
         f"/api/v1/products/{product_id}",
@@ -479,7 +507,7 @@ def the_team_reads_only_what_police_released(
     )
     assert read.ok, read.text()
     body = read.json()
-    assert body["status"] == "disseminated"
+    assert body["status"] == "accepted"
     text = json.dumps(body)
     assert CALL_OUT["summary"] in text
     assert "firearm" not in text
