@@ -64,7 +64,9 @@ def test_an_admin_officer_records_a_phone_call_and_it_is_on_the_board_with_its_r
     assert "?" not in page.url
 
     page.get_by_role("link", name="Go to the screening board").click()
-    expect(page.get_by_role("cell", name=reference)).to_be_visible()
+    # On the board as a card named for the child; the card opens the contact it recorded.
+    page.get_by_role("link", name=re.compile(r"^Tyler Briggs")).first.click()
+    expect(page.get_by_text(f"Contact {reference}")).to_be_visible()
 
     with live_hub.database.session() as session:
         contact = session.scalars(select(Contact).where(Contact.reference == reference)).one()
