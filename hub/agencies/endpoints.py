@@ -32,6 +32,7 @@ from hub.kit.errors import (
     ErrorBody,
     Unprocessable,
     describe_validation_errors,
+    field_names,
 )
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CursorQuery, Page
 
@@ -119,7 +120,8 @@ async def _import_rows(request: Request) -> tuple[list[dict[str, str | None]], b
         errors = list(error.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             raise BadRequest("The body is not valid JSON.", code="malformed_json") from None
-        raise Unprocessable(describe_validation_errors(errors)) from None
+        known = field_names(request.app)
+        raise Unprocessable(describe_validation_errors(errors, known)) from None
     return payload.rows, payload.skip_invalid
 
 

@@ -51,11 +51,15 @@ def request_checks(
         raise Conflict("This enquiry is closed.", code="enquiry_closed")
     unknown = sorted(set(payload.agencies) - set(known_agencies))
     if unknown:
-        raise Unprocessable(f"Not a partner agency: {', '.join(unknown)}.", code="unknown_agency")
+        raise Unprocessable(
+            "agencies: a code is not one of the hub's partner agencies.", code="unknown_agency"
+        )
     already = {r.agency for r in repository.requests_of_enquiry(session, enquiry.id)}
     repeated = sorted(set(payload.agencies) & already)
     if repeated:
-        raise Conflict(f"Already asked: {', '.join(repeated)}.", code="already_requested")
+        raise Conflict(
+            "agencies: an agency in the list has already been asked.", code="already_requested"
+        )
     contact = contact_of(session, enquiry)
     now = utcnow()
     created = []

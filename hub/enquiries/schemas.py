@@ -115,13 +115,13 @@ class DisclosureIn(Strict):
                     raise ValueError("say which fields of each record to share")
                 unknown = set(chosen.fields) - DISCLOSABLE_FIELDS
                 if unknown:
-                    raise ValueError(f"fields not known: {', '.join(sorted(unknown))}")
+                    raise ValueError("records.fields: a field named is not one that can be shared")
         if self.kind is DisclosureKind.summary and not self.summary:
             raise ValueError("write the summary to share")
         if self.kind is DisclosureKind.decline and not self.reasons:
             raise ValueError("a decision not to share needs its reasons")
         if not sharing and (self.records or self.summary):
-            raise ValueError(f"a '{self.kind}' answer shares no records or summary")
+            raise ValueError("an answer of this kind shares no records or summary")
         return self
 
 

@@ -210,7 +210,7 @@ def rerate(
     if screening.outcome is not None:
         raise Conflict("Screening of this contact has ended.", code="screening_ended")
     if screening.rag == str(payload.rag):
-        raise Conflict(f"The contact is already rated {payload.rag}.", code="same_rating")
+        raise Conflict("The contact already has that rating.", code="same_rating")
     previous = screening.rag
     screening.rag = str(payload.rag)
     screening.rag_deadline = rag_deadline(

@@ -248,7 +248,8 @@ def test_return_and_interview_rules(
             },
             "child.nhs_number",
         ),
-        ({"reported_by": {"kind": "police", "colour": "blue"}}, "reported_by.colour"),
+        # The unknown field's name is the sender's: only where it was is said.
+        ({"reported_by": {"kind": "police", "colour": "blue"}}, "reported_by"),
         ({"where_found": "The park"}, "where_found goes with returned_at"),
     ],
 )
@@ -267,6 +268,7 @@ def test_bad_input_is_a_4xx_that_names_the_field_and_changes_nothing(
     assert response.status_code == 422
     assert field in response.json()["detail"]
     assert "9434765918" not in response.json()["detail"]
+    assert "colour" not in response.json()["detail"]
     assert count_episodes(database) == 0
     assert audit_rows(database) == []
 

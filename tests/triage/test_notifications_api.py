@@ -138,13 +138,13 @@ def test_a_batch_holds_at_most_500(
     assert empty.status_code == 422
     assert empty.json() == {
         "error": "invalid",
-        "detail": "notifications: List should have at least 1 item after validation, not 0",
+        "detail": "notifications: has too few items (at least 1)",
     }
     # 501 notifications are well under the body limit: the batch is refused for its count.
     assert too_many.status_code == 422
     assert too_many.json() == {
         "error": "invalid",
-        "detail": "notifications: List should have at most 500 items after validation, not 501",
+        "detail": "notifications: has too many items (at most 500)",
     }
     assert count_notifications(database) == 0
 
