@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub.agencies import endpoints as agencies
 from hub.audit import endpoints as audit
@@ -25,9 +26,9 @@ from hub.bootstrap import (
     working_calendar,
 )
 from hub.contacts import endpoints as contacts
-from hub.db import Database, make_engine
+from hub.db import Database, make_engine, transaction
 from hub.enquiries import endpoints as enquiries
-from hub.keys.service import Keyring
+from hub.keys.service import AUDIT_COMMITMENT_KEY_ID, HUB_KEY_ID, Keyring
 from hub.kit.errors import install_error_handlers
 from hub.kit.logging import configure_logging
 from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -114,6 +115,18 @@ def _background_workers(
     return workers
 
 
+def _ensure_audit_keys(database: Database, keyring: Keyring) -> None:
+    """The keys a read's audit entry seals and commits under exist before any read: a read's
+    transaction may not create them."""
+    try:
+        with transaction(database) as session:
+            keyring.ensure(session, HUB_KEY_ID, AUDIT_COMMITMENT_KEY_ID)
+    except SQLAlchemyError as error:
+        # Not migrated yet, or the database is down: readiness says so; the first write
+        # that needs each key makes it.
+        log.warning("keys.not_ensured", error=type(error).__name__)
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
@@ -127,7 +140,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     stop_background = threading.Event()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(running: FastAPI) -> AsyncIterator[None]:
+        _ensure_audit_keys(database, running.state.keyring)
         workers = _background_workers(settings, firewall, audit_log, stop_background)
         for worker in workers:
             worker.start()

@@ -246,9 +246,15 @@ def audit_verify(
     ] = 2,
 ) -> None:
     """Recompute the tree, check every signed checkpoint; exit 1 naming the first bad entry."""
-    from hub.audit.evidence import ExportError, database_checkpoints, database_leaves, load_export
+    from hub.audit.evidence import (
+        ExportError,
+        clear_text_in_export,
+        database_checkpoints,
+        database_leaves,
+        load_export,
+    )
     from hub.audit.fastverify import PARALLEL_VERIFY_FROM, verify_database_in_parallel
-    from hub.audit.repository import count_unsequenced, tree_size
+    from hub.audit.repository import count_clear_text_entries, count_unsequenced, tree_size
     from hub.audit.verify import verify_log
     from hub.db import transaction
 
@@ -256,6 +262,7 @@ def audit_verify(
         try:
             leaves, checkpoints, public_key = load_export(export)
             report = verify_log(leaves, checkpoints, public_key)
+            clear_text = clear_text_in_export(export)
         except ExportError as error:
             raise _fail(str(error), code=2) from None
         pending = 0
@@ -267,6 +274,7 @@ def audit_verify(
             checkpoints = database_checkpoints(session)
             size = tree_size(session)
             pending = count_unsequenced(session)
+            clear_text = count_clear_text_entries(session)
         parallel = None
         if workers > 1 and size >= PARALLEL_VERIFY_FROM:
             parallel = verify_database_in_parallel(
@@ -281,8 +289,20 @@ def audit_verify(
     if not report.intact:
         raise _fail(report.summary())
     console.print(report.summary())
+    console.print(_clear_text_line(clear_text))
     if pending:
         console.print(f"{pending} newer entries are not yet in the tree (the sequencer adds them)")
+
+
+def _clear_text_line(count: int | None) -> str:
+    if count is None:
+        return "entries with a reason or purpose in clear: not known (an export made before 0.2)"
+    if count == 0:
+        return "no entry holds a reason or purpose in clear"
+    return (
+        f"{count} entries written before free text was sealed hold a reason or purpose in "
+        "clear (they may name people); the log is append-only, so they stay as written"
+    )
 
 
 @audit_app.command("export")

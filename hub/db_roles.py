@@ -13,7 +13,13 @@ import re
 
 from sqlalchemy import Connection, inspect, text
 
-AUDIT_TABLES = ("audit_entries", "audit_terms", "audit_leaves", "audit_checkpoints")
+AUDIT_TABLES = (
+    "audit_entries",
+    "audit_terms",
+    "audit_leaves",
+    "audit_checkpoints",
+    "audit_sealing",
+)
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

@@ -125,6 +125,7 @@ def test_audit_verify_export_and_proof(
     verified = runner.invoke(cli, ["audit", "verify"])
     assert verified.exit_code == 0, verified.output
     assert "intact: 4 entries" in verified.output
+    assert "no entry holds a reason or purpose in clear" in verified.output
 
     out = tmp_path / "evidence"
     exported = runner.invoke(cli, ["audit", "export", "--out", str(out)])
@@ -132,6 +133,7 @@ def test_audit_verify_export_and_proof(
     offline = runner.invoke(cli, ["audit", "verify", "--export", str(out)])
     assert offline.exit_code == 0, offline.output
     assert "intact" in offline.output
+    assert "no entry holds a reason or purpose in clear" in offline.output
 
     proof = runner.invoke(cli, ["audit", "proof", "--entry", "3"])
     assert proof.exit_code == 0, proof.output

@@ -34,6 +34,10 @@ CANONICAL_FIELDS = (
     "subject_ids",
     "content_hash",
 )
+# Fields the leaf covers only where they hold a value, so that the entries written before
+# they existed keep the bytes, and the leaf hashes, they were written with. Each sorts
+# after ``subject_ids``.
+OPTIONAL_FIELDS = ("text_commitment",)
 
 
 def canonical_document(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
@@ -43,6 +47,10 @@ def canonical_document(row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     subject_ids = document["subject_ids"]
     if isinstance(subject_ids, str):
         document["subject_ids"] = json.loads(subject_ids)
+    for name in OPTIONAL_FIELDS:
+        value = row.get(name)
+        if value is not None:
+            document[name] = value
     return document
 
 
@@ -52,6 +60,8 @@ _IN_ORDER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 SORTED_FIELDS = tuple(sorted(CANONICAL_FIELDS))
 _SORTED_WITHOUT_SUBJECTS = SORTED_FIELDS[:-1]
 assert SORTED_FIELDS[-1] == "subject_ids"
+assert all(name > "subject_ids" for name in OPTIONAL_FIELDS)
+assert tuple(sorted(OPTIONAL_FIELDS)) == OPTIONAL_FIELDS
 
 
 def canonical_bytes(document: Mapping[str, Any]) -> bytes:
@@ -70,7 +80,16 @@ def canonical_bytes_from_raw(values: Mapping[str, Any] | RowMapping) -> bytes:
     document = {name: values[name] for name in _SORTED_WITHOUT_SUBJECTS}
     document["recorded_at"] = timestamp_text(document["recorded_at"])
     head = _IN_ORDER.encode(document)
-    return f'{head[:-1]},"subject_ids":{values["subject_ids"]}}}'.encode()
+    return f'{head[:-1]},"subject_ids":{values["subject_ids"]}{optional_tail(values)}}}'.encode()
+
+
+def optional_tail(values: Mapping[str, Any] | RowMapping) -> str:
+    """The optional fields that hold a value, as they follow ``subject_ids`` in a leaf."""
+    return "".join(
+        f",{_IN_ORDER.encode(name)}:{_IN_ORDER.encode(values[name])}"
+        for name in OPTIONAL_FIELDS
+        if values.get(name) is not None
+    )
 
 
 def timestamp_text(moment: datetime | str) -> str:

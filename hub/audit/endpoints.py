@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 
 from hub.audit import governance
 from hub.audit.dependencies import AuditLogDep
 from hub.audit.schemas import (
     AuditEntryOut,
+    AuditTextOut,
     CheckpointOut,
     ConsistencyProofOut,
     DisclosureRecord,
@@ -23,6 +24,7 @@ from hub.audit.schemas import (
 )
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep, TransactionalRoute
+from hub.dependencies import KeyringDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
@@ -54,6 +56,7 @@ Code = Annotated[str | None, Query(max_length=64)]
 def search_entries(
     session: SessionDep,
     principal: CurrentPrincipal,
+    keyring: KeyringDep,
     purpose: Purpose = None,
     subject: Code = None,
     agency: Code = None,
@@ -70,6 +73,7 @@ def search_entries(
     return governance.search(
         session,
         principal,
+        keyring=keyring,
         purpose=purpose,
         limit=limit,
         cursor=cursor,
@@ -89,6 +93,7 @@ def search_entries(
 def denied_attempts(
     session: SessionDep,
     principal: CurrentPrincipal,
+    keyring: KeyringDep,
     purpose: Purpose = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -98,6 +103,7 @@ def denied_attempts(
     return governance.search(
         session,
         principal,
+        keyring=keyring,
         purpose=purpose,
         limit=limit,
         cursor=cursor,
@@ -111,12 +117,13 @@ def denied_attempts(
 def disclosure_register(
     session: SessionDep,
     principal: CurrentPrincipal,
+    keyring: KeyringDep,
     purpose: Purpose = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> Page[DisclosureRecord]:
     return governance.disclosure_register(
-        session, principal, purpose=purpose, limit=limit, cursor=cursor
+        session, principal, keyring=keyring, purpose=purpose, limit=limit, cursor=cursor
     )
 
 
@@ -125,9 +132,12 @@ def latest_checkpoint(
     audit_log: AuditLogDep,
     session: SessionDep,
     principal: CurrentPrincipal,
+    keyring: KeyringDep,
     purpose: Purpose = None,
 ) -> CheckpointOut:
-    return governance.latest_checkpoint(session, principal, audit_log, purpose=purpose)
+    return governance.latest_checkpoint(
+        session, principal, audit_log, keyring=keyring, purpose=purpose
+    )
 
 
 @router.get("/proofs/inclusion", response_model=InclusionProofOut, responses=STANDARD_ERRORS)
@@ -135,6 +145,7 @@ def inclusion_proof(
     audit_log: AuditLogDep,
     session: SessionDep,
     principal: CurrentPrincipal,
+    keyring: KeyringDep,
     entry: Annotated[int, Query(ge=1)],
     size: Annotated[int | None, Query(ge=1)] = None,
     purpose: Purpose = None,
@@ -143,6 +154,7 @@ def inclusion_proof(
         session,
         principal,
         audit_log,
+        keyring=keyring,
         entry_id=entry,
         tree_size=size,
         purpose=purpose,
@@ -154,12 +166,13 @@ def consistency_proof(
     audit_log: AuditLogDep,
     session: SessionDep,
     principal: CurrentPrincipal,
+    keyring: KeyringDep,
     old: Annotated[int, Query(ge=1)],
     new: Annotated[int | None, Query(ge=1)] = None,
     purpose: Purpose = None,
 ) -> ConsistencyProofOut:
     return governance.consistency_proof(
-        session, principal, audit_log, old_size=old, new_size=new, purpose=purpose
+        session, principal, audit_log, keyring=keyring, old_size=old, new_size=new, purpose=purpose
     )
 
 
@@ -168,6 +181,25 @@ def verify(
     audit_log: AuditLogDep,
     session: SessionDep,
     principal: CurrentPrincipal,
+    keyring: KeyringDep,
     purpose: Purpose = None,
 ) -> VerifyOut:
-    return governance.verify(session, principal, audit_log, purpose=purpose)
+    return governance.verify(session, principal, audit_log, keyring=keyring, purpose=purpose)
+
+
+@router.post("/entries/{entry_id}/text", response_model=AuditTextOut, responses=STANDARD_ERRORS)
+def open_entry_text(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    keyring: KeyringDep,
+    entry_id: Annotated[int, Path(ge=1)],
+    purpose: Purpose = None,
+) -> AuditTextOut:
+    """Unseal what a person wrote for one entry (a reason, a stated purpose).
+
+    One entry at a time, with your purpose in ``X-Audit-Purpose``: the opening is itself
+    an entry in the log, its purpose sealed in turn.
+    """
+    return governance.open_text(
+        session, principal, keyring=keyring, entry_id=entry_id, purpose=purpose
+    )

@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.audit import repository
 from hub.audit.canonical import canonical_bytes_from_raw, canonical_document
 from hub.audit.checkpoints import SignedCheckpoint
+from hub.audit.models import AuditSealing
 from hub.audit.verify import LeafRecord
 from hub.db import utcnow
 
@@ -105,12 +107,39 @@ def export_log(
                 "leaf_hash": "SHA-256(0x00 || canonical JSON of entry: sorted keys, "
                 "separators (',', ':'), UTF-8)",
                 "node_hash": "SHA-256(0x01 || left || right), RFC 9162",
+                # Entries before this one were written with their reasons and purposes in
+                # clear; from it on, what a person wrote is sealed and only committed to.
+                "first_sealed_entry": first_sealed_entry(session),
             },
             indent=1,
         ),
         encoding="utf-8",
     )
     return ExportSummary(count, len(checkpoints), out_dir)
+
+
+def first_sealed_entry(session: Session) -> int:
+    value = session.execute(select(func.min(AuditSealing.first_entry_id))).scalar_one()
+    return int(value or 0)
+
+
+def clear_text_in_export(directory: Path) -> int | None:
+    """How many exported entries hold a reason or purpose in clear (written before free
+    text was sealed); None for an export that does not say where sealing began."""
+    try:
+        manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        first = manifest.get("first_sealed_entry")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(first, int):
+        return None
+    count = 0
+    with (directory / ENTRIES_FILE).open(encoding="utf-8") as lines:
+        for line in lines:
+            entry = json.loads(line).get("entry") or {}
+            if int(entry.get("id") or 0) < first and (entry.get("reason") or entry.get("purpose")):
+                count += 1
+    return count
 
 
 class ExportError(ValueError):

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
-from hub.audit.canonical import SORTED_FIELDS
+from hub.audit.canonical import OPTIONAL_FIELDS, SORTED_FIELDS, optional_tail
 from hub.audit.checkpoints import SignedCheckpoint
 from hub.audit.merkle import MerkleTree
 from hub.audit.verify import VerifyReport, check_checkpoints
@@ -66,7 +66,9 @@ def _head_sql(dialect: str) -> str:
 
 def _select(dialect: str, start: int, end: int) -> str:
     return (
-        f"SELECT l.leaf_index, l.leaf_hash, {_head_sql(dialect)}, e.subject_ids "  # noqa: S608
+        f"SELECT l.leaf_index, l.leaf_hash, {_head_sql(dialect)}, e.subject_ids, "
+        + ", ".join(f"e.{name}" for name in OPTIONAL_FIELDS)
+        + " "
         "FROM audit_leaves l LEFT JOIN audit_entries e ON e.id = l.entry_id "
         f"WHERE l.leaf_index >= {int(start)} AND l.leaf_index < {int(end)} ORDER BY l.leaf_index"
     )
@@ -99,12 +101,13 @@ def _verify_range(arguments: tuple[str, int, int]) -> RangeResult:
             rows = cursor.fetchmany(_FETCH)
             if not rows:
                 break
-            for index, stored, head, subject_ids in rows:
+            for index, stored, head, subject_ids, *optional in rows:
                 if index != expected or head is None or subject_ids is None:
                     problem = True
                     break
+                tail = optional_tail(dict(zip(OPTIONAL_FIELDS, optional, strict=True)))
                 leaf = prefixed.copy()
-                leaf.update(f'{head[:-1]},"subject_ids":{subject_ids}}}'.encode())
+                leaf.update(f'{head[:-1]},"subject_ids":{subject_ids}{tail}}}'.encode())
                 digest = leaf.digest()
                 if digest.hex() != stored:
                     problem = True

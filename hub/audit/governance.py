@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub.audit import ig_repository, repository
+from hub.audit import ig_repository, repository, sealing
 from hub.audit import service as audit
 from hub.audit.evidence import ExportSummary, database_checkpoints, database_leaves, export_log
 from hub.audit.merkle import verify_consistency, verify_inclusion
 from hub.audit.models import AuditEntry
 from hub.audit.schemas import (
     AuditEntryOut,
+    AuditTextOut,
     CheckpointOut,
     ConsistencyProofOut,
     DisclosureRecord,
@@ -26,7 +27,8 @@ from hub.audit.schemas import (
 from hub.audit.sequencer import AuditLog
 from hub.audit.verify import verify_log
 from hub.auth.principal import Principal
-from hub.kit.errors import BadRequest, NotFound
+from hub.keys.service import Keyring
+from hub.kit.errors import BadRequest, Conflict, NotFound
 from hub.kit.pagination import Page
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
@@ -75,6 +77,7 @@ def _entries_out(session: Session, entries: list[AuditEntry]) -> list[AuditEntry
             reason=e.reason,
             subject_ids=json.loads(e.subject_ids),
             content_hash=e.content_hash,
+            text_sealed=e.text_commitment is not None,
         )
         for e in entries
     ]
@@ -92,12 +95,13 @@ def search(
     session: Session,
     principal: Principal,
     *,
+    keyring: Keyring,
     purpose: str | None,
     limit: int,
     cursor: str | None = None,
     **filters: Any,
 ) -> Page[AuditEntryOut]:
-    decision = require(principal, Action.list, AUDIT_LOG, purpose=purpose)
+    decision = require(principal, Action.list, AUDIT_LOG)
     purpose = _stated(purpose)
     entries = repository.search_entries(
         session, limit=limit + 1, after_id=_after_id(cursor), **filters
@@ -111,15 +115,22 @@ def search(
         allowed_event(
             decision,
             AUDIT_LOG,
-            purpose=purpose,
             subject_ids=[subject] if subject else [],
-            reason=_describe_filters(filters),
+            reason=_filter_names(filters),
+            free_text={"purpose": purpose, "filters": _describe_filters(filters)},
         ),
+        keyring=keyring,
     )
     return Page[AuditEntryOut](
         items=_entries_out(session, entries),
         next_cursor=str(entries[-1].id) if more and entries else None,
     )
+
+
+def _filter_names(filters: dict[str, Any]) -> str:
+    """What the search was by, in clear: the filters' names, never what they were."""
+    used = sorted(name for name, value in filters.items() if value is not None)
+    return "search by " + ", ".join(used) if used else "search"
 
 
 def _describe_filters(filters: dict[str, Any]) -> str:
@@ -132,9 +143,15 @@ def _describe_filters(filters: dict[str, Any]) -> str:
 
 
 def disclosure_register(
-    session: Session, principal: Principal, *, purpose: str | None, limit: int, cursor: str | None
+    session: Session,
+    principal: Principal,
+    *,
+    keyring: Keyring,
+    purpose: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> Page[DisclosureRecord]:
-    decision = require(principal, Action.list, REGISTER, purpose=purpose)
+    decision = require(principal, Action.list, REGISTER)
     purpose = _stated(purpose)
     disclosures = repository.search_entries(
         session,
@@ -161,21 +178,36 @@ def disclosure_register(
         records.append(
             DisclosureRecord(disclosure=disclosure_out, later_reads=_entries_out(session, reads))
         )
-    audit.record(session, principal, allowed_event(decision, REGISTER, purpose=purpose))
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, REGISTER, free_text={"purpose": purpose}),
+        keyring=keyring,
+    )
     return Page[DisclosureRecord](
         items=records, next_cursor=str(disclosures[-1].id) if more and disclosures else None
     )
 
 
 def latest_checkpoint(
-    session: Session, principal: Principal, audit_log: AuditLog, *, purpose: str | None
+    session: Session,
+    principal: Principal,
+    audit_log: AuditLog,
+    *,
+    keyring: Keyring,
+    purpose: str | None,
 ) -> CheckpointOut:
-    decision = require(principal, Action.read, AUDIT_LOG, purpose=purpose)
+    decision = require(principal, Action.read, AUDIT_LOG)
     purpose = _stated(purpose)
     checkpoint = repository.latest_checkpoint(session)
     if checkpoint is None:
         raise NotFound("No checkpoint has been signed yet.")
-    audit.record(session, principal, allowed_event(decision, AUDIT_LOG, purpose=purpose))
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, AUDIT_LOG, free_text={"purpose": purpose}),
+        keyring=keyring,
+    )
     return CheckpointOut(
         tree_size=checkpoint.tree_size,
         root_hash=checkpoint.root_hash,
@@ -191,11 +223,12 @@ def inclusion_proof(
     principal: Principal,
     audit_log: AuditLog,
     *,
+    keyring: Keyring,
     entry_id: int,
     tree_size: int | None,
     purpose: str | None,
 ) -> InclusionProofOut:
-    decision = require(principal, Action.read, AUDIT_LOG, purpose=purpose)
+    decision = require(principal, Action.read, AUDIT_LOG)
     purpose = _stated(purpose)
     leaf = repository.leaf_of_entry(session, entry_id)
     if leaf is None:
@@ -206,7 +239,12 @@ def inclusion_proof(
         raise BadRequest(f"size must be between {leaf.leaf_index + 1} and {tree.size}.")
     proof = tree.inclusion_proof(leaf.leaf_index, size)
     root = tree.root(size)
-    audit.record(session, principal, allowed_event(decision, AUDIT_LOG, purpose=purpose))
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, AUDIT_LOG, free_text={"purpose": purpose}),
+        keyring=keyring,
+    )
     return InclusionProofOut(
         entry_id=entry_id,
         leaf_index=leaf.leaf_index,
@@ -225,11 +263,12 @@ def consistency_proof(
     principal: Principal,
     audit_log: AuditLog,
     *,
+    keyring: Keyring,
     old_size: int,
     new_size: int | None,
     purpose: str | None,
 ) -> ConsistencyProofOut:
-    decision = require(principal, Action.read, AUDIT_LOG, purpose=purpose)
+    decision = require(principal, Action.read, AUDIT_LOG)
     purpose = _stated(purpose)
     tree = audit_log.tree(session)
     new = tree.size if new_size is None else new_size
@@ -237,7 +276,12 @@ def consistency_proof(
         raise BadRequest(f"sizes must satisfy 0 < old <= new <= {tree.size}.")
     proof = tree.consistency_proof(old_size, new)
     old_root, new_root = tree.root(old_size), tree.root(new)
-    audit.record(session, principal, allowed_event(decision, AUDIT_LOG, purpose=purpose))
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, AUDIT_LOG, free_text={"purpose": purpose}),
+        keyring=keyring,
+    )
     return ConsistencyProofOut(
         old_size=old_size,
         new_size=new,
@@ -249,9 +293,14 @@ def consistency_proof(
 
 
 def verify(
-    session: Session, principal: Principal, audit_log: AuditLog, *, purpose: str | None
+    session: Session,
+    principal: Principal,
+    audit_log: AuditLog,
+    *,
+    keyring: Keyring,
+    purpose: str | None,
 ) -> VerifyOut:
-    decision = require(principal, Action.verify, AUDIT_LOG, purpose=purpose)
+    decision = require(principal, Action.verify, AUDIT_LOG)
     purpose = _stated(purpose)
     report = verify_log(
         database_leaves(session), database_checkpoints(session), audit_log.signer.public_key_pem()
@@ -259,7 +308,8 @@ def verify(
     audit.record(
         session,
         principal,
-        allowed_event(decision, AUDIT_LOG, purpose=purpose, reason=report.summary()),
+        allowed_event(decision, AUDIT_LOG, reason=report.summary(), free_text={"purpose": purpose}),
+        keyring=keyring,
     )
     return VerifyOut(
         intact=report.intact,
@@ -270,6 +320,7 @@ def verify(
         problem=report.problem,
         first_bad_leaf=report.first_bad_leaf,
         first_bad_entry=report.first_bad_entry,
+        clear_text_entries=repository.count_clear_text_entries(session),
     )
 
 
@@ -290,12 +341,13 @@ def register_page(
     principal: Principal,
     filters: ig_repository.RegisterFilters,
     *,
+    keyring: Keyring,
     purpose: str | None,
     limit: int,
     cursor: str | None,
 ) -> Page[RegisterRow]:
     """The register newest first, narrowed by ``filters``; ``cursor`` pages back in time."""
-    decision = require(principal, Action.list, REGISTER, purpose=purpose)
+    decision = require(principal, Action.list, REGISTER)
     purpose = _stated(purpose)
     entries = ig_repository.register_entries(
         session, filters, limit=limit + 1, before_id=_after_id(cursor)
@@ -310,9 +362,10 @@ def register_page(
         allowed_event(
             decision,
             REGISTER,
-            purpose=purpose,
+            free_text={"purpose": purpose},
             reason="register " + json.dumps(filters.described(), sort_keys=True),
         ),
+        keyring=keyring,
     )
     return Page[RegisterRow](
         items=[RegisterRow(e, kinds.get(e.resource_id or "")) for e in outs],
@@ -321,10 +374,15 @@ def register_page(
 
 
 def register_record(
-    session: Session, principal: Principal, entry_id: int, *, purpose: str | None
+    session: Session,
+    principal: Principal,
+    entry_id: int,
+    *,
+    keyring: Keyring,
+    purpose: str | None,
 ) -> tuple[RegisterRow, DisclosureRecord]:
     """One disclosure on the register with every later read of it."""
-    decision = require(principal, Action.read, REGISTER, purpose=purpose)
+    decision = require(principal, Action.read, REGISTER)
     purpose = _stated(purpose)
     entry = ig_repository.register_entry(session, entry_id)
     if entry is None or entry.resource_id is None:
@@ -341,9 +399,10 @@ def register_record(
             decision,
             REGISTER,
             resource_id=entry.resource_id,
-            purpose=purpose,
+            free_text={"purpose": purpose},
             subject_ids=disclosure_out.subject_ids,
         ),
+        keyring=keyring,
     )
     return (
         RegisterRow(disclosure_out, kinds.get(entry.resource_id)),
@@ -363,9 +422,14 @@ class Figures:
 
 
 def figures(
-    session: Session, principal: Principal, *, purpose: str | None, since: datetime
+    session: Session,
+    principal: Principal,
+    *,
+    keyring: Keyring,
+    purpose: str | None,
+    since: datetime,
 ) -> Figures:
-    decision = require(principal, Action.list, AUDIT_LOG, purpose=purpose)
+    decision = require(principal, Action.list, AUDIT_LOG)
     purpose = _stated(purpose)
     found = Figures(
         since=since,
@@ -377,7 +441,13 @@ def figures(
     audit.record(
         session,
         principal,
-        allowed_event(decision, AUDIT_LOG, purpose=purpose, reason="figures since " + str(since)),
+        allowed_event(
+            decision,
+            AUDIT_LOG,
+            reason="figures since " + str(since),
+            free_text={"purpose": purpose},
+        ),
+        keyring=keyring,
     )
     return found
 
@@ -390,9 +460,11 @@ class LogStatus:
     latest_signed_at: datetime | None
 
 
-def log_status(session: Session, principal: Principal, *, purpose: str | None) -> LogStatus:
+def log_status(
+    session: Session, principal: Principal, *, keyring: Keyring, purpose: str | None
+) -> LogStatus:
     """How big the log is and when its head was last signed (no entry is read)."""
-    decision = require(principal, Action.read, AUDIT_LOG, purpose=purpose)
+    decision = require(principal, Action.read, AUDIT_LOG)
     purpose = _stated(purpose)
     checkpoint = repository.latest_checkpoint(session)
     status = LogStatus(
@@ -401,7 +473,12 @@ def log_status(session: Session, principal: Principal, *, purpose: str | None) -
         latest_signed_size=checkpoint.tree_size if checkpoint else None,
         latest_signed_at=checkpoint.signed_at if checkpoint else None,
     )
-    audit.record(session, principal, allowed_event(decision, AUDIT_LOG, purpose=purpose))
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, AUDIT_LOG, free_text={"purpose": purpose}),
+        keyring=keyring,
+    )
     return status
 
 
@@ -411,11 +488,12 @@ def export_evidence(
     audit_log: AuditLog,
     out_dir: Path,
     *,
+    keyring: Keyring,
     purpose: str | None,
 ) -> ExportSummary:
     """Write the log as evidence (entries, signed checkpoints, public key) to ``out_dir``,
     which ``mash-hub audit verify --export`` checks offline. The export is on the log."""
-    decision = require(principal, Action.export, AUDIT_LOG, purpose=purpose)
+    decision = require(principal, Action.export, AUDIT_LOG)
     purpose = _stated(purpose)
     summary = export_log(session, out_dir, audit_log.signer.public_key_pem())
     audit.record(
@@ -424,8 +502,39 @@ def export_evidence(
         allowed_event(
             decision,
             AUDIT_LOG,
-            purpose=purpose,
+            free_text={"purpose": purpose},
             reason=f"evidence export: {summary.entries} entries, {summary.checkpoints} checkpoints",
         ),
+        keyring=keyring,
     )
     return summary
+
+
+def open_text(
+    session: Session, principal: Principal, *, keyring: Keyring, entry_id: int, purpose: str | None
+) -> AuditTextOut:
+    """What a person wrote for one entry, unsealed for one reader who says why.
+
+    One entry at a time, each opening itself an entry whose stated purpose is sealed in
+    turn; the text is checked against the commitment the entry's leaf covers.
+    """
+    resource = Resource(Kind.audit_log, id=str(entry_id))
+    decision = require(principal, Action.open, resource)
+    purpose = _stated(purpose)
+    found = repository.sealed_text_of(session, entry_id)
+    if found is None:
+        raise NotFound("That entry has no sealed text (or does not exist).")
+    commitment, sealed = found
+    if sealed is None:
+        raise Conflict("That entry's text has been destroyed.", code="text_destroyed")
+    audit.record(
+        session,
+        principal,
+        allowed_event(decision, resource, free_text={"purpose": purpose}),
+        keyring=keyring,
+    )
+    try:
+        text = sealing.open_text(session, keyring, commitment, sealed)
+    except sealing.TextUnavailable:
+        raise Conflict("That entry's text cannot be opened.", code="text_unavailable") from None
+    return AuditTextOut(entry_id=entry_id, text=text)

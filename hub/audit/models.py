@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime
+from hub.keys.hub_store import SEALED_UNDER_HUB_KEY
 
 # SQLite only auto-assigns INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
 EntryId = BigInteger().with_variant(Integer(), "sqlite")
@@ -48,6 +49,32 @@ class AuditEntry(Base):
     # JSON array of the ids of the children and adults the action concerns (sorted).
     subject_ids: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # The keyed commitment (HMAC-SHA256, hex) to what a person wrote for this entry, whose
+    # sealed text is in ``audit_texts``; None where nobody wrote anything. In the leaf.
+    text_commitment: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditText(Base):
+    """What a person wrote for an entry (a reason, a stated purpose), sealed under the hub key.
+
+    Kept beside the log rather than in it: the entry's leaf covers the commitment, not the
+    sealed bytes, so the text can be re-sealed when the hub key rotates, or destroyed with
+    its key, and the tree still verifies. The seal is bound to the commitment.
+    """
+
+    __tablename__ = "audit_texts"
+
+    commitment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed_text: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
+
+
+class AuditSealing(Base):
+    """One row: the first entry written with free text sealed. Entries before it were
+    written in clear (a reason or purpose as given), and verification counts them."""
+
+    __tablename__ = "audit_sealing"
+
+    first_entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class AuditTerm(Base):

@@ -14,13 +14,21 @@ from sqlalchemy import (
     Table,
     exists,
     func,
+    or_,
     select,
     text,
 )
 from sqlalchemy.orm import Session
 
 from hub.audit import terms
-from hub.audit.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditTerm
+from hub.audit.models import (
+    AuditCheckpoint,
+    AuditEntry,
+    AuditLeaf,
+    AuditSealing,
+    AuditTerm,
+    AuditText,
+)
 from hub.db import driver_insert
 
 # An arbitrary constant naming the sequencer's PostgreSQL advisory lock.
@@ -327,3 +335,34 @@ def _driving_terms(
     if event is not None:
         return [event]
     return days
+
+
+def sealed_text_of(session: Session, entry_id: int) -> tuple[str, bytes | None] | None:
+    """An entry's commitment and its sealed text (None if destroyed); None if it has none."""
+    row = session.execute(
+        select(AuditEntry.text_commitment, AuditText.sealed_text)
+        .outerjoin(AuditText, AuditText.commitment == AuditEntry.text_commitment)
+        .where(AuditEntry.id == entry_id, AuditEntry.text_commitment.is_not(None))
+    ).first()
+    if row is None:
+        return None
+    commitment, sealed = row
+    return str(commitment), bytes(sealed) if sealed is not None else None
+
+
+def count_clear_text_entries(session: Session) -> int:
+    """Entries written before free text was sealed that hold a reason or purpose in clear.
+
+    They are not rewritten (the log is append-only); a council needs to know it holds them.
+    """
+    first = select(func.min(AuditSealing.first_entry_id)).scalar_subquery()
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(
+                AuditEntry.id < func.coalesce(first, 0),
+                or_(AuditEntry.reason.is_not(None), AuditEntry.purpose.is_not(None)),
+            )
+        ).scalar_one()
+    )

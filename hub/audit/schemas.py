@@ -27,6 +27,9 @@ class AuditEntryOut(BaseModel):
     reason: str | None
     subject_ids: list[str]
     content_hash: str | None
+    # What a person wrote for this entry is sealed: an IG officer opens it, one entry at a
+    # time with a stated purpose (POST /audit/entries/{id}/text).
+    text_sealed: bool = False
 
 
 class DisclosureRecord(BaseModel):
@@ -73,3 +76,12 @@ class VerifyOut(BaseModel):
     problem: str | None
     first_bad_leaf: int | None
     first_bad_entry: int | None
+    # Entries written before free text was sealed that hold a reason or purpose in clear.
+    clear_text_entries: int
+
+
+class AuditTextOut(BaseModel):
+    """What a person wrote for one entry (a reason, a stated purpose), by name."""
+
+    entry_id: int
+    text: dict[str, str]

@@ -31,12 +31,15 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, insert
 from sqlalchemy.orm import Session
 
-from hub.audit.models import AuditEntry
+from hub.audit import sealing
+from hub.audit.models import AuditEntry, AuditText
 from hub.auth.principal import Principal
 from hub.db import AUDIT_BUFFER, Database, driver_insert, utcnow
+from hub.keys import repository as keys_repository
+from hub.keys.service import Keyring
 from hub.kit.audit_event import AuditEvent as AuditEvent
 from hub.kit.audit_event import Outcome as Outcome
 
@@ -52,16 +55,37 @@ _COLUMNS = tuple(c.name for c in _ENTRIES.columns if c.name != "id")
 _compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def record(session: Session | Connection, principal: Principal, event: AuditEvent) -> int | None:
+# The sealed text that goes with an entry's values (not a column of the entry).
+_TEXT = "hub.audit.sealed_text"
+
+
+def record(
+    session: Session | Connection,
+    principal: Principal,
+    event: AuditEvent,
+    *,
+    keyring: Keyring | None = None,
+) -> int | None:
     """Append one entry for ``event`` in the session's transaction and return its id; or,
-    in a read request's session, keep it for the group commit and return None."""
+    in a read request's session, keep it for the group commit and return None.
+
+    An event with ``free_text`` needs the ``keyring``: the text is sealed beside the log and
+    the entry keeps a keyed commitment to it (:mod:`hub.audit.sealing`), never the text.
+    """
     values = _entry_values(principal, event)
-    if isinstance(session, Session):
-        deferred: list[dict[str, Any]] | None = session.info.get(AUDIT_BUFFER)
-        if deferred is not None:
-            deferred.append(values)
-            _log_recorded(None, event)
-            return None
+    deferred: list[dict[str, Any]] | None = (
+        session.info.get(AUDIT_BUFFER) if isinstance(session, Session) else None
+    )
+    if event.free_text:
+        if keyring is None or not isinstance(session, Session):
+            raise RuntimeError("free text in an audit entry is sealed: record it with a keyring")
+        text = sealing.seal_text(session, keyring, event.free_text, in_read=deferred is not None)
+        values["text_commitment"] = text.commitment
+        values[_TEXT] = text
+    if deferred is not None:
+        deferred.append(values)
+        _log_recorded(None, event)
+        return None
     connection = session.connection() if isinstance(session, Session) else session
     entry_id = _insert(connection, values)
     _log_recorded(entry_id, event)
@@ -88,10 +112,24 @@ def _entry_values(principal: Principal, event: AuditEvent) -> dict[str, Any]:
         "reason": event.reason,
         "subject_ids": _compact_json(sorted(set(event.subject_ids))),
         "content_hash": event.content_hash,
+        "text_commitment": None,
     }
 
 
 def _insert(connection: Connection, values: dict[str, Any]) -> int:
+    text: sealing.SealedText | None = values.pop(_TEXT, None)
+    entry_id = _insert_entry(connection, values)
+    if text is not None:
+        connection.execute(
+            insert(AuditText).values(commitment=text.commitment, sealed_text=text.sealed)
+        )
+        if text.count_later is not None:
+            key_id, version = text.count_later
+            keys_repository.count_seals(connection, key_id, version, 1)
+    return entry_id
+
+
+def _insert_entry(connection: Connection, values: dict[str, Any]) -> int:
     # PostgreSQL returns the new id; SQLite's driver gives it as lastrowid.
     returning = connection.dialect.name != "sqlite"
     compiled = driver_insert(

@@ -66,8 +66,13 @@ def break_glass(
         session,
         principal,
         allowed_event(
-            decision, resource, subject_ids=[str(record_id)], purpose="emergency", reason=reason
+            decision,
+            resource,
+            subject_ids=[str(record_id)],
+            purpose="emergency",
+            free_text={"reason": reason},
         ),
+        keyring=keyring,
     )
     log.warning(
         "break_glass.opened", agency=agency, record_id=str(record_id), event_id=str(event.id)

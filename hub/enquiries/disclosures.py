@@ -97,7 +97,7 @@ def disclose(
     request.answered_at = disclosure.disclosed_at
     request.answered_by = principal.sub
     session.flush()
-    _record_answer(session, principal, decisions, request, disclosure, payload, contact)
+    _record_answer(session, principal, decisions, request, disclosure, payload, contact, keyring)
     log.info(
         "disclosure.created",
         disclosure_id=str(disclosure.id),
@@ -215,7 +215,8 @@ def _new_disclosure(
         enquiry_id=request.enquiry_id,
         agency=request.agency,
         kind=str(payload.kind),
-        purpose=payload.purpose,
+        # The purpose is what the agency wrote: sealed, like the content.
+        purpose=None,
         lawful_basis=str(payload.lawful_basis) if payload.lawful_basis else None,
         consent=str(payload.consent) if payload.consent else None,
         caveat=str(payload.caveat.code) if payload.caveat else None,
@@ -229,6 +230,10 @@ def _new_disclosure(
     disclosure.sealed_content = keyring.seal_hub_json(
         session, "disclosures", "sealed_content", disclosure.id, content
     )
+    if payload.purpose:
+        disclosure.sealed_purpose = keyring.seal_hub_json(
+            session, "disclosures", "sealed_purpose", disclosure.id, payload.purpose
+        )
     return disclosure
 
 
@@ -240,6 +245,7 @@ def _record_answer(
     disclosure: Disclosure,
     payload: DisclosureIn,
     contact: Contact,
+    keyring: Keyring,
 ) -> None:
     """Two audit entries: the check answered, and the disclosure with its basis and hash."""
     respond, create = decisions
@@ -261,13 +267,28 @@ def _record_answer(
             Resource(Kind.disclosure, owner=request.agency),
             resource_id=str(disclosure.id),
             subject_ids=people_ids(contact),
-            purpose=payload.purpose,
             lawful_basis=disclosure.lawful_basis,
             consent=disclosure.consent,
-            reason=payload.proportionality or payload.reasons or str(payload.kind),
+            reason=str(payload.kind),
             content_hash=disclosure.content_hash,
+            free_text={
+                "purpose": payload.purpose or "",
+                "proportionality": payload.proportionality or "",
+                "reasons": payload.reasons or "",
+            },
         ),
+        keyring=keyring,
     )
+
+
+def purpose_of(session: Session, keyring: Keyring, disclosure: Disclosure) -> str | None:
+    """The purpose the agency wrote: sealed, or in clear in a disclosure made before."""
+    if disclosure.sealed_purpose is None:
+        return disclosure.purpose
+    purpose: str = keyring.open_hub_json(
+        session, "disclosures", "sealed_purpose", disclosure.id, disclosure.sealed_purpose
+    )
+    return purpose
 
 
 def _open_content(session: Session, keyring: Keyring, disclosure: Disclosure) -> dict[str, Any]:
@@ -290,7 +311,7 @@ def disclosure_out(
         check_request_id=disclosure.check_request_id,
         agency=disclosure.agency,
         kind=disclosure.kind,
-        purpose=disclosure.purpose,
+        purpose=purpose_of(session, keyring, disclosure),
         lawful_basis=disclosure.lawful_basis,
         lawful_basis_text=content.get("lawful_basis_text"),
         consent=disclosure.consent,
@@ -319,7 +340,7 @@ def disclosure_summary(
         check_request_id=disclosure.check_request_id,
         agency=disclosure.agency,
         kind=disclosure.kind,
-        purpose=disclosure.purpose,
+        purpose=purpose_of(session, keyring, disclosure),
         lawful_basis=disclosure.lawful_basis,
         lawful_basis_text=content.get("lawful_basis_text"),
         consent=disclosure.consent,
@@ -543,10 +564,12 @@ def release_disclosure(
         allowed_event(
             decision,
             resource,
-            reason=payload.reason if whole else f"released in part: {payload.reason}",
+            reason="released" if whole else "released in part",
             lawful_basis=disclosure.lawful_basis,
             content_hash=_content_hash(onward.content),
+            free_text={"reason": payload.reason},
         ),
+        keyring=keyring,
     )
     log.info("disclosure.released", disclosure_id=str(disclosure.id), whole=whole)
     return disclosure_out(session, keyring, disclosure, content=content)

@@ -54,7 +54,9 @@ class Disclosure(Base):
     agency: Mapped[str] = mapped_column(String(40), index=True)
     # records | fields | summary | no_information | decline
     kind: Mapped[str] = mapped_column(String(20))
+    # In clear only in disclosures made before purposes were sealed; now always None.
     purpose: Mapped[str | None] = mapped_column(String(200))
+    sealed_purpose: Mapped[bytes | None] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
     lawful_basis: Mapped[str | None] = mapped_column(String(60))
     consent: Mapped[str | None] = mapped_column(String(20))
     caveat: Mapped[str | None] = mapped_column(String(40))

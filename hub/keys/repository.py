@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Select, func, select, update
+from sqlalchemy import Column, Connection, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.keys.models import DataKeyRow
@@ -35,7 +35,7 @@ def latest_version(session: Session, key_id: str) -> int:
     return int(value or 0)
 
 
-def count_seals(session: Session, key_id: str, version: int, count: int) -> None:
+def count_seals(session: Session | Connection, key_id: str, version: int, count: int) -> None:
     session.execute(
         update(DataKeyRow)
         .where(DataKeyRow.key_id == key_id, DataKeyRow.version == version)

@@ -59,6 +59,12 @@ log = structlog.get_logger()
 
 HUB_KEY_ID = "hub"
 LINKAGE_KEY_ID = "linkage"
+# The key of the audit log's keyed commitments to sealed free text (HMAC-SHA256). Like the
+# linkage key it is compared with, never opened with, so it is not rotated: a commitment
+# in a leaf must stay checkable against the text it was made from.
+AUDIT_COMMITMENT_KEY_ID = "audit-commitment"
+# Keys the keyring itself neither rotates nor shreds.
+_FIXED_KEYS = (LINKAGE_KEY_ID, AUDIT_COMMITMENT_KEY_ID)
 AGENCY_KEY_PREFIX = "agency:"
 RECORD_KEY_PREFIX = "record:"
 # A record key is made once and never rotated: a record whose content changes gets a
@@ -262,10 +268,10 @@ class Keyring:
 
     def rotate(self, session: Session, key_id: str) -> DataKeyRow:
         """Make a new primary version; data sealed under older versions still opens."""
-        if key_id == LINKAGE_KEY_ID:
-            # Blind indexes are compared, not opened: a new linkage key would make every
-            # stored index unmatchable until all were recomputed from the sealed data.
-            raise KeyUnavailable("the linkage key is not rotated by the keyring")
+        if key_id in _FIXED_KEYS:
+            # Blind indexes and commitments are compared, not opened: a new key would make
+            # every stored one unmatchable until all were recomputed from the sealed data.
+            raise KeyUnavailable(f"the {key_id} key is not rotated by the keyring")
         return self.create_version(session, key_id)
 
     def _primary_version(self, session: Session, key_id: str) -> tuple[DataKey, int]:
@@ -325,6 +331,29 @@ class Keyring:
             log.error("keys.ceiling_reached", key_id=key.key_id, version=key.version)
             raise KeyUnavailable(f"key {key.key_id} v{key.version} has sealed its limit; rotate it")
         pending[ref] = used + 1
+
+    def seal_counted_later(
+        self, session: Session, key_id: str, plaintext: bytes, context: SealContext
+    ) -> tuple[bytes, tuple[str, int]]:
+        """Seal in a transaction that may not write (a read's): the seal is checked against
+        the ceiling now, and counted by whoever stores the sealed value, in the transaction
+        that stores it (``repository.count_seals`` with the returned key id and version)."""
+        key, stored_count = self._primary_version(session, key_id)
+        used = self._keys_of(session).pending.get((key.key_id, key.version), 0)
+        if stored_count + used + 1 > self._max_seals:
+            log.error("keys.ceiling_reached", key_id=key.key_id, version=key.version)
+            raise KeyUnavailable(f"key {key.key_id} v{key.version} has sealed its limit; rotate it")
+        return seal(key, plaintext, context), (key.key_id, key.version)
+
+    def commitment_key(self, session: Session) -> bytes:
+        """The audit log's commitment key (HMAC-SHA256), separate from every sealing key."""
+        return self.primary(session, AUDIT_COMMITMENT_KEY_ID).material
+
+    def ensure(self, session: Session, *key_ids: str) -> None:
+        """Make the first version of each of these keys now, where it does not exist yet
+        (at start-up: a read's transaction may not create one)."""
+        for key_id in key_ids:
+            self.primary(session, key_id)
 
     def open(self, session: Session, blob: bytes, context: SealContext) -> bytes:
         key_id, version = sealed_key_ref(blob)
@@ -448,7 +477,7 @@ class Keyring:
         Returns the versions shredded. The rows stay (with their dates) as the record that
         the key existed and when it was destroyed.
         """
-        if key_id in (LINKAGE_KEY_ID, HUB_KEY_ID):
+        if key_id in (*_FIXED_KEYS, HUB_KEY_ID):
             raise KeyUnavailable(f"key {key_id} is not shredded by the keyring")
         versions = repository.shred_all_versions(session, key_id, utcnow())
         keys = self._keys_of(session)

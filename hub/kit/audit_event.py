@@ -6,7 +6,7 @@ share it without importing each other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -18,7 +18,13 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AuditEvent:
-    """What happened, in the terms an information-governance officer needs."""
+    """What happened, in the terms an information-governance officer needs.
+
+    ``purpose`` and ``reason`` are kept in clear, so they hold only what the hub writes
+    itself (codes, counts, fixed words). What a person wrote (a reason, a stated purpose)
+    goes in ``free_text``, by name: the log keeps it sealed, with a keyed commitment to it
+    in the entry's leaf (see :mod:`hub.audit.sealing`).
+    """
 
     action: str
     resource_kind: str
@@ -32,3 +38,4 @@ class AuditEvent:
     reason: str | None = None
     subject_ids: Sequence[str] = field(default_factory=tuple)
     content_hash: str | None = None
+    free_text: Mapping[str, str] | None = None

@@ -9,7 +9,7 @@ log after the request's transaction is rolled back, through the recorder given t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -104,6 +104,7 @@ def allowed_event(
     consent: str | None = None,
     reason: str | None = None,
     content_hash: str | None = None,
+    free_text: Mapping[str, str] | None = None,
 ) -> AuditEvent:
     """The audit event for an allowed action, carrying the rule that allowed it."""
     return AuditEvent(
@@ -119,4 +120,5 @@ def allowed_event(
         reason=reason,
         subject_ids=tuple(subject_ids),
         content_hash=content_hash,
+        free_text={k: v for k, v in (free_text or {}).items() if v} or None,
     )

@@ -55,6 +55,8 @@ class Action(StrEnum):
     rotate = "rotate"
     shred = "shred"
     reload = "reload"
+    # Unseal one item's content for one reader who states a purpose, logged with it.
+    open = "open"
 
 
 class Reach(StrEnum):

@@ -24,7 +24,12 @@ from hub.contacts.models import Contact
 from hub.contacts.service import open_details
 from hub.db import utcnow
 from hub.enquiries import repository as enquiries_repository
-from hub.enquiries.disclosures import may_pass_on, onward_content, record_disclosure_read
+from hub.enquiries.disclosures import (
+    may_pass_on,
+    onward_content,
+    purpose_of,
+    record_disclosure_read,
+)
 from hub.enquiries.models import Disclosure, Enquiry
 from hub.enquiries.service import contact_of, people_ids
 from hub.keys.service import Keyring
@@ -227,7 +232,7 @@ def _item(session: Session, keyring: Keyring, disclosure: Disclosure) -> Product
         agency=disclosure.agency,
         kind=disclosure.kind,
         disclosed_at=disclosure.disclosed_at,
-        purpose=disclosure.purpose,
+        purpose=purpose_of(session, keyring, disclosure),
         lawful_basis=disclosure.lawful_basis,
         lawful_basis_text=content.get("lawful_basis_text"),
         consent=disclosure.consent,
@@ -306,7 +311,10 @@ def authorise_product(
     audit.record(
         session,
         principal,
-        allowed_event(decision, resource, reason=f"{payload.decision}: {payload.reason}"),
+        allowed_event(
+            decision, resource, reason=str(payload.decision), free_text={"reason": payload.reason}
+        ),
+        keyring=keyring,
     )
     return product_summary(session, product)
 

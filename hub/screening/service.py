@@ -233,8 +233,10 @@ def rerate(
             decision,
             resource,
             subject_ids=[str(p.id) for p in contact.people],
-            reason=f"rating {previous} -> {payload.rag}: {payload.reason}",
+            reason=f"rating {previous} -> {payload.rag}",
+            free_text={"reason": payload.reason},
         ),
+        keyring=keyring,
     )
     return screening_view(
         session, principal, contact_id, keyring=keyring, calendar=calendar, audited=False
@@ -274,8 +276,9 @@ def override_consent(
             resource,
             subject_ids=[str(p.id) for p in contact.people],
             consent=contact.consent,
-            reason=payload.reason,
+            free_text={"reason": payload.reason},
         ),
+        keyring=keyring,
     )
     return screening_view(
         session, principal, contact_id, keyring=keyring, calendar=calendar, audited=False

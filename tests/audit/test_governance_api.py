@@ -107,9 +107,17 @@ def test_every_ig_read_is_itself_logged_with_its_purpose(
     mine = client.get("/api/v1/audit/entries", params={"actor": "ig-1"}, headers=ig(auth)).json()[
         "items"
     ]
-    assert mine[0]["purpose"] == "SAR-2026-0114"
     assert mine[0]["subject_ids"] == [busy_hub["child_id"]]
     assert mine[0]["resource_kind"] == "audit_log"
+    # The purpose is what the officer wrote: sealed, with the filters' values; in clear
+    # only which filters were used.
+    assert mine[0]["purpose"] is None
+    assert mine[0]["reason"] == "search by subject_id"
+    assert mine[0]["text_sealed"] is True
+    opened = client.post(f"/api/v1/audit/entries/{mine[0]['id']}/text", headers=ig(auth))
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["text"]["purpose"] == "SAR-2026-0114"
+    assert busy_hub["child_id"] in opened.json()["text"]["filters"]
 
 
 def test_a_purpose_is_required(

@@ -1,0 +1,83 @@
+"""What a person wrote for an audit entry: sealed beside the log, committed to in it.
+
+The log is append-only and its entries are evidence for ever, so nothing a person wrote
+(a reason, a stated purpose) is kept in an entry in clear. The text is sealed under the
+hub key (AES-256-GCM, :mod:`hub.kit.crypto.envelope`) into ``audit_texts``, and the entry
+keeps only a keyed commitment to it: HMAC-SHA256 under the audit commitment key (a hub key
+of its own, never a sealing key) over a random nonce and the text. The commitment is in
+the entry's leaf, so
+
+- whoever opens the text can check it is what was logged (:func:`open_text` does);
+- without the commitment key a guessed text cannot be tested against a commitment, as it
+  could against a plain hash, and the nonce makes equal texts give unlike commitments;
+- the tree verifies without either key, and still does once the text or its key is
+  destroyed (the commitment then binds to nothing anyone can recover).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
+from hub.kit.crypto.envelope import SealContext
+
+TEXTS_TABLE = "audit_texts"
+_LABEL = b"mash-hub/audit-text/v1"
+_NONCE_BYTES = 16
+_LENGTH = struct.Struct(">I")
+
+
+class TextUnavailable(Exception):
+    """The sealed text is gone, cannot be opened, or is not what the entry committed to."""
+
+
+@dataclass(frozen=True, slots=True)
+class SealedText:
+    commitment: str
+    sealed: bytes
+    # Sealed in a read's transaction: the key version whose seal the storing one counts.
+    count_later: tuple[str, int] | None = None
+
+
+def _context(commitment: str) -> SealContext:
+    return hub_context(TEXTS_TABLE, "sealed_text", commitment)
+
+
+def _commit(key: bytes, nonce: bytes, text: Mapping[str, str]) -> str:
+    body = json.dumps(dict(text), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    message = b"".join(_LENGTH.pack(len(part)) + part for part in (_LABEL, nonce, body.encode()))
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def seal_text(
+    session: Session, keyring: Keyring, text: Mapping[str, str], *, in_read: bool
+) -> SealedText:
+    """Seal ``text`` (name -> what was written) and commit to it."""
+    nonce = os.urandom(_NONCE_BYTES)
+    commitment = _commit(keyring.commitment_key(session), nonce, text)
+    payload = json.dumps({"nonce": nonce.hex(), "text": dict(text)}).encode()
+    if in_read:
+        sealed, key = keyring.seal_counted_later(session, HUB_KEY_ID, payload, _context(commitment))
+        return SealedText(commitment, sealed, key)
+    return SealedText(commitment, keyring.seal(session, HUB_KEY_ID, payload, _context(commitment)))
+
+
+def open_text(session: Session, keyring: Keyring, commitment: str, sealed: bytes) -> dict[str, str]:
+    """The text an entry committed to; raises :class:`TextUnavailable` if it cannot be had."""
+    try:
+        payload = json.loads(keyring.open(session, sealed, _context(commitment)))
+        text = {str(k): str(v) for k, v in payload["text"].items()}
+        nonce = bytes.fromhex(payload["nonce"])
+    except Exception:  # a destroyed key, a damaged value: the caller learns only that
+        raise TextUnavailable("the sealed text cannot be opened") from None
+    if not hmac.compare_digest(_commit(keyring.commitment_key(session), nonce, text), commitment):
+        raise TextUnavailable("the sealed text is not what the entry committed to")
+    return text
