@@ -36,14 +36,14 @@ from hub.policy.vocabulary import Action, Kind
 
 AUDIT_LOG = Resource(Kind.audit_log)
 REGISTER = Resource(Kind.disclosure_register)
-DISCLOSURE_READS = ("read", "list")
+DISCLOSURE_READS = ("read", "list", "open")
 
 
 MIN_PURPOSE_LENGTH = 3
 
 
-def _stated(purpose: str | None) -> str:
-    """IG reads must say why; the reason is logged with the read."""
+def stated_purpose(purpose: str | None) -> str:
+    """IG reads must say why; the reason is logged (sealed) with the read."""
     if purpose is None or len(purpose.strip()) < MIN_PURPOSE_LENGTH:
         raise BadRequest(
             "Say why you are reading the log in the X-Audit-Purpose header "
@@ -102,7 +102,7 @@ def search(
     **filters: Any,
 ) -> Page[AuditEntryOut]:
     decision = require(principal, Action.list, AUDIT_LOG)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     entries = repository.search_entries(
         session, limit=limit + 1, after_id=_after_id(cursor), **filters
     )
@@ -152,7 +152,7 @@ def disclosure_register(
     cursor: str | None,
 ) -> Page[DisclosureRecord]:
     decision = require(principal, Action.list, REGISTER)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     disclosures = repository.search_entries(
         session,
         limit=limit + 1,
@@ -198,7 +198,7 @@ def latest_checkpoint(
     purpose: str | None,
 ) -> CheckpointOut:
     decision = require(principal, Action.read, AUDIT_LOG)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     checkpoint = repository.latest_checkpoint(session)
     if checkpoint is None:
         raise NotFound("No checkpoint has been signed yet.")
@@ -229,7 +229,7 @@ def inclusion_proof(
     purpose: str | None,
 ) -> InclusionProofOut:
     decision = require(principal, Action.read, AUDIT_LOG)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     leaf = repository.leaf_of_entry(session, entry_id)
     if leaf is None:
         raise NotFound("That entry is not in the tree yet (or does not exist).")
@@ -269,7 +269,7 @@ def consistency_proof(
     purpose: str | None,
 ) -> ConsistencyProofOut:
     decision = require(principal, Action.read, AUDIT_LOG)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     tree = audit_log.tree(session)
     new = tree.size if new_size is None else new_size
     if not 0 < old_size <= new <= tree.size:
@@ -301,7 +301,7 @@ def verify(
     purpose: str | None,
 ) -> VerifyOut:
     decision = require(principal, Action.verify, AUDIT_LOG)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     report = verify_log(
         database_leaves(session), database_checkpoints(session), audit_log.signer.public_key_pem()
     )
@@ -520,7 +520,7 @@ def open_text(
     """
     resource = Resource(Kind.audit_log, id=str(entry_id))
     decision = require(principal, Action.open, resource)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     found = repository.sealed_text_of(session, entry_id)
     if found is None:
         raise NotFound("That entry has no sealed text (or does not exist).")

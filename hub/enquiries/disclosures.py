@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from hub.agencies import service as agencies
 from hub.audit import repository as audit_repository
 from hub.audit import service as audit
+from hub.audit.governance import stated_purpose
 from hub.audit.service import AuditEvent, Outcome
 from hub.auth.principal import Principal
 from hub.contacts.models import Contact
@@ -499,7 +500,10 @@ def agency_disclosures(
                 through_product=_product_in(entry.rule),
             )
             for entry in audit_repository.search_entries(
-                session, kind=str(Kind.disclosure), resource_id=str(disclosure.id), action="read"
+                session,
+                kind=str(Kind.disclosure),
+                resource_id=str(disclosure.id),
+                actions=(str(Action.read), str(Action.open)),
             )
         ]
         out.append((disclosure_out(session, keyring, disclosure), reads))
@@ -517,6 +521,43 @@ def _product_in(rule: str) -> uuid.UUID | None:
     notes it in the entry's rule."""
     found = _IN_PRODUCT.search(rule)
     return uuid.UUID(found.group(1)) if found else None
+def open_for_governance(
+    session: Session,
+    principal: Principal,
+    disclosure_id: uuid.UUID,
+    *,
+    purpose: str | None,
+    keyring: Keyring,
+) -> DisclosureOut:
+    """An IG officer opens one disclosure's content, saying why (a subject access request).
+
+    The only way information governance reaches case content: one item per call, with a
+    purpose that is logged (sealed) in the opening's audit entry, which the disclosing
+    agency sees among the later reads of what it shared.
+    """
+    disclosure = repository.disclosure(session, disclosure_id)
+    owner = disclosure.agency if disclosure is not None else ""
+    resource = Resource(Kind.disclosure, owner=owner, id=str(disclosure_id))
+    decision = require(principal, Action.open, resource)
+    stated = stated_purpose(purpose)
+    if disclosure is None:
+        raise NotFound()
+    enquiry = repository.enquiry(session, disclosure.enquiry_id)
+    subjects = people_ids(contact_of(session, enquiry)) if enquiry is not None else []
+    audit.record(
+        session,
+        principal,
+        allowed_event(
+            decision,
+            resource,
+            subject_ids=subjects,
+            lawful_basis=disclosure.lawful_basis,
+            content_hash=disclosure.content_hash,
+            free_text={"purpose": stated},
+        ),
+        keyring=keyring,
+    )
+    return disclosure_out(session, keyring, disclosure)
 
 
 def release_disclosure(

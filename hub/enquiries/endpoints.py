@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Header, Path
 from pydantic import BaseModel
 
 from hub.agencies.schemas import PersonAgencyCheckOut
@@ -181,6 +181,31 @@ def agency_disclosures(
 ) -> list[DisclosureWithReads]:
     found = disclosures.agency_disclosures(session, principal, agency, keyring=keyring)
     return [DisclosureWithReads(disclosure=d, later_reads=reads) for d, reads in found]
+
+
+@router.post(
+    "/disclosures/{disclosure_id}/opening",
+    response_model=DisclosureOut,
+    responses=STANDARD_ERRORS,
+)
+def open_disclosure(
+    disclosure_id: uuid.UUID,
+    keyring: KeyringDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    purpose: Annotated[
+        str | None,
+        Header(
+            alias="X-Audit-Purpose",
+            max_length=200,
+            description="Why you open it (for example a subject access request's reference).",
+        ),
+    ] = None,
+) -> DisclosureOut:
+    """An IG officer opens one disclosure's content with a purpose that is logged."""
+    return disclosures.open_for_governance(
+        session, principal, disclosure_id, purpose=purpose, keyring=keyring
+    )
 
 
 @router.post(

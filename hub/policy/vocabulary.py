@@ -68,6 +68,18 @@ ROLES = tuple(Role)
 KINDS = tuple(Kind)
 ACTIONS = tuple(Action)
 
+# Case content: what children, families and agencies told the hub.
+CONTENT_KINDS = (
+    Kind.contact,
+    Kind.enquiry,
+    Kind.disclosure,
+    Kind.agency_record,
+    Kind.information_product,
+)
+# Opening one item with a stated purpose that is logged: information governance's only
+# way to case content (a subject access request), and nobody else's action.
+ALL_BUT_OPEN = tuple(action for action in ACTIONS if action is not Action.open)
+
 
 # What the design says each role must never do. The firewall refuses to load a policy
 # that grants any of these, so a bad edit to policy.csv cannot open the hub up.
@@ -95,16 +107,15 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
     (Role.mash_admin, Kind.disclosure, None),
     # Nobody alters the audit log.
     *((role, Kind.audit_log, (Action.update, Action.create)) for role in Role),
-    # Information governance reads; it changes nothing and reads no case content.
+    # Information governance reads the log and changes nothing. It opens case content only
+    # one item at a time, with a purpose that is logged (``open``), and in no other way.
+    *((Role.ig_officer, kind, ALL_BUT_OPEN) for kind in CONTENT_KINDS),
+    # Nobody else opens: they read what their role lets them read, or nothing.
     *(
-        (Role.ig_officer, kind, None)
-        for kind in (
-            Kind.contact,
-            Kind.enquiry,
-            Kind.disclosure,
-            Kind.agency_record,
-            Kind.information_product,
-        )
+        (role, kind, (Action.open,))
+        for role in Role
+        if role is not Role.ig_officer
+        for kind in Kind
     ),
     # System administrators manage; they never read personal content.
     *(

@@ -520,3 +520,48 @@ def test_a_council_configures_its_own_lawful_bases_and_check_times(hub: Hub, app
     )
     assert disclosed.status_code == 201, disclosed.text
     assert disclosed.json()["lawful_basis_text"] == "Children Act 1989 s47: enquiries"
+
+
+def test_ig_opens_one_disclosure_with_a_purpose_that_is_logged(hub: Hub, app: FastAPI) -> None:
+    request = check_request_for(hub, rag="amber", agency="health")
+    disclosed = hub.post(
+        f"/api/v1/checks/{request['id']}/disclosure",
+        hub.health,
+        {
+            "kind": "summary",
+            "summary": "Known to the health visiting service.",
+            "purpose": "safeguarding enquiry",
+            "lawful_basis": "uk_gdpr_9_2_h_dpa_sch1_para2",
+            "consent": "not_sought",
+            "proportionality": REASON,
+        },
+    )
+    assert disclosed.status_code == 201, disclosed.text
+    disclosure_id = disclosed.json()["id"]
+    opening = f"/api/v1/disclosures/{disclosure_id}/opening"
+    sar = hub.ig | {"X-Audit-Purpose": "SAR-2026-0301 from the child's mother"}
+
+    # Only IG opens, one disclosure, saying why; IG still reads no case content otherwise.
+    for who in (hub.manager, hub.social_worker, hub.police, hub.duty["duty_a"], hub.sysadmin):
+        assert hub.post(opening, who | {"X-Audit-Purpose": "curious"}).status_code in (403, 404)
+    assert hub.post(opening, hub.ig | {"X-Audit-Purpose": ""}).status_code == 400
+    enquiry_id = hub.get("/api/v1/agencies/health/checks", hub.health).json()[0]["enquiry_id"]
+    assert hub.get(f"/api/v1/enquiries/{enquiry_id}/disclosures", sar).status_code == 404
+    assert hub.get("/api/v1/agencies/health/disclosures", sar).status_code == 404
+
+    opened = hub.client.post(opening, headers=sar)
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["content"]["summary"] == "Known to the health visiting service."
+    assert opened.json()["purpose"] == "safeguarding enquiry"
+
+    # The opening is on the record with its purpose (sealed), for IG and for the agency.
+    app.state.audit_log.sequence(force_checkpoint=True)
+    [entry] = [e for e in hub.audit(action="open", kind="disclosure") if e["outcome"] == "allowed"]
+    assert (entry["actor_sub"], entry["resource_id"]) == ("ig-1", disclosure_id)
+    assert entry["purpose"] is None
+    assert entry["text_sealed"] is True
+    text = hub.client.post(f"/api/v1/audit/entries/{entry['id']}/text", headers=hub.ig).json()
+    assert text["text"]["purpose"] == "SAR-2026-0301 from the child's mother"
+    police_view = hub.get("/api/v1/agencies/health/disclosures", hub.health).json()
+    readers = {(r["reader"], r["action"]) for r in police_view[0]["later_reads"]}
+    assert ("ig-1", "open") in readers

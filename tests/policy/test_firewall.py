@@ -147,6 +147,14 @@ def _policy_copy(
         ("p, mash_social_worker, agency_record, read, any\n", "must never"),
         ("p, agency_rep, agency_record, read, any\n", "only reach their own"),
         ("p, ig_officer, audit_log, update, any\n", "must never"),
+        # IG reaches case content only by opening one item with a logged purpose.
+        ("p, ig_officer, disclosure, read, any\n", "must never"),
+        ("p, ig_officer, disclosure, list, any\n", "must never"),
+        ("p, ig_officer, contact, read, any\n", "must never"),
+        ("p, ig_officer, information_product, list, any\n", "must never"),
+        # Nobody else opens: they read what their role lets them, or nothing.
+        ("p, mash_manager, disclosure, open, any\n", "must never"),
+        ("p, sysadmin, audit_log, open, any\n", "must never"),
         ("p, *, contact, read, any\n", "unknown role"),
         ("p, agency_rep, agency_record, read, police*\n", "unknown reach"),
         ("p, mash_admin, contacts, read, any\n", "unknown kind"),
