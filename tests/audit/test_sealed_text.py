@@ -20,9 +20,12 @@ from sqlalchemy import create_engine, select, text
 
 import hub.models  # noqa: F401 (every table on the metadata)
 from hub.agencies import keys
-from hub.audit.canonical import canonical_bytes, canonical_document
-from hub.audit.evidence import export_log
+from hub.audit import repository
+from hub.audit.canonical import canonical_bytes, canonical_bytes_from_raw, canonical_document
+from hub.audit.evidence import database_checkpoints, export_log
+from hub.audit.fastverify import verify_database_in_parallel
 from hub.audit.models import AuditEntry, AuditText
+from hub.audit.repository import tree_size
 from hub.auth.principal import Principal, Role
 from hub.db import Database, transaction
 from hub.db_roles import grant_app_role
@@ -123,6 +126,30 @@ def test_a_reason_is_sealed_with_a_keyed_commitment_and_opened_one_at_a_time(
     exported = (tmp_path / "entries.jsonl").read_text(encoding="utf-8")
     assert "Brabazon" not in exported
     assert entry.text_commitment in exported
+
+
+def test_the_fast_verifier_hashes_committed_entries_as_the_sequencer_did(
+    client: TestClient, auth: AuthHeaders, app: FastAPI, database: Database
+) -> None:
+    overridden(client, auth)
+    app.state.audit_log.sequence(force_checkpoint=True)
+    with database.session() as session:
+        checkpoints = database_checkpoints(session)
+        size = tree_size(session)
+        rows = [r._mapping for r in repository.raw_leaves_with_entries(session, start=0, limit=99)]
+    committed = [row for row in rows if row["text_commitment"] is not None]
+    assert committed
+    for row in committed:
+        assert canonical_bytes_from_raw(row) == canonical_bytes(canonical_document(row))
+    report = verify_database_in_parallel(
+        str(database.engine.url.render_as_string(hide_password=False)),
+        size,
+        checkpoints,
+        app.state.audit_log.signer.public_key_pem(),
+        workers=2,
+    )
+    assert report is not None
+    assert report.intact
 
 
 def test_the_tree_verifies_after_the_text_and_its_key_are_destroyed(
