@@ -127,6 +127,26 @@ def _ensure_audit_keys(database: Database, keyring: Keyring) -> None:
         log.warning("keys.not_ensured", error=type(error).__name__)
 
 
+def _api_router() -> APIRouter:
+    """Authenticated by default: everything under /api/v1 needs a verified principal,
+    except the public referral form, which is mounted on its own and says so."""
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(get_principal)])
+    for domain in (
+        system,
+        contacts,
+        agencies,
+        audit,
+        screening,
+        enquiries,
+        products,
+        triage,
+        missing,
+        reporting,
+    ):
+        api.include_router(domain.router)
+    return api
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
@@ -181,21 +201,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     install_error_handlers(app)
 
-    # Authenticated by default: everything under /api/v1 needs a verified principal,
-    # except the public referral form, which is mounted on its own and says so.
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(get_principal)])
-    api.include_router(system.router)
-    api.include_router(contacts.router)
-    api.include_router(agencies.router)
-    api.include_router(audit.router)
-    api.include_router(screening.router)
-    api.include_router(enquiries.router)
-    api.include_router(products.router)
-    api.include_router(triage.router)
-    api.include_router(missing.router)
-    api.include_router(reporting.router)
     app.include_router(contacts.public_router, prefix="/api/v1")
-    app.include_router(api)
+    app.include_router(_api_router())
     app.include_router(system.health_router)
     web.install(app, settings)
     install_openapi(app)  # after the pages, whose document it completes

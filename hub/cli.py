@@ -296,7 +296,7 @@ def audit_verify(
 
 def _clear_text_line(count: int | None) -> str:
     if count is None:
-        return "entries with a reason or purpose in clear: not known (an export made before 0011)"
+        return "entries with a reason or purpose in clear: not known (an export made before 0013)"
     if count == 0:
         return "no entry holds a reason or purpose in clear"
     return (

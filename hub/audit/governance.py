@@ -348,7 +348,7 @@ def register_page(
 ) -> Page[RegisterRow]:
     """The register newest first, narrowed by ``filters``; ``cursor`` pages back in time."""
     decision = require(principal, Action.list, REGISTER)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     entries = ig_repository.register_entries(
         session, filters, limit=limit + 1, before_id=_after_id(cursor)
     )
@@ -383,7 +383,7 @@ def register_record(
 ) -> tuple[RegisterRow, DisclosureRecord]:
     """One disclosure on the register with every later read of it."""
     decision = require(principal, Action.read, REGISTER)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     entry = ig_repository.register_entry(session, entry_id)
     if entry is None or entry.resource_id is None:
         raise NotFound()
@@ -430,7 +430,7 @@ def figures(
     since: datetime,
 ) -> Figures:
     decision = require(principal, Action.list, AUDIT_LOG)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     found = Figures(
         since=since,
         disclosures=ig_repository.disclosures_by_week(session, since=since),
@@ -465,7 +465,7 @@ def log_status(
 ) -> LogStatus:
     """How big the log is and when its head was last signed (no entry is read)."""
     decision = require(principal, Action.read, AUDIT_LOG)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     checkpoint = repository.latest_checkpoint(session)
     status = LogStatus(
         tree_size=repository.tree_size(session),
@@ -494,7 +494,7 @@ def export_evidence(
     """Write the log as evidence (entries, signed checkpoints, public key) to ``out_dir``,
     which ``mash-hub audit verify --export`` checks offline. The export is on the log."""
     decision = require(principal, Action.export, AUDIT_LOG)
-    purpose = _stated(purpose)
+    purpose = stated_purpose(purpose)
     summary = export_log(session, out_dir, audit_log.signer.public_key_pem())
     audit.record(
         session,

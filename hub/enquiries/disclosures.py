@@ -521,6 +521,8 @@ def _product_in(rule: str) -> uuid.UUID | None:
     notes it in the entry's rule."""
     found = _IN_PRODUCT.search(rule)
     return uuid.UUID(found.group(1)) if found else None
+
+
 def open_for_governance(
     session: Session,
     principal: Principal,

@@ -33,6 +33,7 @@ from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.products import repository as products_repository
+from hub.products.models import InformationProduct
 from hub.products.schemas import ProductOutcome
 from hub.products.service import decline_reason, product_analysis, suggested_team
 
@@ -236,10 +237,20 @@ def open_enquiries(session: Session, principal: Principal, *, now: datetime) -> 
     return out
 
 
-def _returned_reason(session: Session, product_id: uuid.UUID) -> str | None:
-    """Why the manager last returned the product: the reason recorded with the decision."""
+def _returned_reason(session: Session, keyring: Keyring, product: InformationProduct) -> str | None:
+    """Why the manager last returned the product: sealed with it, or (a product returned
+    before reasons were sealed) in clear in the decision's audit entry."""
+    if product.sealed_return_reason is not None:
+        reason: str = keyring.open_hub_json(
+            session,
+            "information_products",
+            "sealed_return_reason",
+            product.id,
+            product.sealed_return_reason,
+        )
+        return reason
     decisions = audit_repository.search_entries(
-        session, kind=str(Kind.information_product), resource_id=str(product_id), action="authorise"
+        session, kind=str(Kind.information_product), resource_id=str(product.id), action="authorise"
     )
     for entry in reversed(decisions):
         if entry.outcome == "allowed" and (entry.reason or "").startswith("return: "):
@@ -262,7 +273,7 @@ def _product_state(
         disclosure_ids=[uuid.UUID(i) for i in json.loads(product.disclosure_ids)],
         compiled_by=product.compiled_by,
         compiled_at=product.compiled_at,
-        returned_reason=_returned_reason(session, product.id)
+        returned_reason=_returned_reason(session, keyring, product)
         if product.status == "returned"
         else None,
         disseminated_at=product.disseminated_at,

@@ -40,3 +40,7 @@ class InformationProduct(Base):
     sealed_decline_reason: Mapped[bytes | None] = mapped_column(
         LargeBinary, info=SEALED_UNDER_HUB_KEY
     )
+    # Why a manager last returned it to the social worker: what they wrote, sealed.
+    sealed_return_reason: Mapped[bytes | None] = mapped_column(
+        LargeBinary, info=SEALED_UNDER_HUB_KEY
+    )

@@ -154,12 +154,10 @@ def compile_product(
             resource_id=str(product.id),
             subject_ids=people_ids(contact),
             reason=f"proposed {payload.proposed_outcome} for {team or 'no team'}"
-            + (
-                f" (the rota suggested {suggested or 'no team'}: {payload.team_reason})"
-                if team != suggested
-                else ""
-            ),
+            + (f" (the rota suggested {suggested or 'no team'})" if team != suggested else ""),
+            free_text={"team_reason": payload.team_reason or ""} if team != suggested else None,
         ),
+        keyring=keyring,
     )
     return product_summary(session, product)
 
@@ -307,6 +305,9 @@ def authorise_product(
         product.authorised_at = utcnow()
     else:
         product.status = "returned"
+        product.sealed_return_reason = keyring.seal_hub_json(
+            session, "information_products", "sealed_return_reason", product.id, payload.reason
+        )
     session.flush()
     audit.record(
         session,
@@ -449,12 +450,19 @@ def acknowledge_product(
         enquiry.status = "open"
         enquiry.closed_at = None
         contact.status = "mash_enquiry"
-        reason = f"declined by {product.receiving_team}: {payload.reason}"
+        reason = f"declined by {product.receiving_team}"
     session.flush()
     audit.record(
         session,
         principal,
-        allowed_event(decision, resource, subject_ids=people_ids(contact), reason=reason),
+        allowed_event(
+            decision,
+            resource,
+            subject_ids=people_ids(contact),
+            reason=reason,
+            free_text={"reason": payload.reason or ""} if payload.reason else None,
+        ),
+        keyring=keyring,
     )
     log.info(
         "product.acknowledged",

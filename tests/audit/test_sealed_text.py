@@ -262,7 +262,7 @@ def test_entries_written_before_sealing_are_kept_as_written_and_counted(
         assert client.post("/api/v1/contacts", json=a_contact(), headers=auth("mash_admin"))
     app.state.audit_log.sequence(force_checkpoint=True)
     config = alembic_config(database_urls.owner)
-    command.downgrade(config, "0010")
+    command.downgrade(config, "0012")
     owner = create_engine(database_urls.owner)
     legacy: dict[str, Any] = {
         "recorded_at": "2026-01-01 10:00:00.000000",

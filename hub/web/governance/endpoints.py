@@ -22,6 +22,7 @@ from hub.audit.governance import REGISTER
 from hub.auth.principal import Principal
 from hub.db import SessionDep, utcnow
 from hub.dependencies import LawfulBasesDep
+from hub.keys.service import Keyring
 from hub.policy.decision_point import require
 from hub.policy.vocabulary import Action
 from hub.web.dependencies import PagePerson
@@ -44,6 +45,12 @@ PAGE_SIZE = 25
 CHART_WEEKS = 8
 EVIDENCE_NAME = "mash-hub-audit-evidence.zip"
 OUTCOMES = {"": "Any", "allowed": "Allowed", "denied": "Denied"}
+
+
+def _keyring(request: Request) -> Keyring:
+    """The hub's keyring: an IG look-up's stated purpose is sealed with its entry."""
+    keyring: Keyring = request.app.state.keyring
+    return keyring
 
 
 def _ig_only(principal: Principal) -> None:
@@ -129,7 +136,9 @@ def governance_home(request: Request, session: SessionDep, person: PagePerson) -
         return purpose
     assert person.signed_in is not None
     since = charts.weeks_back(utcnow(), CHART_WEEKS)
-    found = governance.figures(session, person.signed_in.principal, purpose=purpose, since=since)
+    found = governance.figures(
+        session, person.signed_in.principal, keyring=_keyring(request), purpose=purpose, since=since
+    )
     agency_names = _names(request)["agency_names"]
     return render(
         request,
@@ -168,6 +177,7 @@ def disclosure_register(
             session,
             person.signed_in.principal,
             filters,
+            keyring=_keyring(request),
             purpose=purpose,
             limit=PAGE_SIZE,
             cursor=found.cursor,
@@ -203,7 +213,7 @@ def disclosure_on_register(
         return purpose
     assert person.signed_in is not None
     row, record = governance.register_record(
-        session, person.signed_in.principal, entry_id, purpose=purpose
+        session, person.signed_in.principal, entry_id, keyring=_keyring(request), purpose=purpose
     )
     return render(
         request,
@@ -231,6 +241,7 @@ def audit_search(request: Request, session: SessionDep, person: PagePerson) -> R
         entries = governance.search(
             session,
             person.signed_in.principal,
+            keyring=_keyring(request),
             purpose=purpose,
             limit=PAGE_SIZE,
             cursor=found.cursor,
@@ -265,6 +276,7 @@ def denied_attempts(request: Request, session: SessionDep, person: PagePerson) -
     entries = governance.search(
         session,
         person.signed_in.principal,
+        keyring=_keyring(request),
         purpose=purpose,
         limit=PAGE_SIZE,
         cursor=found.cursor,
@@ -290,7 +302,9 @@ def verify_page(request: Request, session: SessionDep, person: PagePerson) -> Re
     if isinstance(purpose, Response):
         return purpose
     assert person.signed_in is not None
-    status = governance.log_status(session, person.signed_in.principal, purpose=purpose)
+    status = governance.log_status(
+        session, person.signed_in.principal, keyring=_keyring(request), purpose=purpose
+    )
     return render(
         request,
         "governance/verify.html",
@@ -309,9 +323,16 @@ async def verify_log(
     await checked_form(request, person.signed_in)
     principal = person.signed_in.principal
     result = await run_in_threadpool(
-        governance.verify, session, principal, audit_log, purpose=purpose
+        governance.verify,
+        session,
+        principal,
+        audit_log,
+        keyring=_keyring(request),
+        purpose=purpose,
     )
-    status = await run_in_threadpool(governance.log_status, session, principal, purpose=purpose)
+    status = await run_in_threadpool(
+        governance.log_status, session, principal, keyring=_keyring(request), purpose=purpose
+    )
     return render(
         request,
         "governance/verify.html",
@@ -319,11 +340,15 @@ async def verify_log(
     )
 
 
-def _zip_evidence(session: Session, principal: Principal, audit_log: Any, purpose: str) -> Path:
+def _zip_evidence(
+    session: Session, principal: Principal, audit_log: Any, keyring: Keyring, purpose: str
+) -> Path:
     """The evidence export as one zip file (its folder's files at the top level)."""
     with tempfile.TemporaryDirectory(prefix="hub-evidence-") as folder:
         out = Path(folder) / "export"
-        governance.export_evidence(session, principal, audit_log, out, purpose=purpose)
+        governance.export_evidence(
+            session, principal, audit_log, out, keyring=keyring, purpose=purpose
+        )
         handle, name = tempfile.mkstemp(prefix="hub-evidence-", suffix=".zip")
         with open(handle, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zipped:
             for path in sorted(out.iterdir()):
@@ -341,7 +366,7 @@ async def download_evidence(
     assert person.signed_in is not None
     await checked_form(request, person.signed_in)
     path = await run_in_threadpool(
-        _zip_evidence, session, person.signed_in.principal, audit_log, purpose
+        _zip_evidence, session, person.signed_in.principal, audit_log, _keyring(request), purpose
     )
     return FileResponse(
         path,

@@ -7,8 +7,8 @@ commitment; it is re-sealed when the hub key rotates, so the app's role may upda
 not rewritten (the log is append-only) and hold their reasons and purposes in clear, and
 verification says how many there are. It is append-only like the log.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -25,6 +25,9 @@ depends_on = None
 def upgrade() -> None:
     # A disclosure's purpose is what the agency wrote: sealed from now on.
     op.add_column("disclosures", sa.Column("sealed_purpose", sa.LargeBinary()))
+    # A manager's reason for returning a product is kept with it, sealed (the log keeps
+    # only its commitment).
+    op.add_column("information_products", sa.Column("sealed_return_reason", sa.LargeBinary()))
     op.add_column("audit_entries", sa.Column("text_commitment", sa.String(length=64)))
     op.create_table(
         "audit_texts",
@@ -67,3 +70,5 @@ def downgrade() -> None:
     op.drop_table("audit_texts")
     op.drop_column("audit_entries", "text_commitment")
     op.drop_column("disclosures", "sealed_purpose")
+    with op.batch_alter_table("information_products") as batch_op:
+        batch_op.drop_column("sealed_return_reason")
