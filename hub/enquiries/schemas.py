@@ -150,7 +150,7 @@ class ReleaseIn(Strict):
                 raise ValueError("say which fields of each record to release")
             unknown = set(item.fields or ()) - DISCLOSABLE_FIELDS
             if unknown:
-                raise ValueError(f"fields not known: {', '.join(sorted(unknown))}")
+                raise ValueError("a field to release is not one an agency discloses")
         return self
 
 

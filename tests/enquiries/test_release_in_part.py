@@ -278,6 +278,9 @@ def test_a_partial_release_is_in_the_audit_log_with_the_hash_of_what_may_go_on(
     status, entries = api.get(f"/api/v1/audit/entries?resource_id={disclosure_id}&limit=50", ig)
     assert status == 200
     [release] = [e for e in entries["items"] if e["action"] == "release"]
-    assert release["reason"] == "released in part: The call-out facts may go on."
+    assert release["reason"] == "released in part"
+    # What the representative wrote is sealed beside the log, never in the entry.
+    assert release["text_sealed"] is True
+    assert "call-out facts" not in str(release)
     assert release["actor_sub"] == "pc-1"
     assert len(release["content_hash"]) == 64
