@@ -174,22 +174,28 @@ def run_the_case(client: TestClient, auth: AuthHeaders, app: FastAPI, said: Name
         police,
         {"reason": said("release reason")},
     )
-    product = post(
-        f"/api/v1/enquiries/{enquiry}/products",
-        worker,
-        {
-            "analysis": said("product analysis"),
-            "proposed_outcome": "strategy_discussion",
-            "disclosure_ids": [police_disclosure["id"], health_disclosure["id"]],
-            "receiving_team": "duty_b",
-        },
-    )
+    compiled = {
+        "analysis": said("product analysis"),
+        "proposed_outcome": "strategy_discussion",
+        "disclosure_ids": [police_disclosure["id"], health_disclosure["id"]],
+        # police_operational is never the rota's suggestion, so a reason is always asked.
+        "receiving_team": "police_operational",
+        "team_reason": said("reason for another team than the rota's"),
+    }
+    returned = post(f"/api/v1/enquiries/{enquiry}/products", worker, compiled)
+    sent_back = {"decision": "return", "reason": said("reason for returning the product")}
+    post(f"/api/v1/products/{returned['id']}/authorisation", manager, sent_back)
+    product = post(f"/api/v1/enquiries/{enquiry}/products", worker, compiled)
     authorised = {"decision": "authorise", "reason": said("authorisation reason")}
     post(f"/api/v1/products/{product['id']}/authorisation", manager, authorised)
     post(f"/api/v1/products/{product['id']}/dissemination", manager)
-    assert client.get(
-        f"/api/v1/products/{product['id']}", headers=auth("operational", team="duty_b")
-    ).is_success
+    team = auth("operational", team="police_operational")
+    assert client.get(f"/api/v1/products/{product['id']}", headers=team).is_success
+    post(
+        f"/api/v1/products/{product['id']}/acknowledgement",
+        team,
+        {"decision": "decline", "reason": said("the team's reason for declining")},
+    )
 
     glass = f"/api/v1/agencies/police/records/{police_record['id']}/break-glass"
     post(glass, manager, {"reason": said("break-glass reason")})
