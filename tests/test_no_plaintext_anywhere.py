@@ -174,27 +174,8 @@ def run_the_case(client: TestClient, auth: AuthHeaders, app: FastAPI, said: Name
         police,
         {"reason": said("release reason")},
     )
-    compiled = {
-        "analysis": said("product analysis"),
-        "proposed_outcome": "strategy_discussion",
-        "disclosure_ids": [police_disclosure["id"], health_disclosure["id"]],
-        # police_operational is never the rota's suggestion, so a reason is always asked.
-        "receiving_team": "police_operational",
-        "team_reason": said("reason for another team than the rota's"),
-    }
-    returned = post(f"/api/v1/enquiries/{enquiry}/products", worker, compiled)
-    sent_back = {"decision": "return", "reason": said("reason for returning the product")}
-    post(f"/api/v1/products/{returned['id']}/authorisation", manager, sent_back)
-    product = post(f"/api/v1/enquiries/{enquiry}/products", worker, compiled)
-    authorised = {"decision": "authorise", "reason": said("authorisation reason")}
-    post(f"/api/v1/products/{product['id']}/authorisation", manager, authorised)
-    post(f"/api/v1/products/{product['id']}/dissemination", manager)
-    team = auth("operational", team="police_operational")
-    assert client.get(f"/api/v1/products/{product['id']}", headers=team).is_success
-    post(
-        f"/api/v1/products/{product['id']}/acknowledgement",
-        team,
-        {"decision": "decline", "reason": said("the team's reason for declining")},
+    _product_returned_sent_and_declined(
+        post, client, auth, enquiry, [police_disclosure["id"], health_disclosure["id"]], said
     )
 
     glass = f"/api/v1/agencies/police/records/{police_record['id']}/break-glass"
@@ -218,6 +199,37 @@ def run_the_case(client: TestClient, auth: AuthHeaders, app: FastAPI, said: Name
     assert opened.status_code == 200
     assert said.found_in(opened.content), "the names are there to be found where they belong"
     app.state.audit_log.sequence(force_checkpoint=True)
+
+
+def _product_returned_sent_and_declined(
+    post: Any, client: TestClient, auth: AuthHeaders, enquiry: str, items: list[str], said: Names
+) -> None:
+    """A product for another team than the rota's (with a reason), returned once (with a
+    reason), authorised, sent, and declined by the team (with a reason)."""
+    worker = auth("mash_social_worker")
+    manager = auth("mash_manager")
+    compiled = {
+        "analysis": said("product analysis"),
+        "proposed_outcome": "strategy_discussion",
+        "disclosure_ids": items,
+        # police_operational is never the rota's suggestion, so a reason is always asked.
+        "receiving_team": "police_operational",
+        "team_reason": said("reason for another team than the rota's"),
+    }
+    returned = post(f"/api/v1/enquiries/{enquiry}/products", worker, compiled)
+    sent_back = {"decision": "return", "reason": said("reason for returning the product")}
+    post(f"/api/v1/products/{returned['id']}/authorisation", manager, sent_back)
+    product = post(f"/api/v1/enquiries/{enquiry}/products", worker, compiled)
+    authorised = {"decision": "authorise", "reason": said("authorisation reason")}
+    post(f"/api/v1/products/{product['id']}/authorisation", manager, authorised)
+    post(f"/api/v1/products/{product['id']}/dissemination", manager)
+    team = auth("operational", team="police_operational")
+    assert client.get(f"/api/v1/products/{product['id']}", headers=team).is_success
+    post(
+        f"/api/v1/products/{product['id']}/acknowledgement",
+        team,
+        {"decision": "decline", "reason": said("the team's reason for declining")},
+    )
 
 
 def run_the_other_front_doors(client: TestClient, auth: AuthHeaders, said: Names) -> None:

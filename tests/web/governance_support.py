@@ -113,6 +113,23 @@ def ig_officer_signs_in(page: Page) -> None:
     sign_in(page, IG_OFFICER)
 
 
+def stated_purposes(page: Page, hub: LiveHub, entries: list[dict[str, Any]]) -> list[str]:
+    """The purposes given for these entries: sealed beside the log, each opened one at a
+    time by another IG officer who says why (each opening itself logged)."""
+    api = Api(page, hub)
+    headers = api.headers("ig_officer", sub="ig-checker")
+    opened = []
+    for entry in entries:
+        assert entry["purpose"] is None, "a stated purpose is never in the entry in clear"
+        response = page.request.post(
+            f"/api/v1/audit/entries/{entry['id']}/text",
+            headers={**headers, "X-Audit-Purpose": "checking the IG officer's look-ups"},
+        )
+        assert response.ok, response.text()
+        opened.append(response.json()["text"]["purpose"])
+    return opened
+
+
 def ig_entries(page: Page, hub: LiveHub, sub: str = "demo-ig") -> list[dict[str, Any]]:
     """The IG officer's own entries on the log, as the API returns them to another IG
     officer (whose look-up is itself logged)."""

@@ -51,11 +51,16 @@ def _disclosures_on_the_log(database: Database, count: int) -> list[str]:
 
 
 def _page(
-    database: Database, filters: RegisterFilters, cursor: str | None, limit: int = 2
+    app: FastAPI,
+    database: Database,
+    filters: RegisterFilters,
+    cursor: str | None,
+    limit: int = 2,
 ) -> tuple[list[str], str | None]:
+    keyring = app.state.keyring
     with transaction(database) as session:
         page = governance.register_page(
-            session, IG, filters, purpose="SAR-7", limit=limit, cursor=cursor
+            session, IG, filters, keyring=keyring, purpose="SAR-7", limit=limit, cursor=cursor
         )
     return [row.disclosure.resource_id or "" for row in page.items], page.next_cursor
 
@@ -68,7 +73,7 @@ def test_the_register_pages_newest_first_without_repeating_or_skipping(
     cursor = None
     pages = 0
     while True:
-        ids, cursor = _page(database, RegisterFilters(), cursor)
+        ids, cursor = _page(app, database, RegisterFilters(), cursor)
         seen += ids
         pages += 1
         if cursor is None:
@@ -76,27 +81,24 @@ def test_the_register_pages_newest_first_without_repeating_or_skipping(
     assert seen == list(reversed(made))
     assert pages == 3
 
-    police, _ = _page(database, RegisterFilters(agency="police"), None, limit=10)
+    police, _ = _page(app, database, RegisterFilters(agency="police"), None, limit=10)
     assert police == [made[4], made[2], made[0]]
-    health, _ = _page(database, RegisterFilters(lawful_basis=BASES[1]), None, limit=10)
+    health, _ = _page(app, database, RegisterFilters(lawful_basis=BASES[1]), None, limit=10)
     assert health == [made[3], made[1]]
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    later, _ = _page(database, RegisterFilters(since=tomorrow), None, limit=10)
+    later, _ = _page(app, database, RegisterFilters(since=tomorrow), None, limit=10)
     assert later == []
 
     with transaction(database) as session:
-        purposes = (
-            session.execute(
-                select(AuditEntry.purpose).where(
-                    AuditEntry.actor_sub == "ig-1",
-                    AuditEntry.resource_kind == "disclosure_register",
-                )
+        looked = session.execute(
+            select(AuditEntry.purpose, AuditEntry.text_commitment).where(
+                AuditEntry.actor_sub == "ig-1",
+                AuditEntry.resource_kind == "disclosure_register",
             )
-            .scalars()
-            .all()
-        )
-    assert len(purposes) == pages + 3
-    assert set(purposes) == {"SAR-7"}
+        ).all()
+    # Each page read is on the log with its purpose, sealed beside it (never in clear).
+    assert len(looked) == pages + 3
+    assert all(purpose is None and commitment for purpose, commitment in looked)
 
 
 def test_someone_else_is_refused_the_register_as_if_it_were_not_there(
@@ -105,5 +107,11 @@ def test_someone_else_is_refused_the_register_as_if_it_were_not_there(
     _disclosures_on_the_log(database, 1)
     with pytest.raises(NotFound), transaction(database) as session:
         governance.register_page(
-            session, SOCIAL_WORKER, RegisterFilters(), purpose="looking", limit=5, cursor=None
+            session,
+            SOCIAL_WORKER,
+            RegisterFilters(),
+            keyring=app.state.keyring,
+            purpose="looking",
+            limit=5,
+            cursor=None,
         )
