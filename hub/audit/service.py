@@ -120,13 +120,19 @@ def _insert(connection: Connection, values: dict[str, Any]) -> int:
     text: sealing.SealedText | None = values.pop(_TEXT, None)
     entry_id = _insert_entry(connection, values)
     if text is not None:
-        connection.execute(
-            insert(AuditText).values(commitment=text.commitment, sealed_text=text.sealed)
-        )
-        if text.count_later is not None:
-            key_id, version = text.count_later
-            keys_repository.count_seals(connection, key_id, version, 1)
+        _insert_text(connection, text)
     return entry_id
+
+
+def _insert_text(connection: Connection, text: sealing.SealedText) -> None:
+    """What a person wrote, sealed beside the entry that commits to it; a seal made
+    during a read is counted against its key here, with the batch."""
+    connection.execute(
+        insert(AuditText).values(commitment=text.commitment, sealed_text=text.sealed)
+    )
+    if text.count_later is not None:
+        key_id, version = text.count_later
+        keys_repository.count_seals(connection, key_id, version, 1)
 
 
 def _insert_entry(connection: Connection, values: dict[str, Any]) -> int:
@@ -154,12 +160,16 @@ def _insert_many(connection: Connection, entries: list[dict[str, Any]]) -> None:
     # One executemany: on PostgreSQL one round trip for the batch (psycopg pipelines it),
     # where an INSERT each, returning its id, would be one per entry.
     compiled = driver_insert(connection.dialect, _ENTRIES, _COLUMNS)
+    rows = [dict(v) for v in entries]
+    texts = [text for row in rows if (text := row.pop(_TEXT, None)) is not None]
     cursor = connection.connection.cursor()
     try:
-        parameters: Any = [compiled.parameters(dict(v)) for v in entries]
+        parameters: Any = [compiled.parameters(row) for row in rows]
         cursor.executemany(compiled.sql, parameters)
     finally:
         cursor.close()
+    for text in texts:
+        _insert_text(connection, text)
 
 
 def _log_recorded(entry_id: int | None, event: AuditEvent) -> None:

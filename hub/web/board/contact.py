@@ -96,11 +96,11 @@ def contact_history(
     return history
 
 
-# The screening service's entries begin with what was decided, in codes; a manager's free
-# text follows a colon and is never shown here.
+# The screening service's entries say what was decided, in codes; a manager's free text is
+# sealed beside the log (or, in entries from before, follows a colon) and never shown here.
 _RATED = re.compile(r"^threshold (?P<level>[1-4]), rated (?P<rag>red|amber|green)$")
 _DECIDED = re.compile(r"^outcome (?P<outcome>[a-z_]+)$")
-_RERATED = re.compile(r"^rating (?P<old>red|amber|green) -> (?P<new>red|amber|green):")
+_RERATED = re.compile(r"^rating (?P<old>red|amber|green) -> (?P<new>red|amber|green)(:|$)")
 
 
 def _what_happened(kind: str, action: str, reason: str) -> str | None:
