@@ -1,9 +1,10 @@
 """The hub over HTTP against a bare FastAPI app, side by side in one run.
 
-    python bench/request_path.py             # SQLite, and PostgreSQL if reachable
-    python bench/request_path.py --databases sqlite --duration 5
+    python bench/http.py             # SQLite, and PostgreSQL if reachable
+    python bench/http.py --databases sqlite --duration 5
+    python bench/http.py --against-tree /work/main   # this tree's hub beside another's
     HUB_BENCH_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
-        python bench/request_path.py
+        python bench/http.py
 
 For each database it seeds a demo hub in a fresh database, starts the hub (``mash-hub
 serve``: one uvicorn worker, no access log) and a bare FastAPI app of the same versions
@@ -20,20 +21,32 @@ queue, agency record reads, product reads), each on its own connection, with its
 counts. RSS of both servers is read before and after. Ratios are hub req/s over bare
 req/s in the same run; the last line is JSON with ``read_ratio``, ``intake_ratio`` and
 ``burst_5xx`` per database.
+
+With ``--against-tree DIR`` a second hub runs beside this tree's: the one built from the
+checkout in DIR, with DIR's own virtualenv (``DIR/.venv``), its own database and keys,
+seeded the same way. The runs interleave hub, bare, other hub, bare, so a change is
+measured side by side with what it changes, under the same load on the machine; each
+hub's ratio is over the bare runs of its own rounds. Its figures are under ``against``.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this file's folder is first on sys.path, where this file's own name
+# would hide the standard library's http package.
+if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
+    del sys.path[0]
+
 import argparse
 import http.client
 import json
-import os
 import re
 import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -41,7 +54,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,20 +256,36 @@ def database_for(kind: str, pg_url: str | None) -> Iterator[str]:
         admin.dispose()
 
 
-def hub_command(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from hub.cli import main; main()", *args]
+@dataclass(frozen=True)
+class Tree:
+    """A checkout whose hub is measured: its directory and its virtualenv's interpreter."""
+
+    name: str
+    directory: Path
+    python: str
+
+    def command(self, *args: str) -> list[str]:
+        return [self.python, "-c", "from hub.cli import main; main()", *args]
 
 
-def start_hub(env: dict[str, str]) -> Server:
+def tree_at(name: str, directory: Path) -> Tree:
+    python = directory / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit(f"{directory} has no .venv/bin/python: run make there first")
+    return Tree(name, directory.resolve(), str(python))
+
+
+def start_hub(tree: Tree, env: dict[str, str]) -> Server:
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter)
-        hub_command("serve", "--port", str(port)),
+    process = subprocess.Popen(  # noqa: S603 (a checkout's own interpreter)
+        tree.command("serve", "--port", str(port)),
+        cwd=tree.directory,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     wait_until_listening(port, process)
-    return Server("hub", process, port)
+    return Server(tree.name, process, port)
 
 
 def start_bare() -> Server:
@@ -314,109 +343,152 @@ def burst(port: int, targets: list[Target]) -> Counter[str]:
         return Counter(pool.map(send, [targets[i % len(targets)] for i in range(BURST)]))
 
 
-def bench_database(kind: str, args: argparse.Namespace, load: Any) -> dict[str, Any]:
-    with database_for(kind, args.pg_url) as url, tempfile.TemporaryDirectory() as keys:
-        key_dir = Path(keys)
-        env = {
-            **os.environ,
-            "HUB_DEV_MODE": "true",
-            "HUB_DATABASE_URL": url,
-            "HUB_KEY_DIR": str(key_dir),
-            "HUB_PUBLIC_CONTACTS_PER_MINUTE": "1000000",
-        }
-        subprocess.run(hub_command("init"), env=env, check=True, capture_output=True)  # noqa: S603
-        subprocess.run(  # noqa: S603
-            hub_command("demo", "--contacts", str(args.contacts)),
-            env=env,
-            check=True,
-            capture_output=True,
+@dataclass
+class HubUnderTest:
+    """One tree's hub, seeded and running, with the requests it is measured on."""
+
+    tree: Tree
+    server: Server
+    read: Target
+    intake: Target
+    mix: list[Target]
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+    bare_runs: dict[str, list[Run]] = field(default_factory=dict)
+    rss_before: float = float("nan")
+
+
+@contextmanager
+def hub_for(
+    tree: Tree, kind: str, args: argparse.Namespace, stack: ExitStack
+) -> Iterator[HubUnderTest]:
+    """``tree``'s hub on a fresh demo database of ``kind``, with its own keys."""
+    url = stack.enter_context(database_for(kind, args.pg_url))
+    key_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    env = {
+        **os.environ,
+        "HUB_DEV_MODE": "true",
+        "HUB_DATABASE_URL": url,
+        "HUB_KEY_DIR": str(key_dir),
+        "HUB_PUBLIC_CONTACTS_PER_MINUTE": "1000000",
+    }
+    for step in (("init",), ("demo", "--contacts", str(args.contacts))):
+        subprocess.run(  # noqa: S603 (a checkout's own interpreter)
+            tree.command(*step), cwd=tree.directory, env=env, check=True, capture_output=True
         )
-        social_worker = {"Authorization": f"Bearer {token(key_dir, 'mash_social_worker')}"}
-        referrer = {
-            "Authorization": f"Bearer {token(key_dir, 'referrer')}",
-            "Content-Type": "application/json",
-        }
-        police = {"Authorization": f"Bearer {token(key_dir, 'agency_rep', agency='police')}"}
-        duty = {"Authorization": f"Bearer {token(key_dir, 'operational', team='duty_a')}"}
+    social_worker = {"Authorization": f"Bearer {token(key_dir, 'mash_social_worker')}"}
+    referrer = {
+        "Authorization": f"Bearer {token(key_dir, 'referrer')}",
+        "Content-Type": "application/json",
+    }
+    police = {"Authorization": f"Bearer {token(key_dir, 'agency_rep', agency='police')}"}
+    duty = {"Authorization": f"Bearer {token(key_dir, 'operational', team='duty_a')}"}
+    server = start_hub(tree, env)
+    try:
+        port = server.port
+        contact_id = get_json(port, "/api/v1/contacts?limit=1", social_worker)["items"][0]["id"]
+        records = get_json(port, "/api/v1/agencies/police/records?limit=1", police)
+        read = Target("GET", f"/api/v1/contacts/{contact_id}", social_worker)
+        intake = Target("POST", "/api/v1/contacts", referrer, json.dumps(CONTACT).encode())
+        mix = [
+            intake,
+            read,
+            Target("GET", "/api/v1/screening/queue", social_worker),
+            Target("GET", "/api/v1/products", duty),
+        ]
+        if records["items"]:
+            record_id = records["items"][0]["id"]
+            mix.append(Target("GET", f"/api/v1/agencies/police/records/{record_id}", police))
+        yield HubUnderTest(tree, server, read, intake, mix)
+    finally:
+        server.process.terminate()
+        server.process.wait(30)
 
-        hub, bare = start_hub(env), start_bare()
-        try:
-            contact_id = get_json(hub.port, "/api/v1/contacts?limit=1", social_worker)["items"][0][
-                "id"
-            ]
-            records = get_json(hub.port, "/api/v1/agencies/police/records?limit=1", police)
-            read = Target("GET", f"/api/v1/contacts/{contact_id}", social_worker)
-            intake = Target("POST", "/api/v1/contacts", referrer, json.dumps(CONTACT).encode())
-            ping = Target("GET", "/ping")
-            # Warm both up (imports, caches, connection pools) before anything is counted.
-            load(hub.port, read, 4, 1)
-            load(bare.port, ping, 4, 1)
-            rss_before = {"hub": hub.rss_mb(), "bare": bare.rss_mb()}
 
-            results: dict[str, Any] = {}
-            for route, target in (("read", read), ("intake", intake)):
-                for connections in args.connections:
-                    hub_runs: list[Run] = []
-                    bare_runs: list[Run] = []
-                    for _ in range(args.rounds):
-                        hub_runs.append(load(hub.port, target, connections, args.duration))
-                        bare_runs.append(load(bare.port, ping, connections, args.duration))
-                    hub_rps = statistics.mean(r.requests_per_second for r in hub_runs)
-                    bare_rps = statistics.mean(r.requests_per_second for r in bare_runs)
-                    figures = {
-                        "hub_rps": round(hub_rps, 1),
-                        "bare_rps": round(bare_rps, 1),
-                        "ratio": round(hub_rps / bare_rps, 3),
-                        "hub_p50_ms": round(statistics.mean(r.p50_ms for r in hub_runs), 2),
-                        "hub_p99_ms": max(r.p99_ms for r in hub_runs),
-                        "bare_p99_ms": max(r.p99_ms for r in bare_runs),
-                        "hub_non_2xx": sum(r.non_2xx for r in hub_runs),
-                        "hub_errors": sum(r.errors for r in hub_runs),
-                    }
-                    results[f"{route}_c{connections}"] = figures
-                    print(f"{kind:10} {route:6} c={connections:<3} {figures}", flush=True)
-
-            mix = [
-                intake,
-                read,
-                Target("GET", "/api/v1/screening/queue", social_worker),
-                Target("GET", "/api/v1/products", duty),
-            ]
-            if records["items"]:
-                mix.append(
-                    Target(
-                        "GET",
-                        f"/api/v1/agencies/police/records/{records['items'][0]['id']}",
-                        police,
-                    )
-                )
-            statuses = burst(hub.port, mix)
-            print(f"{kind:10} burst of {BURST}: {dict(statuses)}", flush=True)
-            rss_after = {"hub": hub.rss_mb(), "bare": bare.rss_mb()}
-        finally:
-            for server in (hub, bare):
-                server.process.terminate()
-                server.process.wait(30)
-    top = max(args.connections)
+def figures_of(hub: HubUnderTest, key: str) -> dict[str, Any]:
+    hub_runs, bare_runs = hub.runs[key], hub.bare_runs[key]
+    hub_rps = statistics.mean(r.requests_per_second for r in hub_runs)
+    bare_rps = statistics.mean(r.requests_per_second for r in bare_runs)
     return {
-        "read_ratio": results[f"read_c{top}"]["ratio"],
-        "intake_ratio": results[f"intake_c{top}"]["ratio"],
-        "burst_5xx": sum(n for s, n in statuses.items() if s.startswith("5")),
-        "burst_unanswered": sum(n for s, n in statuses.items() if not s.isdigit()),
-        "burst": dict(statuses),
-        "rss_mb": {
-            "hub_before": rss_before["hub"],
-            "hub_after": rss_after["hub"],
-            "hub_growth": round(rss_after["hub"] - rss_before["hub"], 1),
-            "bare_before": rss_before["bare"],
-            "bare_after": rss_after["bare"],
-        },
-        "runs": results,
+        "hub_rps": round(hub_rps, 1),
+        "bare_rps": round(bare_rps, 1),
+        "ratio": round(hub_rps / bare_rps, 3),
+        "hub_p50_ms": round(statistics.mean(r.p50_ms for r in hub_runs), 2),
+        "hub_p99_ms": max(r.p99_ms for r in hub_runs),
+        "bare_p99_ms": max(r.p99_ms for r in bare_runs),
+        "hub_non_2xx": sum(r.non_2xx for r in hub_runs),
+        "hub_errors": sum(r.errors for r in hub_runs),
     }
 
 
+def bench_database(
+    kind: str, args: argparse.Namespace, load: Any, trees: list[Tree]
+) -> dict[str, Any]:
+    with ExitStack() as stack:
+        hubs = [stack.enter_context(hub_for(tree, kind, args, stack)) for tree in trees]
+        bare = start_bare()
+        stack.callback(bare.process.wait, 30)
+        stack.callback(bare.process.terminate)
+        ping = Target("GET", "/ping")
+        # Warm all up (imports, caches, connection pools) before anything is counted.
+        for hub in hubs:
+            load(hub.server.port, hub.read, 4, 1)
+            hub.rss_before = hub.server.rss_mb()
+        load(bare.port, ping, 4, 1)
+        bare_rss_before = bare.rss_mb()
+
+        for route in ("read", "intake"):
+            for connections in args.connections:
+                key = f"{route}_c{connections}"
+                for _ in range(args.rounds):
+                    # hub A, bare, hub B, bare: each hub's ratio is over its neighbours.
+                    for hub in hubs:
+                        target = hub.read if route == "read" else hub.intake
+                        run = load(hub.server.port, target, connections, args.duration)
+                        hub.runs.setdefault(key, []).append(run)
+                        bare_run = load(bare.port, ping, connections, args.duration)
+                        hub.bare_runs.setdefault(key, []).append(bare_run)
+                for hub in hubs:
+                    print(
+                        f"{kind:10} {hub.tree.name:8} {route:6} c={connections:<3} "
+                        f"{figures_of(hub, key)}",
+                        flush=True,
+                    )
+
+        results: list[dict[str, Any]] = []
+        for hub in hubs:
+            statuses = burst(hub.server.port, hub.mix)
+            print(f"{kind:10} {hub.tree.name:8} burst of {BURST}: {dict(statuses)}", flush=True)
+            runs = {key: figures_of(hub, key) for key in hub.runs}
+            top = max(args.connections)
+            rss_after = hub.server.rss_mb()
+            results.append(
+                {
+                    "tree": str(hub.tree.directory),
+                    "read_ratio": runs[f"read_c{top}"]["ratio"],
+                    "intake_ratio": runs[f"intake_c{top}"]["ratio"],
+                    "burst_5xx": sum(n for s, n in statuses.items() if s.startswith("5")),
+                    "burst_unanswered": sum(n for s, n in statuses.items() if not s.isdigit()),
+                    "burst": dict(statuses),
+                    "rss_mb": {
+                        "hub_before": hub.rss_before,
+                        "hub_after": rss_after,
+                        "hub_growth": round(rss_after - hub.rss_before, 1),
+                        "bare_before": bare_rss_before,
+                        "bare_after": bare.rss_mb(),
+                    },
+                    "runs": runs,
+                }
+            )
+    figures = results[0]
+    if len(results) > 1:
+        figures["against"] = results[1]
+    return figures
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default=os.environ.get("HUB_BENCH_PG_URL"))
     parser.add_argument("--duration", type=int, default=5, help="seconds per run")
@@ -424,17 +496,26 @@ def main() -> None:
     parser.add_argument("--connections", default="1,32")
     parser.add_argument("--contacts", type=int, default=50, help="demo contacts to seed")
     parser.add_argument("--python-load", action="store_true", help="skip wrk even if installed")
+    parser.add_argument(
+        "--against-tree",
+        type=Path,
+        metavar="DIR",
+        help="also run the hub of the checkout in DIR (with DIR/.venv), interleaved",
+    )
     args = parser.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
     use_wrk = shutil.which("wrk") is not None and not args.python_load
     load = wrk_run if use_wrk else python_run
     print(f"load generator: {'wrk' if use_wrk else 'python'}", flush=True)
+    trees = [Tree("hub", REPO, sys.executable)]
+    if args.against_tree is not None:
+        trees.append(tree_at("against", args.against_tree))
 
     figures: dict[str, Any] = {"load_generator": "wrk" if use_wrk else "python"}
     for kind in args.databases.split(","):
         if kind == "postgresql" and not args.pg_url:
             args.pg_url = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        figures[kind] = bench_database(kind, args, load)
+        figures[kind] = bench_database(kind, args, load, trees)
     print(json.dumps(figures))
 
 
