@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.agencies import endpoints as agencies
@@ -34,6 +34,7 @@ from hub.kit.logging import configure_logging
 from hub.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from hub.kit.openapi import install_openapi
 from hub.kit.ratelimit import RateLimiter, trusted_networks
+from hub.kit.routing import mount_routes
 from hub.missing import endpoints as missing
 from hub.policy import decision_point
 from hub.policy.firewall import Firewall
@@ -127,10 +128,13 @@ def _ensure_audit_keys(database: Database, keyring: Keyring) -> None:
         log.warning("keys.not_ensured", error=type(error).__name__)
 
 
-def _api_router() -> APIRouter:
+def _mount_api(app: FastAPI) -> None:
     """Authenticated by default: everything under /api/v1 needs a verified principal,
-    except the public referral form, which is mounted on its own and says so."""
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(get_principal)])
+    except the public referral form, which is mounted on its own and says so.
+
+    Each route is mounted on the app itself, the principal first among its dependencies
+    (see :mod:`hub.kit.routing`: a nested router is walked on every request)."""
+    mount_routes(app.router, contacts.public_router, prefix="/api/v1")
     for domain in (
         system,
         contacts,
@@ -143,8 +147,9 @@ def _api_router() -> APIRouter:
         missing,
         reporting,
     ):
-        api.include_router(domain.router)
-    return api
+        mount_routes(
+            app.router, domain.router, prefix="/api/v1", dependencies=[Depends(get_principal)]
+        )
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -201,8 +206,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     install_error_handlers(app)
 
-    app.include_router(contacts.public_router, prefix="/api/v1")
-    app.include_router(_api_router())
+    _mount_api(app)
     app.include_router(system.health_router)
     web.install(app, settings)
     install_openapi(app)  # after the pages, whose document it completes

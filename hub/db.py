@@ -55,6 +55,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 from hub.kit.errors import HubError
+from hub.kit.routing import ENDPOINT_AS_WRITTEN
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -675,6 +676,8 @@ class TransactionalRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         this: list[TransactionalRoute] = []
+        # Mounted elsewhere (hub.kit.routing), the route is made again from this.
+        as_written = endpoint
         if getattr(endpoint, _QUICK_READ, False):
             if set(kwargs.get("methods") or ()) - READ_METHODS or _is_coroutine(endpoint):
                 raise TypeError("a quick read is a sync GET endpoint")
@@ -682,6 +685,7 @@ class TransactionalRoute(APIRoute):
         elif not _is_coroutine(endpoint):
             endpoint = _finishing_in_thread(endpoint, this)
         super().__init__(path, endpoint, **kwargs)
+        setattr(self, ENDPOINT_AS_WRITTEN, as_written)
         this.append(self)
 
     def render(self, result: Any) -> Any:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import uuid
+import warnings
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -291,6 +296,46 @@ def test_the_openapi_document_declares_the_checks_the_server_makes(client: TestC
     assert cursor["schema"]["pattern"] == "^[A-Za-z0-9_-]*$"
     # The 403 a route answers is declared (a social worker re-rating: see the screening tests).
     assert "403" in document["paths"]["/api/v1/contacts/{contact_id}/rating"]["post"]["responses"]
+
+
+def test_every_operation_in_the_openapi_document_has_an_id_of_its_own(client: TestClient) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns of a duplicate id as it builds
+        document = client.app.openapi()  # type: ignore[attr-defined]
+    ids = [
+        operation["operationId"]
+        for path in document["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+    assert len(ids) > 40
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    assert document["paths"]["/api/v1/contacts/{contact_id}"]["get"]["operationId"] == (
+        "read_contact_api_v1_contacts__contact_id__get"
+    )
+
+
+# ---------------------------------------------------------------- authenticated by default
+
+
+def test_every_api_route_but_the_public_form_refuses_a_request_without_a_token(
+    client: TestClient, app: FastAPI
+) -> None:
+    """The API's routes are mounted one by one on the app; each still needs a principal."""
+    answered: dict[str, int] = {}
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), route.path)
+        for method in route.methods:
+            answered[f"{method} {route.path}"] = client.request(method, path, json={}).status_code
+    assert len(answered) > 40
+    public = {"POST /api/v1/contacts"}
+    assert {r: s for r, s in answered.items() if r not in public and s != 401} == {}
+    assert answered["POST /api/v1/contacts"] == 422  # the empty form is invalid, not refused
+    # A token that is sent but bad is refused on the public form too.
+    refused = client.post("/api/v1/contacts", json={}, headers={"Authorization": "Bearer x.y.z"})
+    assert refused.status_code == 401
 
 
 # ---------------------------------------------------------------- pooled connections
