@@ -164,7 +164,9 @@ class DriverSelect:
     order: tuple[str, ...] | None  # positional drivers: the parameters' order; else named
     fixed: dict[str, Any]  # the statement's own bound values, already converted
     processors: dict[str, Callable[[Any], Any]]  # for the caller's parameters
-    results: tuple[Callable[[Any], Any] | None, ...]  # one per selected column
+    # The selected columns that have a result processor, by position: most have none, and
+    # a pass over every column of every row cost more than the conversions themselves.
+    converting: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     def rows(self, connection: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
         """The rows for ``values`` (the caller's parameters, by name), converted."""
@@ -181,11 +183,18 @@ class DriverSelect:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        results = self.results
-        return [
-            tuple(v if f is None or v is None else f(v) for f, v in zip(results, row, strict=True))
-            for row in fetched
-        ]
+        converting = self.converting
+        if not converting:
+            return [tuple(row) for row in fetched]
+        rows = []
+        for row in fetched:
+            columns = list(row)
+            for index, convert in converting:
+                value = columns[index]
+                if value is not None:
+                    columns[index] = convert(value)
+            rows.append(tuple(columns))
+        return rows
 
 
 _DRIVER_SELECTS: dict[tuple[str, str], DriverSelect] = {}
@@ -215,12 +224,13 @@ def driver_select(
             continue
         value = bind.effective_value
         fixed[bind_name] = value if processor is None else processor(value)
-    results = tuple(
+    results = (
         column.type.dialect_impl(dialect).result_processor(dialect, None)
         for column in statement.selected_columns
     )
+    converting = tuple((i, f) for i, f in enumerate(results) if f is not None)
     order = tuple(compiled.positiontup or ()) if compiled.positional else None
-    found = DriverSelect(str(compiled), order, fixed, processors, results)
+    found = DriverSelect(str(compiled), order, fixed, processors, converting)
     _DRIVER_SELECTS[key] = found
     return found
 

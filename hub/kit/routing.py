@@ -38,6 +38,8 @@ def mount_routes(
             prefix + route.path,
             getattr(route, ENDPOINT_AS_WRITTEN, route.endpoint),
             **_settings_of(route),
+            # First, even where the route takes the same value as a parameter: a caller
+            # without a token is refused before anything they sent is looked at.
             dependencies=[*dependencies, *route.dependencies],
             route_class_override=type(route),
         )
