@@ -213,6 +213,39 @@ def test_a_read_whose_entry_cannot_be_stored_fails_alone(database: Database) -> 
     assert sorted(_subs(database)) == ["first", "mate-1", "mate-2"]
 
 
+def test_a_batch_larger_than_one_statement_is_stored_whole_and_sequenced(
+    app: FastAPI, database: Database
+) -> None:
+    """PostgreSQL takes a batch as multi-row INSERTs of a thousand-odd rows each: every
+    entry is stored with its own values, in order, and placed in the log."""
+    entries = [_entry(f"reader-{i:04d}") for i in range(2500)]
+    for i, values in enumerate(entries):
+        values["resource_id"] = f"contact-{i}"
+    written_at = [values["recorded_at"] for values in entries]
+
+    GroupCommit(database).commit(entries)
+
+    with database.session() as session:
+        stored = session.execute(
+            select(AuditEntry.actor_sub, AuditEntry.resource_id, AuditEntry.recorded_at)
+            .where(AuditEntry.actor_sub.like("reader-%"))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [(sub, resource) for sub, resource, _ in stored] == [
+        (f"reader-{i:04d}", f"contact-{i}") for i in range(2500)
+    ]
+    assert [at for _, _, at in stored] == written_at
+    app.state.audit_log.sequence(full_sweep=True)
+    with database.session() as session:
+        leafed = session.scalar(
+            select(func.count())
+            .select_from(AuditLeaf)
+            .join(AuditEntry, AuditEntry.id == AuditLeaf.entry_id)
+            .where(AuditEntry.actor_sub.like("reader-%"))
+        )
+    assert leafed == 2500
+
+
 # ---------------------------------------------------------------- stopping mid-batch
 
 KILL_AT_BATCH = 3

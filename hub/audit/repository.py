@@ -52,15 +52,15 @@ def take_sequencer_lock(session: Session) -> bool:
 
 
 def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows with one driver ``executemany`` (the sequencer's leaves and terms)."""
+    """Insert rows on the driver's cursor, together (the sequencer's leaves and terms; see
+    :meth:`hub.db.DriverInsert.insert_rows`)."""
     if not rows:
         return
     connection = session.connection()
     compiled = driver_insert(connection.dialect, table, tuple(rows[0]))
     cursor = connection.connection.cursor()
     try:
-        parameters: Any = [compiled.parameters(dict(row)) for row in rows]
-        cursor.executemany(compiled.sql, parameters)
+        compiled.insert_rows(cursor, [dict(row) for row in rows])
     finally:
         cursor.close()
 

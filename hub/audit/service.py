@@ -157,15 +157,14 @@ def _insert_entry(connection: Connection, values: dict[str, Any]) -> int:
 
 
 def _insert_many(connection: Connection, entries: list[dict[str, Any]]) -> None:
-    # One executemany: on PostgreSQL one round trip for the batch (psycopg pipelines it),
-    # where an INSERT each, returning its id, would be one per entry.
+    # The batch together (one multi-row INSERT on PostgreSQL, one executemany on SQLite),
+    # where an INSERT each, returning its id, would be one round trip per entry.
     compiled = driver_insert(connection.dialect, _ENTRIES, _COLUMNS)
     rows = [dict(v) for v in entries]
     texts = [text for row in rows if (text := row.pop(_TEXT, None)) is not None]
     cursor = connection.connection.cursor()
     try:
-        parameters: Any = [compiled.parameters(row) for row in rows]
-        cursor.executemany(compiled.sql, parameters)
+        compiled.insert_rows(cursor, rows)
     finally:
         cursor.close()
     for text in texts:
