@@ -609,6 +609,9 @@ def _finishing_in_thread(
 
 
 _QUICK_READ = "_hub_quick_read"
+# Set on a dependency that only reads ``request.app.state.<name>`` (see
+# hub.dependencies.from_app_state).
+APP_STATE_NAME = "hub_app_state_name"
 
 
 def quick_read(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -640,6 +643,18 @@ def _is_session(annotation: Any) -> bool:
     return annotation is Session
 
 
+def _app_state_name(annotation: Any) -> str | None:
+    """The ``app.state`` attribute an ``Annotated[..., Depends(read)]`` parameter reads,
+    when ``read`` does nothing else; else None."""
+    if get_origin(annotation) is not Annotated:
+        return None
+    for extra in get_args(annotation)[1:]:
+        name = getattr(getattr(extra, "dependency", None), APP_STATE_NAME, None)
+        if isinstance(name, str):
+            return name
+    return None
+
+
 def _reading_in_group_commit(
     endpoint: Callable[..., Any], route: list[TransactionalRoute]
 ) -> Callable[..., Any]:
@@ -647,14 +662,26 @@ def _reading_in_group_commit(
     writer), plus the request; its work is done by the group-commit writer."""
     signature = inspect.signature(endpoint, eval_str=True)
     [session_name] = [n for n, p in signature.parameters.items() if _is_session(p.annotation)]
+    # What the app holds (the keyring) is read from it here: through FastAPI's dependency
+    # solving, each such parameter cost more than the read's own statement.
+    from_state = {
+        n: state
+        for n, p in signature.parameters.items()
+        if (state := _app_state_name(p.annotation))
+    }
     request_name = "hub_quick_read_request"
-    parameters = [p for n, p in signature.parameters.items() if n != session_name]
+    parameters = [
+        p for n, p in signature.parameters.items() if n != session_name and n not in from_state
+    ]
     parameters.insert(
         0, inspect.Parameter(request_name, inspect.Parameter.KEYWORD_ONLY, annotation=Request)
     )
 
     async def run(**kwargs: Any) -> Any:
-        database: Database = kwargs.pop(request_name).app.state.database
+        state = kwargs.pop(request_name).app.state
+        database: Database = state.database
+        for name, attribute in from_state.items():
+            kwargs[name] = getattr(state, attribute)
 
         def work() -> tuple[Any, list[dict[str, Any]]]:
             session = database.request_session(reads_only=True)

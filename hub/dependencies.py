@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from hub.db import APP_STATE_NAME
 from hub.keys.service import Keyring
 from hub.kit.ratelimit import RateLimiter
 from hub.kit.working_time import RagPolicy, WorkingHours
@@ -20,12 +21,17 @@ from hub.settings import Settings
 
 
 def from_app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
-    """A dependency that hands a route what ``create_app`` put in ``app.state.<name>``."""
+    """A dependency that hands a route what ``create_app`` put in ``app.state.<name>``.
+
+    It is marked with the name (:data:`hub.db.APP_STATE_NAME`), so a quick read can
+    take the value straight from the app instead of through FastAPI's dependency solving.
+    """
 
     async def read(request: Request) -> Any:
         return getattr(request.app.state, name)
 
     read.__name__ = f"app_state_{name}"
+    setattr(read, APP_STATE_NAME, name)
     return read
 
 
