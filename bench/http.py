@@ -18,9 +18,11 @@ interleaved hub, bare, hub, bare, at 1 and 32 connections:
 
 Then a burst of 200 simultaneous mixed requests (intake, contact reads, the screening
 queue, agency record reads, product reads), each on its own connection, with its status
-counts. RSS of both servers is read before and after. Ratios are hub req/s over bare
-req/s in the same run; the last line is JSON with ``read_ratio``, ``intake_ratio`` and
-``burst_5xx`` per database.
+counts. RSS of both servers is read before and after, and each server's CPU (all its
+threads, from /proc) around each run, as milliseconds per request answered: on a
+shared machine that figure moves far less than requests per second. Ratios are hub
+req/s over bare req/s in the same run; the last line is JSON with ``read_ratio``,
+``intake_ratio`` and ``burst_5xx`` per database.
 
 With ``--against-tree DIR`` a second hub runs beside this tree's: the one built from the
 checkout in DIR, with DIR's own virtualenv (``DIR/.venv``), its own database and keys,
@@ -92,6 +94,8 @@ class Run:
     p99_ms: float
     non_2xx: int
     errors: int
+    requests: int = 0
+    cpu_ms_per_request: float = float("nan")  # the server's CPU (all threads) per answer
 
 
 @dataclass
@@ -112,6 +116,21 @@ class Server:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         match = re.search(r"VmRSS:\s+(\d+) kB", status)
         return round(int(match.group(1)) / 1024, 1) if match else float("nan")
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU of the process so far, all threads: unlike requests per
+        second, barely moved by what else the machine is running."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(load: Any, server: Server, target: Target, connections: int, seconds: int) -> Run:
+    """``load`` on ``server``, with the server's CPU per request."""
+    before = server.cpu_seconds()
+    run: Run = load(server.port, target, connections, seconds)
+    if run.requests:
+        run.cpu_ms_per_request = round((server.cpu_seconds() - before) * 1000 / run.requests, 3)
+    return run
 
 
 def free_port() -> int:
@@ -168,6 +187,7 @@ def wrk_run(port: int, target: Target, connections: int, seconds: int) -> Run:
         os.unlink(script.name)
     return Run(
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        requests=int(re.search(r"(\d+) requests in", output).group(1)),  # type: ignore[union-attr]
         p50_ms=_wrk_ms(re.search(r"50%\s+([\d.]+\w+)", output)),
         p99_ms=_wrk_ms(re.search(r"99%\s+([\d.]+\w+)", output)),
         non_2xx=int(m.group(1))
@@ -221,6 +241,7 @@ def python_run(port: int, target: Target, connections: int, seconds: int) -> Run
     every = sorted(x for slot in latencies for x in slot)
     return Run(
         requests_per_second=round(len(every) / elapsed, 1),
+        requests=len(every),
         p50_ms=round(every[len(every) // 2] * 1000, 2) if every else float("nan"),
         p99_ms=round(every[int(len(every) * 0.99)] * 1000, 2) if every else float("nan"),
         non_2xx=sum(non_2xx),
@@ -412,6 +433,10 @@ def figures_of(hub: HubUnderTest, key: str) -> dict[str, Any]:
         "hub_rps": round(hub_rps, 1),
         "bare_rps": round(bare_rps, 1),
         "ratio": round(hub_rps / bare_rps, 3),
+        "hub_cpu_ms_per_request": round(statistics.mean(r.cpu_ms_per_request for r in hub_runs), 3),
+        "bare_cpu_ms_per_request": round(
+            statistics.mean(r.cpu_ms_per_request for r in bare_runs), 3
+        ),
         "hub_p50_ms": round(statistics.mean(r.p50_ms for r in hub_runs), 2),
         "hub_p99_ms": max(r.p99_ms for r in hub_runs),
         "bare_p99_ms": max(r.p99_ms for r in bare_runs),
@@ -443,9 +468,9 @@ def bench_database(
                     # hub A, bare, hub B, bare: each hub's ratio is over its neighbours.
                     for hub in hubs:
                         target = hub.read if route == "read" else hub.intake
-                        run = load(hub.server.port, target, connections, args.duration)
+                        run = measured(load, hub.server, target, connections, args.duration)
                         hub.runs.setdefault(key, []).append(run)
-                        bare_run = load(bare.port, ping, connections, args.duration)
+                        bare_run = measured(load, bare, ping, connections, args.duration)
                         hub.bare_runs.setdefault(key, []).append(bare_run)
                 for hub in hubs:
                     print(
