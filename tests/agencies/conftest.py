@@ -1,4 +1,4 @@
-"""Fixtures for the agency stores: the hub app with the agency routes mounted."""
+"""Fixtures for the agency stores: the hub app, whose API already holds the agency routes."""
 
 from __future__ import annotations
 
@@ -6,22 +6,19 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from hub.agencies.endpoints import router
 from hub.app import create_app
-from hub.auth.dependencies import get_principal
 from hub.db import Database
 from hub.settings import Settings
 
 
 @pytest.fixture
 def agency_app(settings: Settings, database: Database) -> FastAPI:
-    # Wired as hub/app.py will wire it: under /api/v1, authenticated by default.
-    application = create_app(settings, database=database)
-    application.include_router(router, prefix="/api/v1", dependencies=[Depends(get_principal)])
-    return application
+    # create_app mounts the agency routes under /api/v1, authenticated by default; a
+    # second mount would answer nothing more and give each operation a duplicate id.
+    return create_app(settings, database=database)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The triage routes mounted the way hub/app.py mounts every authenticated router."""
+"""The triage routes, as the app mounts them (under /api/v1, authenticated)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hub.audit.models import AuditEntry
-from hub.auth.dependencies import get_principal
 from hub.db import Database
-from hub.triage.endpoints import router
 
 
 @pytest.fixture
 def triage_client(app: FastAPI) -> Iterator[TestClient]:
-    app.include_router(router, prefix="/api/v1", dependencies=[Depends(get_principal)])
     with TestClient(app) as test_client:
         yield test_client
 
