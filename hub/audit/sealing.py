@@ -1,8 +1,10 @@
 """What a person wrote for an audit entry: sealed beside the log, committed to in it.
 
 The log is append-only and its entries are evidence for ever, so nothing a person wrote
-(a reason, a stated purpose) is kept in an entry in clear. The text is sealed under the
-hub key (AES-256-GCM, :mod:`hub.kit.crypto.envelope`) into ``audit_texts``, and the entry
+(a reason, a stated purpose) is kept in an entry in clear. The text is sealed (AES-256-GCM,
+:mod:`hub.kit.crypto.envelope`) into ``audit_texts``, under the key of the case the
+transaction works on (:func:`hub.keys.service.work_on_case`), so that it is destroyed with
+the case under the retention schedule, or else under the hub key; and the entry
 keeps only a keyed commitment to it: HMAC-SHA256 under the audit commitment key (a hub key
 of its own, never a sealing key) over a random nonce and the text. The commitment is in
 the entry's leaf, so
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
+from hub.keys.service import HUB_KEY_ID, Keyring, case_in_hand, hub_context
 from hub.kit.crypto.envelope import SealContext
 
 TEXTS_TABLE = "audit_texts"
@@ -64,10 +66,15 @@ def seal_text(
     nonce = os.urandom(_NONCE_BYTES)
     commitment = _commit(keyring.commitment_key(session), nonce, text)
     payload = json.dumps({"nonce": nonce.hex(), "text": dict(text)}).encode()
+    key_id = case_in_hand(session) or HUB_KEY_ID
     if in_read:
-        sealed, key = keyring.seal_counted_later(session, HUB_KEY_ID, payload, _context(commitment))
+        # A read's transaction may not make a key: a case recorded before cases had keys
+        # of their own has none, and its reads' texts are sealed under the hub key.
+        if key_id != HUB_KEY_ID and not keyring.has_case_key(session, key_id):
+            key_id = HUB_KEY_ID
+        sealed, key = keyring.seal_counted_later(session, key_id, payload, _context(commitment))
         return SealedText(commitment, sealed, key)
-    return SealedText(commitment, keyring.seal(session, HUB_KEY_ID, payload, _context(commitment)))
+    return SealedText(commitment, keyring.seal(session, key_id, payload, _context(commitment)))
 
 
 def open_text(session: Session, keyring: Keyring, commitment: str, sealed: bytes) -> dict[str, str]:

@@ -27,6 +27,13 @@ def enquiry(session: Session, enquiry_id: uuid.UUID) -> Enquiry | None:
     return session.get(Enquiry, enquiry_id)
 
 
+def contact_id_of_enquiry(session: Session, enquiry_id: uuid.UUID) -> uuid.UUID | None:
+    """Whose case an enquiry is: the contact it was opened on (its case key is named after it)."""
+    return session.execute(
+        select(Enquiry.contact_id).where(Enquiry.id == enquiry_id)
+    ).scalar_one_or_none()
+
+
 def enquiry_for_contact(session: Session, contact_id: uuid.UUID) -> Enquiry | None:
     return session.execute(
         select(Enquiry).where(Enquiry.contact_id == contact_id)
