@@ -57,6 +57,9 @@ class Action(StrEnum):
     reload = "reload"
     # Unseal one item's content for one reader who states a purpose, logged with it.
     open = "open"
+    # Put a case on legal hold, or lift the hold, with a reason: a held case is never
+    # destroyed under the retention schedule. It shows no content.
+    hold = "hold"
 
 
 class Reach(StrEnum):
@@ -77,8 +80,9 @@ CONTENT_KINDS = (
     Kind.information_product,
 )
 # Opening one item with a stated purpose that is logged: information governance's only
-# way to case content (a subject access request), and nobody else's action.
-ALL_BUT_OPEN = tuple(action for action in ACTIONS if action is not Action.open)
+# way to case content (a subject access request), and nobody else's action. IG may also
+# put a case on legal hold (``hold``), which shows nothing of it.
+ALL_BUT_OPEN = tuple(action for action in ACTIONS if action not in (Action.open, Action.hold))
 
 
 # What the design says each role must never do. The firewall refuses to load a policy
@@ -94,7 +98,7 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
     (Role.operational, Kind.disclosure_register, None),
     (Role.operational, Kind.management_information, None),
     # Referrers never read hub work.
-    (Role.referrer, Kind.contact, (Action.read, Action.list, Action.update)),
+    (Role.referrer, Kind.contact, (Action.read, Action.list, Action.update, Action.hold)),
     (Role.referrer, Kind.enquiry, None),
     (Role.referrer, Kind.disclosure, None),
     (Role.referrer, Kind.agency_record, None),
@@ -105,6 +109,19 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
     (Role.mash_social_worker, Kind.agency_record, None),
     (Role.mash_manager, Kind.agency_record, (Action.read, Action.list, Action.update)),
     (Role.mash_admin, Kind.disclosure, None),
+    # Only managers and IG put a case on legal hold or lift it.
+    *(
+        (role, kind, (Action.hold,))
+        for role in Role
+        if role not in (Role.mash_manager, Role.ig_officer)
+        for kind in Kind
+    ),
+    *(
+        (role, kind, (Action.hold,))
+        for role in (Role.mash_manager, Role.ig_officer)
+        for kind in Kind
+        if kind is not Kind.contact
+    ),
     # Nobody alters the audit log.
     *((role, Kind.audit_log, (Action.update, Action.create)) for role in Role),
     # Information governance reads the log and changes nothing. It opens case content only

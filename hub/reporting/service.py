@@ -135,7 +135,12 @@ def annex_a_list1(
     oldest first."""
     decision = require(principal, Action.export, MANAGEMENT_INFORMATION)
     window = window_of(first_day, last_day, now=now or utcnow())
-    contacts = {c.id: c for c in repository.sealed_details_of(session, window.start, window.end)}
+    # A case destroyed under the retention schedule has no details left to list.
+    contacts = {
+        c.id: c
+        for c in repository.sealed_details_of(session, window.start, window.end)
+        if c.destroyed_at is None
+    }
     details = {
         contact_id: open_details(session, contact, keyring=keyring)
         for contact_id, contact in contacts.items()
@@ -143,6 +148,8 @@ def annex_a_list1(
     blinds = repository.child_blinds(session, window.start, window.end)
     rows: list[List1Row] = []
     for child in repository.children_contacted(session, window.start, window.end):
+        if child.contact_id not in details:
+            continue
         held = details[child.contact_id]
         row = _list1_row(child, held["people"][child.position], blinds.get(child.person_id))
         source = _source(child.channel, held.get("referrer"))
