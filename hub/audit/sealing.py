@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from hub.keys.service import HUB_KEY_ID, Keyring, case_in_hand, hub_context
-from hub.kit.crypto.envelope import SealContext
+from hub.keys.service import HUB_KEY_ID, CaseDestroyed, Keyring, case_in_hand, hub_context
+from hub.kit.crypto.envelope import SealContext, sealed_key_ref
 
 TEXTS_TABLE = "audit_texts"
 _LABEL = b"mash-hub/audit-text/v1"
@@ -39,6 +39,10 @@ _LENGTH = struct.Struct(">I")
 
 class TextUnavailable(Exception):
     """The sealed text is gone, cannot be opened, or is not what the entry committed to."""
+
+
+class TextDestroyed(TextUnavailable):
+    """The text was sealed under a case's key, destroyed under the retention schedule."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,19 @@ def seal_text(
             key_id = HUB_KEY_ID
         sealed, key = keyring.seal_counted_later(session, key_id, payload, _context(commitment))
         return SealedText(commitment, sealed, key)
-    return SealedText(commitment, keyring.seal(session, key_id, payload, _context(commitment)))
+    try:
+        return SealedText(commitment, keyring.seal(session, key_id, payload, _context(commitment)))
+    except CaseDestroyed:
+        # Written about a case already destroyed (an IG officer opening one of its
+        # entries, say): the hub key seals it.
+        return SealedText(
+            commitment, keyring.seal(session, HUB_KEY_ID, payload, _context(commitment))
+        )
+
+
+def sealed_under(sealed: bytes) -> str:
+    """The key id a sealed text's header names (a case's, or the hub's)."""
+    return sealed_key_ref(sealed)[0]
 
 
 def open_text(session: Session, keyring: Keyring, commitment: str, sealed: bytes) -> dict[str, str]:
@@ -83,6 +99,8 @@ def open_text(session: Session, keyring: Keyring, commitment: str, sealed: bytes
         payload = json.loads(keyring.open(session, sealed, _context(commitment)))
         text = {str(k): str(v) for k, v in payload["text"].items()}
         nonce = bytes.fromhex(payload["nonce"])
+    except CaseDestroyed:
+        raise TextDestroyed("the case's key was destroyed") from None
     except Exception:  # a destroyed key, a damaged value: the caller learns only that
         raise TextUnavailable("the sealed text cannot be opened") from None
     if not hmac.compare_digest(_commit(keyring.commitment_key(session), nonce, text), commitment):
