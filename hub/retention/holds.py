@@ -48,6 +48,11 @@ def _out(contact: Contact) -> LegalHoldOut:
     )
 
 
+def hold_state(session: Session, contact_id: uuid.UUID) -> LegalHoldOut:
+    """The hold as the contact page shows it (the page's read is already on the record)."""
+    return _out(_contact(session, contact_id))
+
+
 def legal_hold(session: Session, principal: Principal, contact_id: uuid.UUID) -> LegalHoldOut:
     """Whether the case is held, since when and by whom (never the reason)."""
     decision = require(principal, Action.hold, _resource(contact_id))

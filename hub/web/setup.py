@@ -40,6 +40,11 @@ PAGE_ERRORS: dict[int | str, tuple[str, str]] = {
     403: ("This form has expired", "Go back, reload the page and try again."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     "forbidden": ("You cannot do this", "Your role in the hub does not allow it."),
+    "destroyed": (
+        "This case's content was destroyed",
+        "It was kept for as long as the retention schedule says and then destroyed. "
+        "The audit log still records what was done with it.",
+    ),
     429: ("Too many requests", "Wait a minute, then try again."),
 }
 
