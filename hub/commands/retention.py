@@ -15,8 +15,6 @@ retention_app = typer.Typer(
     help="The retention schedule: destroy closed cases' keys.", no_args_is_help=True
 )
 
-console = Console()
-
 
 @retention_app.callback()
 def retention() -> None:
@@ -49,11 +47,14 @@ def retention_run(
             raise _fail(error.detail) from None
         if done.destroyed:
             purge_old_copies(hub.database.engine)
+    console = Console()  # made now, for the terminal's width as it is now
     destroyed = {(d.kind, d.id) for d in done.destroyed}
-    table = Table("kind", "id", "outcome", "closed", "due", "what happens")
+    table = Table("kind", "outcome", "closed", "due")
+    table.add_column("what happens", no_wrap=True)
+    table.add_column("id", no_wrap=True)
     for due in done.due:
         if due.held:
-            happens = "kept: on legal hold"
+            happens = "kept: held"
         elif dry_run:
             happens = "would be destroyed"
         elif (due.kind, due.id) in destroyed:
@@ -62,11 +63,11 @@ def retention_run(
             happens = "already destroyed elsewhere"
         table.add_row(
             str(due.kind),
-            str(due.id),
             due.outcome,
             due.closed_on.isoformat(),
             due.due_on.isoformat(),
             happens,
+            str(due.id),
         )
     console.print(table)
     waiting = len(done.due) - len(done.held)
