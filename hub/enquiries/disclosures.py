@@ -551,6 +551,8 @@ def open_for_governance(
     stated = stated_purpose(purpose)
     if disclosure is None:
         raise NotFound()
+    # The purpose stated for opening it belongs to the case: sealed under the case's key.
+    case_key_of_enquiry(session, disclosure.enquiry_id)
     enquiry = repository.enquiry(session, disclosure.enquiry_id)
     subjects = people_ids(contact_of(session, enquiry)) if enquiry is not None else []
     audit.record(
@@ -590,6 +592,7 @@ def release_disclosure(
         raise Conflict("This disclosure may already be passed on.", code="already_released")
     if disclosure.kind in (DisclosureKind.no_information, DisclosureKind.decline):
         raise Conflict("Nothing was disclosed, so there is nothing to release.", code="nothing")
+    case_key_of_enquiry(session, disclosure.enquiry_id)
     content = _open_content(session, keyring, disclosure)
     shared = _items_of(content)
     released = {k: set(v) for k, v in released_items(disclosure).items()}

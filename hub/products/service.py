@@ -300,6 +300,7 @@ def authorise_product(
     decision = require(principal, Action.authorise, resource)
     if product is None:
         raise NotFound()
+    case_key = case_key_of_enquiry(session, product.enquiry_id)
     if product.status != "awaiting_authorisation":
         raise Conflict(
             "This product is not awaiting authorisation.", code="not_awaiting_authorisation"
@@ -316,7 +317,7 @@ def authorise_product(
             "sealed_return_reason",
             product.id,
             payload.reason,
-            key_id=case_key_of_enquiry(session, product.enquiry_id),
+            key_id=case_key,
         )
     session.flush()
     audit.record(

@@ -68,12 +68,12 @@ def _nfa_contact(hub: Hub) -> str:
     return contact_id
 
 
-def _sealed_entry_of(hub: Hub, contact_id: str) -> int:
-    """An audit entry about the contact whose reason is sealed beside the log."""
-    for entry in hub.audit(resource_id=contact_id):
+def _sealed_entry_of(hub: Hub, resource_id: str) -> int:
+    """An audit entry about part of the case whose text is sealed beside the log."""
+    for entry in hub.audit(resource=resource_id):
         if entry.get("text_sealed"):
             return int(entry["id"])
-    raise AssertionError("no entry with a sealed reason for the contact")
+    raise AssertionError("no entry with a sealed text for it")
 
 
 def _index_entries(database: Database, contact_id: str) -> int:
@@ -114,7 +114,7 @@ def _closed_cases(hub: Hub) -> Closed:
     )
     assert placed.status_code == 200, placed.text
     assert placed.json()["held"] is True
-    return Closed(case, product_id, team, held, _sealed_entry_of(hub, case.contact_id))
+    return Closed(case, product_id, team, held, _sealed_entry_of(hub, case.police_disclosure))
 
 
 def _past_every_date() -> datetime:
@@ -161,10 +161,19 @@ def test_a_whole_case_past_its_date_is_destroyed_with_its_key(
         assert answer.status_code == 410, (path, answer.text)
         assert answer.json()["error"] == "destroyed"
         assert "Wren" not in answer.text
-    # What was written for its audit entries is destroyed with it.
-    refused = hub.post(f"/api/v1/audit/entries/{closed.entry}/text", hub.ig)
-    assert refused.status_code == 409
-    assert refused.json()["error"] == "text_destroyed"
+    # What was written for its audit entries is destroyed with it: screening's reasons,
+    # the police's purpose and release, the manager's authorisation.
+    sealed_entries = [
+        int(e["id"])
+        for resource_id in (case.contact_id, case.police_disclosure, closed.product_id)
+        for e in hub.audit(resource=resource_id)
+        if e.get("text_sealed")
+    ]
+    assert len(sealed_entries) >= 3
+    for entry_id in sealed_entries:
+        refused = hub.post(f"/api/v1/audit/entries/{entry_id}/text", hub.ig)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "text_destroyed"
     # The person index no longer knows the child was referred.
     assert _index_entries(database, case.contact_id) == 0
     # Exactly one entry for the destruction, naming no one.
