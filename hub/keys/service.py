@@ -527,15 +527,6 @@ class Keyring:
         the same statement as the blob itself (so in the same snapshot): a read of one
         sealed value then costs no query of its own for its key. A version not among
         them is looked up as :meth:`open` does, and refused if it may not be used."""
-        return self._open_with_stored(session, blob, context, tuple(stored))
-
-    def _open_with_stored(
-        self,
-        session: Session,
-        blob: bytes,
-        context: SealContext,
-        stored: Iterable[StoredKeyVersion],
-    ) -> bytes:
         stored = tuple(stored)
         key_id, version = sealed_key_ref(blob)
         for row in stored:

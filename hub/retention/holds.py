@@ -20,7 +20,7 @@ from hub.db import utcnow
 from hub.keys.service import CaseDestroyed, Keyring, case_key_id, work_on_case
 from hub.kit.errors import Conflict, NotFound
 from hub.policy.decision_point import allowed_event, require
-from hub.policy.firewall import Resource
+from hub.policy.firewall import Decision, Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.retention.schemas import LegalHoldOut
 
@@ -87,19 +87,7 @@ def place_hold(
     )
     if getattr(placed, "rowcount", 0) != 1:
         raise Conflict("This case is already on legal hold.", code="already_held")
-    audit.record(
-        session,
-        principal,
-        allowed_event(
-            decision,
-            _resource(contact_id),
-            reason="legal hold placed",
-            free_text={"reason": reason},
-        ),
-        keyring=keyring,
-    )
-    session.refresh(contact)
-    return _out(contact)
+    return _recorded(session, principal, decision, contact, "placed", reason, keyring=keyring)
 
 
 def lift_hold(
@@ -116,13 +104,27 @@ def lift_hold(
     )
     if getattr(lifted, "rowcount", 0) != 1:
         raise Conflict("This case is not on legal hold.", code="not_held")
+    return _recorded(session, principal, decision, contact, "lifted", reason, keyring=keyring)
+
+
+def _recorded(
+    session: Session,
+    principal: Principal,
+    decision: Decision,
+    contact: Contact,
+    done: str,
+    reason: str,
+    *,
+    keyring: Keyring,
+) -> LegalHoldOut:
+    """The change's audit entry (the reason sealed beside it), and the hold as it now is."""
     audit.record(
         session,
         principal,
         allowed_event(
             decision,
-            _resource(contact_id),
-            reason="legal hold lifted",
+            _resource(contact.id),
+            reason=f"legal hold {done}",
             free_text={"reason": reason},
         ),
         keyring=keyring,

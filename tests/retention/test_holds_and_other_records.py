@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -29,15 +27,16 @@ from hub.retention.service import (
     run,
 )
 from hub.screening.models import ContactScreening
-from hub.settings import Settings, get_settings
+from hub.settings import Settings
 from hub.triage.models import DaNotification
-from tests.conftest import AuthHeaders, DatabaseUrls
+from tests.conftest import AuthHeaders
 from tests.enquiries.test_end_to_end import Hub
 from tests.missing.conftest import an_episode
 from tests.retention.test_retention import SCHEDULE, SYSADMIN, _nfa_contact
+from tests.test_cli import environment
 from tests.triage.conftest import a_notification
 
-POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
+__all__ = ["environment"]  # the command's environment, as the command's own tests set it
 REASON = "Subject access request under way; keep until it is answered."
 
 
@@ -165,24 +164,10 @@ def test_the_service_runs_the_schedule_only_when_an_interval_is_set(
     assert RetentionSchedule.from_settings(settings) == SCHEDULE
 
 
-@pytest.fixture
-def command_environment(
-    monkeypatch: pytest.MonkeyPatch, database_urls: DatabaseUrls, key_dir: Path
-) -> Iterator[None]:
-    monkeypatch.setenv("HUB_DEV_MODE", "true")
-    monkeypatch.setenv("HUB_DATABASE_URL", database_urls.app)
-    monkeypatch.setenv("HUB_KEY_DIR", str(key_dir))
-    monkeypatch.setenv("HUB_POLICY_DIR", str(POLICY_DIR))
-    monkeypatch.setenv("HUB_LOG_LEVEL", "WARNING")
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
 def test_the_command_lists_what_would_go_by_id_and_destroys_it_when_asked(
-    hub: Hub, database: Database, command_environment: None
+    hub: Hub, database: Database, environment: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     due = _nfa_contact(hub)
     held = _nfa_contact(hub)
     kept = _nfa_contact(hub)
