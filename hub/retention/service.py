@@ -27,6 +27,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
+from hub.agencies.keys import zero_freed_space
 from hub.audit import service as audit
 from hub.auth.principal import Principal, Role
 from hub.db import Database, transaction, utcnow
@@ -221,6 +222,7 @@ def destroy(
         rows, stores = repository.rows_of_episode(due.id), (MISSING_STORE,)
     if not claimed:
         return False
+    zero_freed_space(session)
     _seal_older_values_under_case_key(session, keyring, due.key_id, rows)
     versions = keyring.shred(session, due.key_id)
     forgotten = people.remove_entries_of(session, stores, due.id)
