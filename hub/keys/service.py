@@ -363,10 +363,7 @@ class Keyring:
             if current is not None:
                 current.state = ACTIVE
         if is_case_key(key_id):
-            hub_key, stored_count = self._primary_version(session, HUB_KEY_ID)
-            self._count_seal(session, hub_key, stored_count)
-            wrapped = seal(hub_key, key.material, wrapped_case_key_context(key_id))
-            provider = WRAPPED_BY_HUB_KEY
+            wrapped, provider = self._sealed_under_hub_key(session, key), WRAPPED_BY_HUB_KEY
         else:
             wrapped, provider = self._provider.wrap(key), self._provider.name
         row = DataKeyRow(
@@ -387,6 +384,12 @@ class Keyring:
         log.info("keys.version_created", key_id=key_id, version=version)
         return row
 
+    def _sealed_under_hub_key(self, session: Session, key: DataKey) -> bytes:
+        """A case key sealed under the hub key's primary, as its ``data_keys`` row keeps it."""
+        hub_key, stored_count = self._primary_version(session, HUB_KEY_ID)
+        self._count_seal(session, hub_key, stored_count)
+        return seal(hub_key, key.material, wrapped_case_key_context(key.key_id))
+
     def new_case_key(self, session: Session, key_id: str) -> None:
         """The first (and only) version of a new case's key, for a row just made with a
         fresh id: no look-up first, one insert. Seals under ``key_id`` in this transaction
@@ -394,14 +397,12 @@ class Keyring:
         if not is_case_key(key_id):
             raise ValueError("not a case key id")
         key = DataKey.generate(key_id, CASE_KEY_VERSION)
-        hub_key, stored_count = self._primary_version(session, HUB_KEY_ID)
-        self._count_seal(session, hub_key, stored_count)
         session.add(
             DataKeyRow(
                 key_id=key_id,
                 version=CASE_KEY_VERSION,
                 state=PRIMARY,
-                wrapped=seal(hub_key, key.material, wrapped_case_key_context(key_id)),
+                wrapped=self._sealed_under_hub_key(session, key),
                 provider=WRAPPED_BY_HUB_KEY,
                 seal_count=0,
                 created_at=utcnow(),
