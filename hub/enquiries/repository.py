@@ -117,11 +117,21 @@ def contact_reference(session: Session, contact_id: uuid.UUID) -> str:
     )
 
 
+def _of_destroyed_cases() -> Select[uuid.UUID]:
+    """The enquiries of cases destroyed under the retention schedule: nothing of them is
+    left to list (their sealed questions and content open for no one)."""
+    return (
+        select(Enquiry.id)
+        .join(Contact, Contact.id == Enquiry.contact_id)
+        .where(Contact.destroyed_at.is_not(None))
+    )
+
+
 def requests_of_agency(agency: str) -> Select[CheckRequest]:
     """The one starting point for an agency's inbox: pending first, soonest due first."""
     return (
         select(CheckRequest)
-        .where(CheckRequest.agency == agency)
+        .where(CheckRequest.agency == agency, CheckRequest.enquiry_id.not_in(_of_destroyed_cases()))
         .order_by(case((CheckRequest.status == "pending", 0), else_=1), CheckRequest.due_at)
     )
 
@@ -149,14 +159,21 @@ def pending_requests(session: Session) -> list[CheckRequest]:
     return list(
         session.scalars(
             select(CheckRequest)
-            .where(CheckRequest.status == "pending")
+            .where(
+                CheckRequest.status == "pending",
+                CheckRequest.enquiry_id.not_in(_of_destroyed_cases()),
+            )
             .order_by(CheckRequest.due_at)
         )
     )
 
 
 def disclosures_of_agency(agency: str) -> Select[Disclosure]:
-    return select(Disclosure).where(Disclosure.agency == agency).order_by(Disclosure.disclosed_at)
+    return (
+        select(Disclosure)
+        .where(Disclosure.agency == agency, Disclosure.enquiry_id.not_in(_of_destroyed_cases()))
+        .order_by(Disclosure.disclosed_at)
+    )
 
 
 def disclosures_made_by(session: Session, agency: str) -> list[Disclosure]:

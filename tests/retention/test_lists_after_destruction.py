@@ -34,6 +34,15 @@ def test_lists_reports_and_list_1_leave_a_destroyed_case_out(
     assert contacts.status_code == 200
     [listed] = [c for c in contacts.json()["items"] if c["id"] == case.contact_id]
     assert listed["status"] == "destroyed"
+    # The agencies' inboxes and their own disclosures carry on without it.
+    for agency, who in (("police", hub.police), ("health", hub.health)):
+        inbox = hub.get(f"/api/v1/agencies/{agency}/checks", who)
+        assert inbox.status_code == 200, inbox.text
+        assert all(r["enquiry_id"] != case.enquiry_id for r in inbox.json())
+        shared = hub.get(f"/api/v1/agencies/{agency}/disclosures", who)
+        assert shared.status_code == 200, shared.text
+        assert case.police_disclosure not in shared.text
+    assert hub.get("/api/v1/checks/overdue", hub.social_worker).status_code == 200
     products = hub.get("/api/v1/products", hub.duty[team])
     assert products.status_code == 200
     assert hub.get(f"/api/v1/products/{product_id}", hub.duty[team]).status_code == 410
