@@ -21,7 +21,8 @@ from hub.contacts.models import Contact
 from hub.contacts.service import open_details
 from hub.db import Database, transaction, utcnow
 from hub.keys.models import DataKeyRow
-from hub.keys.service import CaseDestroyed, Keyring, case_key_id
+from hub.keys.service import HUB_KEY_ID, CaseDestroyed, Keyring, case_key_id, hub_context
+from hub.kit.crypto.envelope import sealed_key_ref
 from hub.people.models import PersonIndex
 from hub.retention.service import Destroyable, RetentionSchedule, add_years, run
 from tests.enquiries.test_end_to_end import CHILD, REASON, Hub
@@ -243,3 +244,30 @@ def test_a_held_case_is_kept_until_its_hold_is_lifted(
     after = run(database, SYSADMIN, SCHEDULE, keyring=keyring, now=later)
     assert [str(d.id) for d in after.destroyed] == [held]
     assert hub.get(f"/api/v1/contacts/{held}", hub.social_worker).status_code == 410
+
+
+def test_what_a_case_kept_under_the_hub_key_from_before_is_destroyed_with_it(
+    hub: Hub, app: FastAPI, database: Database
+) -> None:
+    """A contact recorded before cases had keys of their own keeps its details under the hub
+    key; screened since, its reasons are under its case key. Both go with the case."""
+    keyring: Keyring = app.state.keyring
+    contact_id = _nfa_contact(hub)
+    where = hub_context("contacts", "sealed_details", contact_id)
+    with transaction(database) as session:
+        contact = session.get(Contact, uuid.UUID(contact_id))
+        assert contact is not None
+        details = keyring.open(session, contact.sealed_details, where)
+        contact.sealed_details = keyring.seal(session, HUB_KEY_ID, details, where)
+    assert hub.get(f"/api/v1/contacts/{contact_id}", hub.social_worker).status_code == 200
+
+    done = run(database, SYSADMIN, SCHEDULE, keyring=keyring, now=_past_every_date())
+
+    assert [str(d.id) for d in done.destroyed] == [contact_id]
+    with transaction(database) as session:
+        contact = session.get(Contact, uuid.UUID(contact_id))
+        assert contact is not None
+        assert sealed_key_ref(contact.sealed_details) == (case_key_id(contact_id), 1)
+        with pytest.raises(CaseDestroyed):
+            keyring.open(session, contact.sealed_details, where)
+    assert hub.get(f"/api/v1/contacts/{contact_id}", hub.social_worker).status_code == 410
