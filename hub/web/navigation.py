@@ -48,8 +48,10 @@ LINKS: list[Link] = [
     Link("Missing", "/missing", Action.list, Kind.missing_episode),
     # The rota routes the hub's contacts: for whoever may list them.
     Link("Rota", "/rota", Action.list, Kind.contact),
-    Link("Check requests", "/checks", Action.list, Kind.check_request, own_agency=True),
-    Link("Disclosures", "/disclosures", Action.list, Kind.disclosure, own_agency=True),
+    # An agency's own pages, offered for what only the agency's representatives may do
+    # there (hub staff may list every agency's check requests and disclosures).
+    Link("Check requests", "/checks", Action.respond, Kind.check_request, own_agency=True),
+    Link("Disclosures", "/disclosures", Action.release, Kind.disclosure, own_agency=True),
     Link("Records", "/records", Action.list, Kind.agency_record, own_agency=True),
     # Management information: the dashboard's figures, for whoever may read them (managers).
     Link("Reports", "/reports", Action.read, Kind.management_information),
@@ -72,10 +74,6 @@ def navigation_for(principal: Principal, path: str) -> list[dict[str, object]]:
     """GOV.UK service navigation items for this person, the current page marked."""
     items: list[dict[str, object]] = []
     for link in LINKS:
-        # An agency's own pages: someone of no agency has none (the hub's "any" would
-        # otherwise show them the link).
-        if link.own_agency and not principal.agency:
-            continue
         if not decision_point.may(principal, link.action, link.resource(principal)):
             continue
         current = path == link.href if link.href == "/" else path.startswith(link.href)

@@ -132,10 +132,21 @@ def test_each_person_is_offered_only_their_own_pages(
                 AuditEntry.actor_sub == "demo-teacher", AuditEntry.outcome == "denied"
             )
         ).all()
-    assert [(e.action, e.resource_kind) for e in refused] == [("list", "information_product")]
+    assert [(e.action, e.resource_kind) for e in refused] == [
+        ("acknowledge", "information_product")
+    ]
     client.cookies.clear()
     sign_in_as(client, "sw")
     assert "Products for my team" not in links()
     assert "My referrals" not in links()
-    # A team's inbox is a team's: the hub, which may list every product, gets 404 there.
-    assert client.get("/team/products").status_code == 404
+    # A team's inbox is a team's: the hub, which may list every product, is refused there
+    # (403, since it may know products exist), the refusal is recorded, and no product is
+    # listed on the way.
+    assert client.get("/team/products").status_code == 403
+    with database.session() as session:
+        hub_entries = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.actor_sub == "demo-sw", AuditEntry.resource_kind == "information_product"
+            )
+        ).all()
+    assert [(e.action, e.outcome) for e in hub_entries] == [("acknowledge", "denied")]
