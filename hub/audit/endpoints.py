@@ -235,7 +235,7 @@ def person_record_of_access(
             "content": {"application/zip": {}},
             "description": "record-of-access.html and record-of-access.json, with what is "
             "about other people and what carries an agency's caveat marked for redaction; "
-            "content only of what you opened, with a purpose, since your latest look-up.",
+            "content only of what you opened with the same purpose.",
         },
     },
 )

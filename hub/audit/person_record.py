@@ -24,6 +24,8 @@ from pydantic import BaseModel, StringConstraints
 from sqlalchemy.orm import Session
 
 from hub.audit import person_repository as repository
+from hub.audit import repository as audit_repository
+from hub.audit import sealing
 from hub.audit import service as audit
 from hub.audit.governance import stated_purpose
 from hub.audit.models import AuditEntry
@@ -446,41 +448,29 @@ def export(
     now: datetime,
 ) -> PersonExport:
     """The record for a subject access request, with the content of only the items this
-    officer opened, each with a logged purpose, since their latest look-up of a record
-    (the export opens nothing itself: each item was read by a person before it leaves).
+    officer opened with this same purpose, each opening logged (the export opens nothing
+    itself: each item was read by a person, one at a time, before it leaves).
     What is about other people, and what carries an agency's caveat, is marked for the
     officer's redaction. One audit entry: the purpose (sealed) and the counts."""
     decision = require(principal, Action.export, PERSON_RECORD)
     stated = stated_purpose(purpose)
     contacts, disclosures, rows = _find(session, keyring, person)
-    since = repository.latest_look_up_by(session, principal.sub)
-    opened_contacts: list[dict[str, Any]] = []
-    opened_disclosures: list[dict[str, Any]] = []
-    if since is not None:
-        contact_ids = repository.opened_since(
-            session,
-            principal.sub,
-            str(Kind.contact),
-            [str(c.contact_id) for c in contacts],
-            after_id=since,
-        )
-        disclosure_ids = repository.opened_since(
-            session,
-            principal.sub,
-            str(Kind.disclosure),
-            [str(d.id) for d in disclosures],
-            after_id=since,
-        )
-        opened_contacts = [
-            _marked_contact(session, keyring, held)
-            for held in contacts
-            if str(held.contact_id) in contact_ids
-        ]
-        opened_disclosures = [
-            _marked_disclosure(session, keyring, held, row)
-            for held, row in zip(disclosures, rows, strict=True)
-            if str(held.id) in disclosure_ids
-        ]
+    contact_ids = _opened_for(
+        session, keyring, principal, Kind.contact, [str(c.contact_id) for c in contacts], stated
+    )
+    disclosure_ids = _opened_for(
+        session, keyring, principal, Kind.disclosure, [str(d.id) for d in disclosures], stated
+    )
+    opened_contacts = [
+        _marked_contact(session, keyring, held)
+        for held in contacts
+        if str(held.contact_id) in contact_ids
+    ]
+    opened_disclosures = [
+        _marked_disclosure(session, keyring, held, row)
+        for held, row in zip(disclosures, rows, strict=True)
+        if str(held.id) in disclosure_ids
+    ]
     audit.record(
         session,
         principal,
@@ -510,6 +500,32 @@ def export(
             "anything of it is released.",
         },
     )
+
+
+def _opened_for(
+    session: Session,
+    keyring: Keyring,
+    principal: Principal,
+    kind: Kind,
+    ids: list[str],
+    purpose: str,
+) -> set[str]:
+    """Which of these items this officer opened with this same purpose: each opening's
+    sealed purpose is checked against the one the export is made for."""
+    opened: set[str] = set()
+    for entry_id, resource_id in repository.openings_by(session, principal.sub, str(kind), ids):
+        if resource_id in opened:
+            continue
+        found = audit_repository.sealed_text_of(session, entry_id)
+        if found is None or found[1] is None:
+            continue
+        try:
+            text = sealing.open_text(session, keyring, found[0], found[1])
+        except sealing.TextUnavailable:
+            continue
+        if text.get("purpose") == purpose:
+            opened.add(resource_id)
+    return opened
 
 
 def _marked_contact(session: Session, keyring: Keyring, held: ContactHeldOut) -> dict[str, Any]:

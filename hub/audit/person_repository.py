@@ -141,37 +141,21 @@ def reads_of(session: Session, kind: str, ids: Sequence[str]) -> dict[str, list[
     return found
 
 
-def latest_look_up_by(session: Session, actor_sub: str) -> int | None:
-    """The id of this person's latest look-up of a record of access, if any."""
-    return session.execute(
-        select(AuditEntry.id)
-        .where(
-            AuditEntry.actor_sub == actor_sub,
-            AuditEntry.resource_kind == "person_record",
-            AuditEntry.action == "read",
-            AuditEntry.outcome == "allowed",
-        )
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
-def opened_since(
-    session: Session, actor_sub: str, kind: str, ids: Sequence[str], *, after_id: int
-) -> set[str]:
-    """Which of these resources this person opened, with a purpose, after entry ``after_id``."""
+def openings_by(
+    session: Session, actor_sub: str, kind: str, ids: Sequence[str]
+) -> list[tuple[int, str]]:
+    """``(entry id, resource id)`` of each opening of these resources by this person."""
     if not ids:
-        return set()
-    return {
-        str(resource_id)
-        for resource_id in session.execute(
-            select(AuditEntry.resource_id).where(
+        return []
+    return [
+        (int(entry_id), str(resource_id))
+        for entry_id, resource_id in session.execute(
+            select(AuditEntry.id, AuditEntry.resource_id).where(
                 AuditEntry.actor_sub == actor_sub,
                 AuditEntry.resource_kind == kind,
                 AuditEntry.resource_id.in_(list(ids)),
                 AuditEntry.action == "open",
                 AuditEntry.outcome == "allowed",
-                AuditEntry.id > after_id,
             )
-        ).scalars()
-    }
+        )
+    ]

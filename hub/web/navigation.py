@@ -57,6 +57,8 @@ LINKS: list[Link] = [
     Link("Reports", "/reports", Action.read, Kind.management_information),
     # The IG pages: for whoever may list the disclosure register (and the audit log).
     Link("Information governance", "/governance", Action.list, Kind.disclosure_register),
+    # A person's record of access, for subject access requests: whoever may read one.
+    Link("Record of access", "/governance/people", Action.read, Kind.person_record),
     # Only a team may acknowledge what was sent to it: the hub, which may list every
     # product, is not offered a team's inbox.
     Link(
@@ -77,5 +79,12 @@ def navigation_for(principal: Principal, path: str) -> list[dict[str, object]]:
         if not decision_point.may(principal, link.action, link.resource(principal)):
             continue
         current = path == link.href if link.href == "/" else path.startswith(link.href)
+        # A page under a later, longer link is that link's, not this one's.
+        current = current and not any(
+            other.href != link.href
+            and other.href.startswith(link.href + "/")
+            and path.startswith(other.href)
+            for other in LINKS
+        )
         items.append({"href": link.href, "text": link.text, "active": current})
     return items

@@ -310,8 +310,15 @@ def test_the_export_holds_only_what_was_opened_with_the_others_and_caveats_marke
     )
     _, doc = _zip(client.post(EXPORT, json=WREN, headers=ig(auth)).content)
     [disclosure] = doc["opened_disclosures"]
+    assert len(doc["opened_contacts"]) == 1
     assert disclosure["mark"] == "caveat"
     assert disclosure["content"]["records"][0]["summary"].startswith("Attended address")
+
+    # Under another purpose, what was opened for this one stays out.
+    other_request = ig(auth, "complaint CMP-2026-009")
+    _, doc = _zip(client.post(EXPORT, json=WREN, headers=other_request).content)
+    assert doc["opened_contacts"] == []
+    assert doc["opened_disclosures"] == []
 
     # Each export is one entry: the purpose sealed, the counts, no content or identifier.
     exports = [
@@ -319,11 +326,12 @@ def test_the_export_holds_only_what_was_opened_with_the_others_and_caveats_marke
         for e in _entries(client, auth, kind="person_record", action="export")
         if e["outcome"] == "allowed"
     ]
-    assert len(exports) == 3
+    assert len(exports) == 4
     assert {e["reason"] for e in exports} == {
         "subject access export: 3 contacts, 1 disclosures, 2 reads, 0 opened items",
         "subject access export: 3 contacts, 1 disclosures, 2 reads, 1 opened items",
         "subject access export: 3 contacts, 1 disclosures, 3 reads, 2 opened items",
+        "subject access export: 3 contacts, 1 disclosures, 3 reads, 0 opened items",
     }
     assert all(e["text_sealed"] and e["purpose"] is None for e in exports)
     assert "Castellane" not in json.dumps(exports)
