@@ -483,7 +483,7 @@ async def person_contact_opening(
         request,
         "governance/person_opened.html",
         shell(
-            title=f"Contact {opened.reference}, opened",
+            title="A contact, opened",
             purpose=purpose,
             contact=opened,
             disclosure=None,
