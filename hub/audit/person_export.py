@@ -67,7 +67,10 @@ def _document(doc: dict[str, Any]) -> str:
         f"<p>Made {escape(_uk(doc['made_at']))} by {escape(doc['made_by'])}. The purpose is "
         "sealed with the export's entry in the audit log.</p>",
         "<h2>Marks</h2><ul>",
-        *(f"<li>{escape(_MARK_WORDS[k])}: {escape(v)}</li>" for k, v in doc["marks"].items()),
+        *(
+            f"<li><strong>{escape(_MARK_WORDS[k].split(':')[0])}</strong>: {escape(v)}</li>"
+            for k, v in doc["marks"].items()
+        ),
         "</ul><h2>What the hub holds</h2>",
         _table(
             ["Reference", "Received", "Role in the case", "State", "Enquiry", "Products"],
@@ -86,6 +89,21 @@ def _document(doc: dict[str, Any]) -> str:
                 for c in record["contacts"]
             ],
         ),
+        "<h2>Police notifications and missing episodes</h2>",
+        _table(
+            ["Record", "When", "Role", "State"],
+            [
+                [
+                    r["kind"].replace("_", " ") + (f" {r['reference']}" if r["reference"] else ""),
+                    _uk(r["at"]),
+                    r["role"],
+                    r["state"],
+                ]
+                for r in record["other_records"]
+            ],
+        )
+        if record["other_records"]
+        else "<p>None.</p>",
         "<h2>Disclosures about the person, and every read of them</h2>",
     ]
     for d in record["disclosures"]:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from hub.audit import person_repository as repository
@@ -32,17 +33,19 @@ from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal
 from hub.contacts.models import Contact
 from hub.contacts.service import open_details
-from hub.enquiries.disclosures import _product_in, disclosure_summary, open_for_governance
+from hub.enquiries.disclosures import _product_in, open_for_governance
 from hub.enquiries.models import Disclosure
 from hub.enquiries.schemas import DisclosureOut
 from hub.keys.service import Keyring
 from hub.kit.errors import BadRequest, NotFound
 from hub.kit.schemas import ShortText, Strict
+from hub.missing.repository import MISSING_STORE
 from hub.people.indexing import PersonIndexer
 from hub.people.normalise import PersonIdentifiers
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
+from hub.triage.repository import DA_STORE
 
 PERSON_RECORD = Resource(Kind.person_record)
 
@@ -148,12 +151,25 @@ class DisclosureHeldOut(BaseModel):
     reads: list[ReadOut]
 
 
+class OtherRecordOut(BaseModel):
+    """A police notification or a missing episode the person is in: by date, role and
+    state (and the reference of its contact or episode), never its content."""
+
+    kind: str  # police_notification | missing_episode
+    id: uuid.UUID
+    reference: str | None
+    at: datetime
+    role: str
+    state: str
+
+
 class PersonRecordOut(BaseModel):
     """Everything the hub holds about one person, by reference, and every read of it."""
 
     found: bool
     contacts: list[ContactHeldOut]
     disclosures: list[DisclosureHeldOut]
+    other_records: list[OtherRecordOut] = Field(default_factory=list)
 
 
 def _identifiers_or_refuse(person: PersonLookUpIn) -> PersonIdentifiers:
@@ -195,12 +211,16 @@ def _read_out(entry: AuditEntry) -> ReadOut:
     )
 
 
-def _fields_of(session: Session, keyring: Keyring, disclosure: Disclosure) -> list[str]:
-    """The names of what a disclosure shares (never the values): a record's fields, or
-    "summary"."""
+def _sealed_content(session: Session, keyring: Keyring, disclosure: Disclosure) -> dict[str, Any]:
     content: dict[str, Any] = keyring.open_hub_json(
         session, "disclosures", "sealed_content", disclosure.id, disclosure.sealed_content
     )
+    return content
+
+
+def _fields_of(content: dict[str, Any]) -> list[str]:
+    """The names of what a disclosure shares (never the values): a record's fields, or
+    "summary"."""
     names: list[str] = []
     for record in content.get("records") or []:
         for name in record:
@@ -224,9 +244,33 @@ def _relationship(
     return None
 
 
-def _find(
-    session: Session, keyring: Keyring, person: PersonLookUpIn
-) -> tuple[list[ContactHeldOut], list[DisclosureHeldOut], list[Disclosure]]:
+@dataclass(frozen=True, slots=True)
+class _Found:
+    contacts: list[ContactHeldOut]
+    disclosures: list[DisclosureHeldOut]
+    rows: list[Disclosure]
+    others: list[OtherRecordOut]
+
+    def record(self) -> PersonRecordOut:
+        return PersonRecordOut(
+            found=bool(self.contacts or self.others),
+            contacts=self.contacts,
+            disclosures=self.disclosures,
+            other_records=self.others,
+        )
+
+    def counts(self, what: str) -> str:
+        reads = sum(len(d.reads) for d in self.disclosures)
+        return (
+            f"{what}: {len(self.contacts)} contacts, {len(self.disclosures)} disclosures, "
+            f"{reads} reads, {len(self.others)} other records"
+        )
+
+    def subjects(self) -> list[str]:
+        return sorted({str(c.person_id) for c in self.contacts})
+
+
+def _find(session: Session, keyring: Keyring, person: PersonLookUpIn) -> _Found:
     identifiers = _identifiers_or_refuse(person)
     blinds = PersonIndexer(keyring.linkage_key(session)).blinds(identifiers)
     held = repository.contacts_held(session, repository.appearances(session, blinds))
@@ -269,7 +313,7 @@ def _find(
     reads = repository.reads_of(session, str(Kind.disclosure), [str(d.id) for d in disclosures])
     held_disclosures = []
     for disclosure in disclosures:
-        summary = disclosure_summary(session, keyring, disclosure)
+        content = _sealed_content(session, keyring, disclosure)
         held_disclosures.append(
             DisclosureHeldOut(
                 id=disclosure.id,
@@ -279,18 +323,53 @@ def _find(
                 lawful_basis=disclosure.lawful_basis,
                 consent=disclosure.consent,
                 disclosed_at=disclosure.disclosed_at,
-                fields=_fields_of(session, keyring, disclosure),
+                fields=_fields_of(content),
                 caveat=disclosure.caveat,
-                caveat_text=summary.caveat_text,
+                caveat_text=(content.get("caveat") or {}).get("text"),
                 released_for_onward=disclosure.released_for_onward,
                 reads=[_read_out(e) for e in reads.get(str(disclosure.id), [])],
             )
         )
-    return contacts, held_disclosures, disclosures
+    return _Found(contacts, held_disclosures, disclosures, _other_records(session, blinds))
 
 
-def _subjects(contacts: list[ContactHeldOut]) -> list[str]:
-    return sorted({str(c.person_id) for c in contacts})
+def _other_records(session: Session, blinds: list[bytes]) -> list[OtherRecordOut]:
+    """The police notifications and missing episodes the person is in."""
+    found = [
+        OtherRecordOut(
+            kind="police_notification",
+            id=notification.id,
+            reference=reference,
+            at=notification.received_at,
+            role=person.person_role.replace("_", " "),
+            state=(notification.outcome or "waiting for triage").replace("_", " ")
+            + f", {notification.risk_level} risk",
+        )
+        for notification, person, reference in repository.notifications_held(
+            session, repository.appearances(session, blinds, store=DA_STORE)
+        )
+    ]
+    for episode in repository.episodes_held(
+        session, repository.appearances(session, blinds, store=MISSING_STORE)
+    ):
+        interview = (
+            "interview done"
+            if episode.interview_done_at
+            else "interview due"
+            if episode.interview_due_at
+            else "no interview due yet"
+        )
+        found.append(
+            OtherRecordOut(
+                kind="missing_episode",
+                id=episode.id,
+                reference=episode.reference,
+                at=episode.started_at,
+                role=CHILD,
+                state=("returned" if episode.returned_at else "still missing") + f", {interview}",
+            )
+        )
+    return sorted(found, key=lambda r: r.at, reverse=True)
 
 
 def look_up(
@@ -305,25 +384,20 @@ def look_up(
     and the person's ids in the hub (never what was searched for)."""
     decision = require(principal, Action.read, PERSON_RECORD)
     stated = stated_purpose(purpose)
-    contacts, disclosures, _ = _find(session, keyring, person)
+    found = _find(session, keyring, person)
     audit.record(
         session,
         principal,
         allowed_event(
             decision,
             PERSON_RECORD,
-            subject_ids=_subjects(contacts),
-            reason=_counts("record of access", contacts, disclosures),
+            subject_ids=found.subjects(),
+            reason=found.counts("record of access"),
             free_text={"purpose": stated},
         ),
         keyring=keyring,
     )
-    return PersonRecordOut(found=bool(contacts), contacts=contacts, disclosures=disclosures)
-
-
-def _counts(what: str, contacts: list[ContactHeldOut], disclosures: list[DisclosureHeldOut]) -> str:
-    reads = sum(len(d.reads) for d in disclosures)
-    return f"{what}: {len(contacts)} contacts, {len(disclosures)} disclosures, {reads} reads"
+    return found.record()
 
 
 # Opening one item: the only way the record shows content.
@@ -454,7 +528,8 @@ def export(
     officer's redaction. One audit entry: the purpose (sealed) and the counts."""
     decision = require(principal, Action.export, PERSON_RECORD)
     stated = stated_purpose(purpose)
-    contacts, disclosures, rows = _find(session, keyring, person)
+    found = _find(session, keyring, person)
+    contacts, disclosures, rows = found.contacts, found.disclosures, found.rows
     contact_ids = _opened_for(
         session, keyring, principal, Kind.contact, [str(c.contact_id) for c in contacts], stated
     )
@@ -477,8 +552,8 @@ def export(
         allowed_event(
             decision,
             PERSON_RECORD,
-            subject_ids=_subjects(contacts),
-            reason=_counts("subject access export", contacts, disclosures)
+            subject_ids=found.subjects(),
+            reason=found.counts("subject access export")
             + f", {len(opened_contacts) + len(opened_disclosures)} opened items",
             free_text={"purpose": stated},
         ),
@@ -488,7 +563,7 @@ def export(
         purpose_sealed=True,
         made_at=now,
         made_by=principal.sub,
-        record=PersonRecordOut(found=bool(contacts), contacts=contacts, disclosures=disclosures),
+        record=found.record(),
         opened_contacts=opened_contacts,
         opened_disclosures=opened_disclosures,
         marks={
@@ -565,9 +640,7 @@ def _marked_contact(session: Session, keyring: Keyring, held: ContactHeldOut) ->
 def _marked_disclosure(
     session: Session, keyring: Keyring, held: DisclosureHeldOut, disclosure: Disclosure
 ) -> dict[str, Any]:
-    content: dict[str, Any] = keyring.open_hub_json(
-        session, "disclosures", "sealed_content", disclosure.id, disclosure.sealed_content
-    )
+    content = _sealed_content(session, keyring, disclosure)
     shared = {k: v for k, v in content.items() if k in ("records", "summary")}
     return {
         "id": str(held.id),

@@ -18,24 +18,60 @@ from sqlalchemy.orm import Session
 from hub.audit.models import AuditEntry
 from hub.contacts.models import Contact, ContactPerson
 from hub.enquiries.models import Disclosure, Enquiry
+from hub.missing.models import MissingEpisode
 from hub.people import repository as people
 from hub.people.service import CONTACT_STORE
 from hub.products.models import InformationProduct
 from hub.screening.models import ContactScreening
+from hub.triage.models import DaNotification, DaNotificationPerson
 
 # The passes that name one person, not a family or a sound-alike: the NHS number, or the
 # full name with the date of birth. Twins share a family name and a date of birth.
 ONE_PERSON_PASSES = ("nhs", "given_family_dob")
 
 
-def appearances(session: Session, blinds: Iterable[bytes]) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """``(contact id, contact person id)`` of every person entry matching one of ``blinds``
-    on a pass that names one person, newest first."""
+def appearances(
+    session: Session, blinds: Iterable[bytes], *, store: str = CONTACT_STORE
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """``(parent id, person id)`` of every person entry of ``store`` (contacts unless
+    said) matching one of ``blinds`` on a pass that names one person, newest first."""
     seen: dict[tuple[uuid.UUID, uuid.UUID], None] = {}
-    for contact_id, person_id, pass_name, _ in people.matches(session, CONTACT_STORE, blinds):
+    for parent_id, person_id, pass_name, _ in people.matches(session, store, blinds):
         if pass_name in ONE_PERSON_PASSES:
-            seen.setdefault((contact_id, person_id), None)
+            seen.setdefault((parent_id, person_id), None)
     return list(seen)
+
+
+def notifications_held(
+    session: Session, found: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> list[tuple[DaNotification, DaNotificationPerson, str | None]]:
+    """Police notifications the person is in, with their place in each and the reference
+    of the contact it became, if any; newest first."""
+    if not found:
+        return []
+    rows = session.execute(
+        select(DaNotification, DaNotificationPerson, Contact.reference)
+        .join(DaNotificationPerson, DaNotificationPerson.notification_id == DaNotification.id)
+        .outerjoin(Contact, Contact.id == DaNotification.contact_id)
+        .where(DaNotificationPerson.id.in_([person_id for _, person_id in found]))
+        .order_by(DaNotification.received_at.desc())
+    ).all()
+    return [(notification, person, reference) for notification, person, reference in rows]
+
+
+def episodes_held(
+    session: Session, found: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> list[MissingEpisode]:
+    """Missing episodes of the person, newest first."""
+    if not found:
+        return []
+    return list(
+        session.execute(
+            select(MissingEpisode)
+            .where(MissingEpisode.id.in_([episode_id for episode_id, _ in found]))
+            .order_by(MissingEpisode.started_at.desc())
+        ).scalars()
+    )
 
 
 @dataclass(frozen=True, slots=True)

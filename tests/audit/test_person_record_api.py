@@ -9,6 +9,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import AuthHeaders
 from tests.enquiries.cases import CHILD, MOTHER, ClientApi, add_record, open_case
+from tests.missing.conftest import an_episode
+from tests.triage.conftest import a_notification
 
 PURPOSE = "SAR-2026-0417 from Wren's mother"
 WREN = {"given_name": "Wren", "family_name": "Castellane", "date_of_birth": "2015-06-21"}
@@ -31,6 +34,7 @@ class Scene:
     disclosure_id: str
     other_disclosure_id: str
     references: dict[str, str]  # which -> contact reference
+    episode_reference: str
 
 
 def _contact(client: TestClient, who: dict[str, str], body: dict[str, Any]) -> str:
@@ -110,6 +114,23 @@ def scene(client: TestClient, auth: AuthHeaders) -> Scene:
             "consent": {"status": "obtained"},
         },
     )
+    # Police notify the hub of an incident at Wren's home; later she goes missing from home.
+    notified = client.post(
+        "/api/v1/da-notifications",
+        json={"notifications": [a_notification("RT/5521/26", children=[WREN])]},
+        headers=admin,
+    )
+    assert notified.status_code == 201, notified.text
+    episode = client.post(
+        "/api/v1/missing-episodes",
+        json=an_episode(
+            (datetime.now(UTC) - timedelta(days=2)).isoformat(),
+            episode_type="from_home",
+            child=wren,
+        ),
+        headers=admin,
+    )
+    assert episode.status_code == 201, episode.text
     other_record = add_record(
         api,
         auth,
@@ -128,6 +149,7 @@ def scene(client: TestClient, auth: AuthHeaders) -> Scene:
         disclosure_id=disclosure_id,
         other_disclosure_id=other_disclosure,
         references={"second": second, "household": household},
+        episode_reference=str(episode.json()["reference"]),
     )
 
 
@@ -170,9 +192,28 @@ def test_ig_finds_one_person_and_every_read_of_what_was_shared_about_them(
     assert readers == [("sw-1", "mash_social_worker", "read"), ("mgr-1", "mash_manager", "read")]
     assert {r["purpose"] for r in disclosure["reads"]} == {"none"}
 
+    # The police notification and the missing episode, by role and state only.
+    others = {r["kind"]: r for r in record["other_records"]}
+    assert set(others) == {"police_notification", "missing_episode"}
+    assert others["police_notification"]["role"] == "child"
+    assert others["police_notification"]["state"] == "waiting for triage, medium risk"
+    assert others["missing_episode"]["reference"] == scene.episode_reference
+    assert others["missing_episode"]["state"].startswith("still missing")
+
     # No content, and nothing of the other child's case.
     text = found.text
-    for never in ("Attended address", "bruising", "Dana", "Tobias", "NICHE", "shouting"):
+    for never in (
+        "Attended address",
+        "bruising",
+        "Dana",
+        "Tobias",
+        "NICHE",
+        "shouting",
+        "Orlaith",
+        "RT/5521",
+        "Quarrendon",
+        "Bryony",
+    ):
         assert never not in text
     assert scene.other_disclosure_id not in text
 
@@ -191,7 +232,9 @@ def test_ig_finds_one_person_and_every_read_of_what_was_shared_about_them(
     assert look_up["action"] == "read"
     assert look_up["purpose"] is None
     assert look_up["text_sealed"] is True
-    assert look_up["reason"] == "record of access: 3 contacts, 1 disclosures, 2 reads"
+    assert (
+        look_up["reason"] == "record of access: 3 contacts, 1 disclosures, 2 reads, 2 other records"
+    )
     for value in ("Wren", "Castellane", "2015-06-21", "9434765919", WREN_NHS):
         assert value not in json.dumps(look_up)
     opened = client.post(
@@ -205,7 +248,7 @@ def test_a_person_the_hub_does_not_hold_is_not_found(
 ) -> None:
     nobody = {"given_name": "Wren", "family_name": "Castellane", "date_of_birth": "2016-06-21"}
     record = client.post(RECORD, json=nobody, headers=ig(auth)).json()
-    assert record == {"found": False, "contacts": [], "disclosures": []}
+    assert record == {"found": False, "contacts": [], "disclosures": [], "other_records": []}
 
 
 def test_the_look_up_needs_a_purpose_and_enough_to_name_one_person(
@@ -327,11 +370,12 @@ def test_the_export_holds_only_what_was_opened_with_the_others_and_caveats_marke
         if e["outcome"] == "allowed"
     ]
     assert len(exports) == 4
+    held = "subject access export: 3 contacts, 1 disclosures"
     assert {e["reason"] for e in exports} == {
-        "subject access export: 3 contacts, 1 disclosures, 2 reads, 0 opened items",
-        "subject access export: 3 contacts, 1 disclosures, 2 reads, 1 opened items",
-        "subject access export: 3 contacts, 1 disclosures, 3 reads, 2 opened items",
-        "subject access export: 3 contacts, 1 disclosures, 3 reads, 0 opened items",
+        f"{held}, 2 reads, 2 other records, 0 opened items",
+        f"{held}, 2 reads, 2 other records, 1 opened items",
+        f"{held}, 3 reads, 2 other records, 2 opened items",
+        f"{held}, 3 reads, 2 other records, 0 opened items",
     }
     assert all(e["text_sealed"] and e["purpose"] is None for e in exports)
     assert "Castellane" not in json.dumps(exports)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.missing.conftest import an_episode
 from tests.web.conftest import CheckPage, LiveHub
 from tests.web.desk_support import table_rows
+from tests.web.enquiry_support import CHILD, Api
 from tests.web.governance_support import (
     PURPOSE,
     disclosures_made,
@@ -32,6 +35,12 @@ def test_an_ig_officer_finds_a_child_opens_one_contact_and_exports_the_record(
     page: Page, live_hub: LiveHub, check_page: CheckPage
 ) -> None:
     scene = disclosures_made(page, live_hub)
+    started = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    episode = Api(page, live_hub).post(
+        "/missing-episodes",
+        an_episode(started, episode_type="from_home", child=CHILD),
+        "mash_admin",
+    )
     ig_officer_signs_in(page)
     page.get_by_role("link", name="Record of access").click()
     gives_purpose(page)
@@ -42,17 +51,7 @@ def test_an_ig_officer_finds_a_child_opens_one_contact_and_exports_the_record(
     finds_wren(page, check_page)
     assert "Wren" not in page.url
     assert "2015" not in page.url
-    [contact] = table_rows(page, "Contacts this person is in, newest first")
-    assert "Child" in contact
-    assert "RED" in contact
-    police = page.locator(".govuk-summary-card", has_text="Police")
-    expect(police.get_by_text("Agency caveat")).to_be_visible()
-    expect(police.get_by_text("sw-reader")).to_be_visible()
-    expect(police.get_by_text("None stated (a hub read)")).to_be_visible()
-    # No content on the record: not the worry, not what any agency shared.
-    body = page.locator("main").inner_text()
-    for content in ("shouting", "Callout.", "Three missed", "Ilse", "Dean"):
-        assert content not in body
+    sees_what_the_hub_holds_by_reference_only(page, str(episode["reference"]))
 
     opens_the_contact(page, check_page)
     with page.expect_download() as downloading:
@@ -85,6 +84,25 @@ def test_an_ig_officer_finds_a_child_opens_one_contact_and_exports_the_record(
     openings = [e for e in mine if e["action"] == "open"]
     assert [e["resource_kind"] for e in openings] == ["contact"]
     assert set(stated_purposes(page, live_hub, look_ups + openings)) == {PURPOSE}
+
+
+def sees_what_the_hub_holds_by_reference_only(page: Page, episode_reference: str) -> None:
+    [contact] = table_rows(page, "Contacts this person is in, newest first")
+    assert "Child" in contact
+    assert "RED" in contact
+    [missing] = table_rows(
+        page, "Police notifications and missing episodes this person is in, newest first"
+    )
+    assert f"Missing episode {episode_reference}" in missing
+    assert "Still missing" in missing
+    police = page.locator(".govuk-summary-card", has_text="Police")
+    expect(police.get_by_text("Agency caveat")).to_be_visible()
+    expect(police.get_by_text("sw-reader")).to_be_visible()
+    expect(police.get_by_text("None stated (a hub read)")).to_be_visible()
+    # No content on the record: not the worry, not what any agency shared.
+    body = page.locator("main").inner_text()
+    for content in ("shouting", "Callout.", "Three missed", "Ilse", "Dean", "Bryony"):
+        assert content not in body
 
 
 def opens_the_contact(page: Page, check_page: CheckPage) -> None:
