@@ -250,14 +250,7 @@ def person_record_export(
     found = person_record.export(
         session, principal, person, keyring=keyring, purpose=purpose, now=utcnow()
     )
-    return Response(
-        person_export.zipped(found),
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{person_export.FILE_NAME}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return person_export.download(found)
 
 
 @router.post(

@@ -15,6 +15,8 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from starlette.responses import Response
+
 from hub.audit.person_record import PersonExport
 from hub.kit.working_time import LONDON
 
@@ -189,3 +191,15 @@ def zipped(export: PersonExport) -> bytes:
         zipped_file.writestr("record-of-access.html", _document(doc))
         zipped_file.writestr("record-of-access.json", json.dumps(doc, indent=2, sort_keys=True))
     return out.getvalue()
+
+
+def download(export: PersonExport) -> Response:
+    """The zip as a download the browser keeps no copy of."""
+    return Response(
+        zipped(export),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{FILE_NAME}"',
+            "Cache-Control": "no-store",
+        },
+    )

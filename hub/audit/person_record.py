@@ -43,7 +43,7 @@ from hub.missing.repository import MISSING_STORE
 from hub.people.indexing import PersonIndexer
 from hub.people.normalise import PersonIdentifiers
 from hub.policy.decision_point import allowed_event, require
-from hub.policy.firewall import Resource
+from hub.policy.firewall import Decision, Resource
 from hub.policy.vocabulary import Action, Kind
 from hub.triage.repository import DA_STORE
 
@@ -259,15 +259,34 @@ class _Found:
             other_records=self.others,
         )
 
-    def counts(self, what: str) -> str:
+    def record_on_log(
+        self,
+        session: Session,
+        principal: Principal,
+        decision: Decision,
+        keyring: Keyring,
+        purpose: str,
+        reason: str,
+    ) -> None:
+        """One entry: the purpose sealed, the counts in ``reason`` (where ``{}`` is, or
+        after ``reason: ``), the person's ids in the hub; never what was searched for."""
         reads = sum(len(d.reads) for d in self.disclosures)
-        return (
-            f"{what}: {len(self.contacts)} contacts, {len(self.disclosures)} disclosures, "
+        counts = (
+            f"{len(self.contacts)} contacts, {len(self.disclosures)} disclosures, "
             f"{reads} reads, {len(self.others)} other records"
         )
-
-    def subjects(self) -> list[str]:
-        return sorted({str(c.person_id) for c in self.contacts})
+        audit.record(
+            session,
+            principal,
+            allowed_event(
+                decision,
+                PERSON_RECORD,
+                subject_ids=sorted({str(c.person_id) for c in self.contacts}),
+                reason=reason.format(counts) if "{}" in reason else f"{reason}: {counts}",
+                free_text={"purpose": purpose},
+            ),
+            keyring=keyring,
+        )
 
 
 def _find(session: Session, keyring: Keyring, person: PersonLookUpIn) -> _Found:
@@ -385,18 +404,7 @@ def look_up(
     decision = require(principal, Action.read, PERSON_RECORD)
     stated = stated_purpose(purpose)
     found = _find(session, keyring, person)
-    audit.record(
-        session,
-        principal,
-        allowed_event(
-            decision,
-            PERSON_RECORD,
-            subject_ids=found.subjects(),
-            reason=found.counts("record of access"),
-            free_text={"purpose": stated},
-        ),
-        keyring=keyring,
-    )
+    found.record_on_log(session, principal, decision, keyring, stated, "record of access")
     return found.record()
 
 
@@ -546,18 +554,14 @@ def export(
         for held, row in zip(disclosures, rows, strict=True)
         if str(held.id) in disclosure_ids
     ]
-    audit.record(
+    opened = len(opened_contacts) + len(opened_disclosures)
+    found.record_on_log(
         session,
         principal,
-        allowed_event(
-            decision,
-            PERSON_RECORD,
-            subject_ids=found.subjects(),
-            reason=found.counts("subject access export")
-            + f", {len(opened_contacts) + len(opened_disclosures)} opened items",
-            free_text={"purpose": stated},
-        ),
-        keyring=keyring,
+        decision,
+        keyring,
+        stated,
+        f"subject access export: {{}}, {opened} opened items",
     )
     return PersonExport(
         purpose_sealed=True,

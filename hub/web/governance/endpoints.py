@@ -397,6 +397,21 @@ def _person_purpose(request: Request, session: Session, person: PagePerson) -> s
     return purpose
 
 
+async def _person_asked(
+    request: Request, session: Session, person: PagePerson
+) -> tuple[str, PersonAnswers] | Response:
+    """The purpose and who the officer is looking for, from the checked form; or the page to
+    show instead (the purpose asked, the question again with its errors, or sign-in)."""
+    purpose = _person_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    answers = person_answers(await checked_form(request, person.signed_in))
+    if answers.person is None:
+        return _find_page(request, purpose, answers)
+    return purpose, answers
+
+
 def _find_page(request: Request, purpose: str, answers: PersonAnswers | None = None) -> Response:
     return render(
         request,
@@ -425,13 +440,12 @@ def person_find(request: Request, session: SessionDep, person: PagePerson) -> Re
 async def person_record_page(
     request: Request, session: SessionDep, person: PagePerson, lawful_bases: LawfulBasesDep
 ) -> Response:
-    purpose = _person_purpose(request, session, person)
-    if isinstance(purpose, Response):
-        return purpose
+    asked = await _person_asked(request, session, person)
+    if isinstance(asked, Response):
+        return asked
+    purpose, answers = asked
     assert person.signed_in is not None
-    answers = person_answers(await checked_form(request, person.signed_in))
-    if answers.person is None:
-        return _find_page(request, purpose, answers)
+    assert answers.person is not None
     record = await run_in_threadpool(
         person_record.look_up,
         session,
@@ -533,13 +547,12 @@ async def person_disclosure_opening(
 async def person_export_download(
     request: Request, session: SessionDep, person: PagePerson
 ) -> Response:
-    purpose = _person_purpose(request, session, person)
-    if isinstance(purpose, Response):
-        return purpose
+    asked = await _person_asked(request, session, person)
+    if isinstance(asked, Response):
+        return asked
+    purpose, answers = asked
     assert person.signed_in is not None
-    answers = person_answers(await checked_form(request, person.signed_in))
-    if answers.person is None:
-        return _find_page(request, purpose, answers)
+    assert answers.person is not None
     found = await run_in_threadpool(
         person_record.export,
         session,
@@ -549,11 +562,4 @@ async def person_export_download(
         purpose=purpose,
         now=utcnow(),
     )
-    return Response(
-        person_export.zipped(found),
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{person_export.FILE_NAME}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return person_export.download(found)
