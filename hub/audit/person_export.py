@@ -91,6 +91,8 @@ def _document(doc: dict[str, Any]) -> str:
                 for c in record["contacts"]
             ],
         ),
+        "<h2>Who read each contact</h2>",
+        *(_reads(f"Contact {c['reference']}", c["reads"]) for c in record["contacts"]),
         "<h2>Police notifications and missing episodes</h2>",
         _table(
             ["Record", "When", "Role", "State"],
@@ -125,23 +127,7 @@ def _document(doc: dict[str, Any]) -> str:
                 }
             )
         )
-        parts.append(
-            _table(
-                ["Who", "Role", "When", "Through product", "Purpose"],
-                [
-                    [
-                        r["reader"],
-                        r["reader_role"],
-                        _uk(r["at"]),
-                        r["through_product"] or "",
-                        r["purpose"],
-                    ]
-                    for r in d["reads"]
-                ],
-            )
-            if d["reads"]
-            else "<p>Not read since.</p>"
-        )
+        parts.append(_reads("Read since", d["reads"]))
     parts.append("<h2>Content opened with a purpose</h2>")
     if not doc["opened_contacts"] and not doc["opened_disclosures"]:
         parts.append("<p>Nothing was opened: no content is in this export.</p>")
@@ -149,6 +135,25 @@ def _document(doc: dict[str, Any]) -> str:
     parts.extend(_opened_disclosure(d) for d in doc["opened_disclosures"])
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _reads(title: str, reads: list[dict[str, Any]]) -> str:
+    if not reads:
+        return f"<p>{escape(title)}: not read.</p>"
+    return f"<h4>{escape(title)}</h4>" + _table(
+        ["Who", "Role", "When", "Action", "Through product", "Purpose"],
+        [
+            [
+                r["reader"],
+                r["reader_role"],
+                _uk(r["at"]),
+                r["action"],
+                r["through_product"] or "",
+                r["purpose"],
+            ]
+            for r in reads
+        ],
+    )
 
 
 def _opened_contact(c: dict[str, Any]) -> str:

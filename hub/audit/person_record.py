@@ -102,6 +102,22 @@ class ProductHeld(BaseModel):
     disseminated_at: datetime | None
 
 
+class ReadOut(BaseModel):
+    """One later read (or opening) of a contact or a disclosure, as the log has it."""
+
+    entry_id: int
+    at: datetime
+    reader: str
+    reader_role: str
+    reader_agency: str | None
+    reader_team: str | None
+    action: str
+    through_product: uuid.UUID | None
+    # Whether the reader stated a purpose: ``sealed`` (beside the log, opened one entry at
+    # a time), ``in clear`` (an entry written before purposes were sealed) or ``none``.
+    purpose: str
+
+
 class ContactHeldOut(BaseModel):
     """A contact the person is in: by reference, date, role and state, never its content."""
 
@@ -118,22 +134,8 @@ class ContactHeldOut(BaseModel):
     enquiry_status: str | None
     enquiry_opened_at: datetime | None
     products: list[ProductHeld]
-
-
-class ReadOut(BaseModel):
-    """One later read (or opening) of a disclosure, as the log has it."""
-
-    entry_id: int
-    at: datetime
-    reader: str
-    reader_role: str
-    reader_agency: str | None
-    reader_team: str | None
-    action: str
-    through_product: uuid.UUID | None
-    # Whether the reader stated a purpose: ``sealed`` (beside the log, opened one entry at
-    # a time), ``in clear`` (an entry written before purposes were sealed) or ``none``.
-    purpose: str
+    # Every read of the contact itself (a hub page or the API) and every IG opening of it.
+    reads: list[ReadOut] = Field(default_factory=list)
 
 
 class DisclosureHeldOut(BaseModel):
@@ -328,6 +330,11 @@ def _find(session: Session, keyring: Keyring, person: PersonLookUpIn) -> _Found:
                 ],
             )
         )
+    contact_reads = repository.reads_of(
+        session, str(Kind.contact), sorted({str(c.contact_id) for c in contacts})
+    )
+    for contact in contacts:
+        contact.reads = [_read_out(e) for e in contact_reads.get(str(contact.contact_id), [])]
     disclosures = repository.disclosures_of(session, list(references))
     reads = repository.reads_of(session, str(Kind.disclosure), [str(d.id) for d in disclosures])
     held_disclosures = []

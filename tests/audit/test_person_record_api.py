@@ -380,3 +380,25 @@ def test_the_export_holds_only_what_was_opened_with_the_others_and_caveats_marke
     assert all(e["text_sealed"] and e["purpose"] is None for e in exports)
     assert "Castellane" not in json.dumps(exports)
     assert "bruising" not in json.dumps(exports)
+
+
+def test_each_contact_shows_who_read_it_and_whether_they_said_why(
+    client: TestClient, auth: AuthHeaders, scene: Scene
+) -> None:
+    record = client.post(RECORD, json=WREN, headers=ig(auth)).json()
+    second = next(c for c in record["contacts"] if c["reference"] == scene.references["second"])
+    assert second["reads"] == []
+    opening = f"/api/v1/audit/contacts/{second['contact_id']}/opening"
+    assert client.post(opening, headers=ig(auth)).status_code == 200
+    social_worker = auth("mash_social_worker", sub="sw-2")
+    contact_page = f"/api/v1/contacts/{second['contact_id']}"
+    assert client.get(contact_page, headers=social_worker).status_code == 200
+
+    again = client.post(RECORD, json=WREN, headers=ig(auth)).json()
+    reads = next(c for c in again["contacts"] if c["contact_id"] == second["contact_id"])["reads"]
+    assert [(r["reader"], r["action"], r["purpose"]) for r in reads] == [
+        ("ig-1", "open", "sealed"),
+        ("sw-2", "read", "none"),
+    ]
+    others = [c for c in again["contacts"] if c["contact_id"] != second["contact_id"]]
+    assert all(c["reads"] == [] for c in others)

@@ -75,6 +75,8 @@ def test_an_ig_officer_finds_a_child_opens_one_contact_and_exports_the_record(
 
     page.get_by_role("button", name="Back to the record").click()
     expect(page.get_by_role("heading", name="A person's record of access")).to_be_visible()
+    page.get_by_text("Who read contact").click()
+    expect(page.get_by_text("Stated, sealed in the log")).to_be_visible()
     check_page(page, "record of access, back to the record")
 
     mine = ig_entries(page, live_hub)
