@@ -69,6 +69,8 @@ LINKS: list[Link] = [
         own_scope=True,
     ),
     Link("My referrals", "/my/referrals", Action.list, Kind.contact_outcome, own_scope=True),
+    # The system administrator's pages: for whoever may read the firewall policy.
+    Link("System administration", "/admin", Action.read, Kind.policy),
 ]
 
 
