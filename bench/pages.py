@@ -175,20 +175,46 @@ class CaseCopier:
             for column in self.tables[name].primary_key.columns
             if isinstance(column.type, Uuid)
         }
+        self.case_of = self._cases()
+
+    def _cases(self) -> dict[str, str]:
+        """The contact each template id belongs to (its case), by the id as text."""
+        case_of = {str(row["id"]): str(row["id"]) for row in self.rows["contacts"]}
+        for name in ("contact_people", "enquiries"):
+            case_of |= {str(row["id"]): str(row["contact_id"]) for row in self.rows[name]}
+        for name in ("check_requests", "disclosures", "information_products"):
+            case_of |= {str(row["id"]): case_of[str(row["enquiry_id"])] for row in self.rows[name]}
+        return case_of
+
+    def _case_of_row(self, name: str, row: dict[str, Any]) -> str:
+        key = row.get("contact_id") or row.get("enquiry_id") or row.get("id")
+        return self.case_of[str(key)]
+
+    def _case_of_entry(self, entry: dict[str, Any]) -> str | None:
+        for found in (entry["resource_id"], *json.loads(entry["subject_ids"] or "[]")):
+            if found in self.case_of:
+                return self.case_of[found]
+        return None
 
     @property
     def contacts(self) -> int:
         return len(self.rows["contacts"])
 
-    def copy(
-        self, number: int, offset: timedelta
-    ) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    def copy(self, number: int) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+        """One copy of every case: each case moved back in time by its own offset, so
+        the copies' contacts arrive across the whole spread, at every hour."""
         mapping = {old: str(_new_id(self.rng)) for old in self.template_ids}
+        seconds = COPY_SPREAD.total_seconds()
+        offsets = {
+            str(row["id"]): timedelta(seconds=self.rng.uniform(0, seconds))
+            for row in self.rows["contacts"]
+        }
         copied: dict[str, list[dict[str, Any]]] = {}
         for name in CASE_TABLES:
             table = self.tables[name]
             rows: list[dict[str, Any]] = []
             for row in self.rows[name]:
+                offset = offsets[self._case_of_row(name, row)]
                 new: dict[str, Any] = {}
                 for column in table.columns:
                     value = row[column.name]
@@ -204,6 +230,8 @@ class CaseCopier:
             copied[name] = rows
         entries = []
         for entry in self.entries:
+            case = self._case_of_entry(entry)
+            offset = offsets[case] if case else timedelta(seconds=self.rng.uniform(0, seconds))
             new_entry = {k: _shift(v, offset) for k, v in entry.items() if k != "id"}
             if new_entry["resource_id"] in mapping:
                 new_entry["resource_id"] = mapping[new_entry["resource_id"]]
@@ -293,8 +321,7 @@ def bulk_copies(
         copies = max(0, -(-(contacts - copier.contacts) // copier.contacts))
         log: list[dict[str, Any]] = []
         for number in range(1, copies + 1):
-            offset = COPY_SPREAD * number / (copies + 1)
-            rows, copied_entries = copier.copy(number, offset)
+            rows, copied_entries = copier.copy(number)
             room = contacts - copier.contacts * number
             if room < copier.contacts:
                 # The last copy: only as many contacts as are still wanted.
