@@ -29,9 +29,11 @@ Then it signs in as the demo IG officer (stating a purpose) and the demo manager
 browser does, and asks each page ``--requests`` times through the app in-process (the
 Starlette test client, which is httpx over the ASGI interface). The time measured is
 the time inside the app's ASGI call: the request's whole work, including its audit
-entry's group commit, and none of the client's. Before each page's run the sequencer
-catches up, as the background sequencer keeps it caught up. The final line is JSON:
-p50 and p95 per page per database, and whether each p95 is under 300 ms.
+entry's group commit, and none of the client's; beside it, the process's CPU time over
+the same call, which on SQLite tells the request's own work from waiting for a core on a
+busy machine. Before each page's run the sequencer catches up, as the background
+sequencer keeps it caught up. The final line is JSON: p95 per page per database, whether
+each is under 300 ms, the CPU p95, and the load average at the end.
 """
 
 from __future__ import annotations
@@ -410,8 +412,9 @@ class ServerTimed:
 
     Also the process's CPU time over the call: nothing else runs in this process while a
     request is in the app (no background sequencer, the client waiting), so it is the
-    request's own work, and the gap between the two is time spent waiting for a core on a
-    busy machine.
+    request's own work in Python and, on SQLite, in the database too; there the gap
+    between the two is time spent waiting for a core on a busy machine. PostgreSQL's work
+    is in its own server, so on PostgreSQL the gap also holds the queries.
     """
 
     def __init__(self, app: Any) -> None:
