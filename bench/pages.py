@@ -51,8 +51,6 @@ import time
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,6 +74,7 @@ with warnings.catch_warnings():
     # Starlette's test client is the in-process client here on purpose; its notice is noise.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
+from request_path import database_for  # the fresh database per run, beside this file
 from starlette.types import Receive, Scope, Send
 
 from hub.app import create_app
@@ -562,23 +561,6 @@ def bench_pages(settings: Settings, requests: int) -> dict[str, dict[str, float]
 # --- the databases -----------------------------------------------------------------------
 
 
-@contextmanager
-def database_url(kind: str, workdir: Path, pg_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'pages.db'}"
-        return
-    name = f"hub_bench_pages_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def reachable(pg_url: str) -> bool:
     try:
         engine = create_engine(make_url(pg_url).set(database="postgres"))
@@ -590,10 +572,8 @@ def reachable(pg_url: str) -> bool:
     return True
 
 
-def run_database(
-    kind: str, args: argparse.Namespace, workdir: Path, key_dir: Path
-) -> dict[str, Any]:
-    with database_url(kind, workdir, args.pg_url) as url:
+def run_database(kind: str, args: argparse.Namespace, key_dir: Path) -> dict[str, Any]:
+    with database_for(kind, args.pg_url) as url:
         upgrade(url)
         settings = settings_for(url, key_dir)
         rng = random.Random(SEED)
@@ -643,7 +623,7 @@ def main() -> None:
                 print("postgresql: skipped (not reachable at HUB_BENCH_PG_URL)")
                 results[kind] = None
                 continue
-            results[kind] = run_database(kind, args, workdir, key_dir)
+            results[kind] = run_database(kind, args, key_dir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     summary = {
