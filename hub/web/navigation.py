@@ -40,6 +40,12 @@ class Link:
 LINKS: list[Link] = [
     Link("Screening board", "/", Action.list, Kind.contact),
     Link("Enquiries", "/enquiries", Action.list, Kind.enquiry),
+    # An agency's own pages, offered for what only its representatives may do there (hub
+    # staff may list every agency's check requests and disclosures). First for them: a
+    # person's first link is where they start.
+    Link("Check requests", "/checks", Action.respond, Kind.check_request, own_agency=True),
+    Link("Disclosures", "/disclosures", Action.release, Kind.disclosure, own_agency=True),
+    Link("Records", "/records", Action.list, Kind.agency_record, own_agency=True),
     # Recording a phone or email contact is hub work: offered to those who may list contacts
     # (a referrer or an agency uses the public form, which any of them may send).
     Link("Record a contact", "/intake/contact", Action.list, Kind.contact),
@@ -48,11 +54,6 @@ LINKS: list[Link] = [
     Link("Missing", "/missing", Action.list, Kind.missing_episode),
     # The rota routes the hub's contacts: for whoever may list them.
     Link("Rota", "/rota", Action.list, Kind.contact),
-    # An agency's own pages, offered for what only the agency's representatives may do
-    # there (hub staff may list every agency's check requests and disclosures).
-    Link("Check requests", "/checks", Action.respond, Kind.check_request, own_agency=True),
-    Link("Disclosures", "/disclosures", Action.release, Kind.disclosure, own_agency=True),
-    Link("Records", "/records", Action.list, Kind.agency_record, own_agency=True),
     # Management information: the dashboard's figures, for whoever may read them (managers).
     Link("Reports", "/reports", Action.read, Kind.management_information),
     # The IG pages: for whoever may list the disclosure register (and the audit log).

@@ -4,23 +4,15 @@ and the refusal is in the audit log like any other."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hub.audit.models import AuditEntry
 from hub.db import Database
-from tests.web.test_sessions import sign_in_as
+from tests.web.test_sessions import service_links, sign_in_as
 
 AGENCY_PAGES = ("/checks", "/disclosures")
-
-
-def _links(client: TestClient) -> set[str]:
-    page = client.get("/").text
-    nav = page.split('class="govuk-service-navigation__list"')[1].split("</ul>")[0]
-    return {" ".join(t.split()) for t in re.findall(r"<a [^>]*>(.*?)</a>", nav, re.DOTALL)}
 
 
 def _refusals(database: Database, sub: str) -> list[tuple[str, str]]:
@@ -37,7 +29,7 @@ def test_an_agencys_representative_is_offered_and_let_into_its_pages(
     client: TestClient, database: Database
 ) -> None:
     sign_in_as(client, "rep-police")
-    assert {"Check requests", "Disclosures", "Records"} <= _links(client)
+    assert {"Check requests", "Disclosures", "Records"} <= service_links(client)
     for path in AGENCY_PAGES:
         assert client.get(path).status_code == 200, path
     assert _refusals(database, "demo-police-rep") == []
@@ -56,7 +48,7 @@ def test_anyone_else_is_refused_at_the_decision_point_and_it_is_recorded(
     client: TestClient, database: Database, person: str, sub: str, status: int
 ) -> None:
     sign_in_as(client, person)
-    links = _links(client)
+    links = service_links(client)
     assert "Check requests" not in links
     assert "Disclosures" not in links
     for path in AGENCY_PAGES:

@@ -113,6 +113,9 @@ def opens_the_contact(page: Page, check_page: CheckPage) -> None:
     expect(page.get_by_text("The person the record is about")).to_have_count(1)
     expect(page.get_by_text("Another person: redact")).to_have_count(2)
     expect(page.get_by_text("shouting every night")).to_be_visible()
+    # Dates read as people write them, not as the store keeps them.
+    expect(page.get_by_text("21 June 2015")).to_be_visible()
+    assert "2015-06-21" not in page.locator("main").inner_text()
     check_page(page, "record of access, a contact opened")
 
 

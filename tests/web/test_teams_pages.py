@@ -18,7 +18,7 @@ from hub.products.models import InformationProduct
 from tests.conftest import AuthHeaders
 from tests.enquiries.test_end_to_end import Hub
 from tests.products.test_product_acknowledgement import sent_product
-from tests.web.test_sessions import _csrf, sign_in_as
+from tests.web.test_sessions import _csrf, service_links, sign_in_as
 
 
 def _reference(client: TestClient, auth: AuthHeaders, product_id: str) -> str:
@@ -115,9 +115,7 @@ def test_each_person_is_offered_only_their_own_pages(
     client: TestClient, database: Database
 ) -> None:
     def links() -> set[str]:
-        page = client.get("/").text
-        nav = page.split('class="govuk-service-navigation__list"')[1].split("</ul>")[0]
-        return {" ".join(t.split()) for t in re.findall(r"<a [^>]*>(.*?)</a>", nav, re.DOTALL)}
+        return service_links(client)
 
     sign_in_as(client, "team-duty_a")
     assert links() == {"Products for my team"}
