@@ -31,6 +31,9 @@ class Kind(StrEnum):
     policy = "policy"
     # Management information: the dashboard's figures and Ofsted's Annex A lists.
     management_information = "management_information"
+    # A person's record of access: what the hub holds about one person, by reference, and
+    # every disclosure about them and its reads (information governance, for subject access).
+    person_record = "person_record"
 
 
 class Action(StrEnum):
@@ -97,6 +100,7 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
     (Role.operational, Kind.audit_log, None),
     (Role.operational, Kind.disclosure_register, None),
     (Role.operational, Kind.management_information, None),
+    (Role.operational, Kind.person_record, None),
     # Referrers never read hub work.
     (Role.referrer, Kind.contact, (Action.read, Action.list, Action.update, Action.hold)),
     (Role.referrer, Kind.enquiry, None),
@@ -104,6 +108,7 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
     (Role.referrer, Kind.agency_record, None),
     (Role.referrer, Kind.information_product, None),
     (Role.referrer, Kind.management_information, None),
+    (Role.referrer, Kind.person_record, None),
     # Hub staff never read agency stores directly (break-glass is its own action).
     (Role.mash_admin, Kind.agency_record, None),
     (Role.mash_social_worker, Kind.agency_record, None),
@@ -148,6 +153,7 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
             Kind.missing_episode,
             Kind.audit_log,
             Kind.management_information,
+            Kind.person_record,
         )
     ),
 )
