@@ -36,7 +36,6 @@ from hub.keys.service import (
     AGENCY_KEY_PREFIX,
     HUB_KEY_ID,
     Keyring,
-    KeyVersionStatus,
     agency_key_id,
     record_key_id,
 )
@@ -280,14 +279,6 @@ def shred_agency(session: Session, principal: Principal, agency: str, *, keyring
     )
     log.info("keys.agency_shredded", agency=agency, records=len(record_ids))
     return len(record_ids)
-
-
-def status(session: Session, principal: Principal, *, keyring: Keyring) -> list[KeyVersionStatus]:
-    resource = Resource(Kind.key)
-    decision = require(principal, Action.list, resource)
-    rows = keyring.status(session)
-    audit.record(session, principal, allowed_event(decision, resource))
-    return rows
 
 
 def zero_freed_space(session: Session) -> None:

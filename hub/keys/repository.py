@@ -43,10 +43,6 @@ def count_seals(session: Session | Connection, key_id: str, version: int, count:
     )
 
 
-def all_versions() -> Select[DataKeyRow]:
-    return select(DataKeyRow).order_by(DataKeyRow.key_id, DataKeyRow.version)
-
-
 def versions_in_state(key_id: str, *states: str) -> Select[DataKeyRow]:
     return versions_of(key_id).where(DataKeyRow.state.in_(states))
 

@@ -40,7 +40,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -175,24 +174,6 @@ def agency_key_id(agency: str) -> str:
 
 def record_key_id(record_id: str) -> str:
     return f"{RECORD_KEY_PREFIX}{record_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class KeyVersionStatus:
-    """What ``mash-hub keys status`` shows: never key material."""
-
-    key_id: str
-    version: int
-    state: str
-    provider: str
-    seal_count: int
-    ceiling: int
-    created_at: datetime
-    shredded_at: datetime | None
-
-    @property
-    def usage(self) -> float:
-        return self.seal_count / self.ceiling
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,22 +635,6 @@ class Keyring:
         self.forget(key_id)
         log.info("keys.shredded", key_id=key_id, versions=len(versions))
         return versions
-
-    def status(self, session: Session) -> list[KeyVersionStatus]:
-        """Every key version's state and usage, for operators; no key material."""
-        return [
-            KeyVersionStatus(
-                key_id=row.key_id,
-                version=row.version,
-                state=row.state,
-                provider=row.provider,
-                seal_count=row.seal_count,
-                ceiling=self._max_seals,
-                created_at=row.created_at,
-                shredded_at=row.shredded_at,
-            )
-            for row in session.execute(repository.all_versions()).scalars()
-        ]
 
 
 class RecordKeyMaker:

@@ -304,15 +304,26 @@ def run(
 
 
 def background_worker(
-    settings: Settings, database: Database, keyring: Keyring, stop: threading.Event
+    settings: Settings,
+    database: Database,
+    keyring: Keyring,
+    stop: threading.Event,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    wait: Callable[[float], bool] | None = None,
 ) -> list[threading.Thread]:
-    """The schedule run every ``HUB_RETENTION_INTERVAL_SECONDS`` in the service (none when 0)."""
+    """The schedule run every ``HUB_RETENTION_INTERVAL_SECONDS`` in the service (none when 0).
+
+    ``wait(seconds)`` returns True when the service is stopping (``stop.wait`` unless given),
+    and ``clock`` says what time it is; a test gives both rather than waiting for either.
+    """
     if settings.retention_interval_seconds <= 0:
         return []
     schedule = RetentionSchedule.from_settings(settings)
+    until_next = wait or stop.wait
 
-    def every_interval(clock: Callable[[], datetime] = utcnow) -> None:
-        while not stop.wait(settings.retention_interval_seconds):
+    def every_interval() -> None:
+        while not until_next(settings.retention_interval_seconds):
             try:
                 run(database, BACKGROUND_PRINCIPAL, schedule, keyring=keyring, now=clock())
             except Exception as error:

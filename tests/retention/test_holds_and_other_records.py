@@ -32,7 +32,7 @@ from hub.triage.models import DaNotification
 from tests.conftest import AuthHeaders
 from tests.enquiries.test_end_to_end import Hub
 from tests.missing.conftest import an_episode
-from tests.retention.test_retention import SCHEDULE, SYSADMIN, _nfa_contact
+from tests.retention.test_retention import SCHEDULE, SYSADMIN, _nfa_contact, _past_every_date
 from tests.test_cli import environment
 from tests.triage.conftest import a_notification
 
@@ -151,7 +151,7 @@ def test_two_runs_at_once_destroy_each_case_once(
 
 
 def test_the_service_runs_the_schedule_only_when_an_interval_is_set(
-    settings: Settings, database: Database, app: FastAPI
+    settings: Settings, database: Database, app: FastAPI, hub: Hub
 ) -> None:
     stop = threading.Event()
     keyring = app.state.keyring
@@ -162,6 +162,30 @@ def test_the_service_runs_the_schedule_only_when_an_interval_is_set(
     assert worker.name == "retention"
     assert BACKGROUND_PRINCIPAL.sub == "system:retention"
     assert RetentionSchedule.from_settings(settings) == SCHEDULE
+
+    # One interval passes, then the service stops: the worker destroys what is due, as the
+    # background's own principal, and ends. (Its clock and its wait are given, not waited.)
+    due = _nfa_contact(hub)
+    waits: list[float] = []
+
+    def one_interval_then_stop(seconds: float) -> bool:
+        waits.append(seconds)
+        return len(waits) > 1
+
+    [worker] = background_worker(
+        every_hour,
+        database,
+        keyring,
+        stop,
+        clock=_past_every_date,
+        wait=one_interval_then_stop,
+    )
+    worker.run()
+    assert waits == [3600.0, 3600.0]
+    shredded = [e for e in hub.audit(action="shred") if e["resource_kind"] == "key"]
+    assert [(e["resource_id"], e["actor_sub"]) for e in shredded] == [
+        (f"case:{due}", BACKGROUND_PRINCIPAL.sub)
+    ]
 
 
 def test_the_command_lists_what_would_go_by_id_and_destroys_it_when_asked(
