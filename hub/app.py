@@ -40,6 +40,7 @@ from hub.policy import decision_point
 from hub.policy.firewall import Firewall
 from hub.products import endpoints as products
 from hub.reporting import endpoints as reporting
+from hub.retention import service as retention
 from hub.screening import endpoints as screening
 from hub.screening import service as screening_service
 from hub.settings import DEV_ISSUER, Settings, get_settings
@@ -168,6 +169,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def lifespan(running: FastAPI) -> AsyncIterator[None]:
         _ensure_audit_keys(database, running.state.keyring)
         workers = _background_workers(settings, firewall, audit_log, stop_background)
+        workers += retention.background_worker(
+            settings, database, running.state.keyring, stop_background
+        )
         for worker in workers:
             worker.start()
         log.info("hub.started", policy=firewall.digest[:16], dev_mode=settings.dev_mode)

@@ -13,6 +13,7 @@ from rich.table import Table
 from hub.audit.sequencer import AuditLog
 from hub.auth.principal import Role
 from hub.commands.agencies import keys_app, records_app
+from hub.commands.retention import retention_app
 from hub.commands.triage import triage_app
 from hub.settings import DEV_KEYS_MARKER, Settings, StartupRefused, get_settings
 
@@ -36,6 +37,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(records_app, name="records")
 app.add_typer(triage_app, name="triage")
+app.add_typer(retention_app, name="retention")
 
 console = Console()
 errors = Console(stderr=True)

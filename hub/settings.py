@@ -81,6 +81,26 @@ class Settings(BaseSettings):
     # A product sent to a team and not acknowledged (accepted or declined) within this many
     # hours, round the clock, is flagged on the hub's enquiries list. HUB_ACKNOWLEDGE_HOURS=4
     acknowledge_hours: float = Field(default=4.0, gt=0, le=24 * 14)
+    # The retention schedule: how long after a case closes its content is kept before its
+    # key is destroyed, by outcome, in years (a case on legal hold is never destroyed).
+    # These are defaults for a council's records manager to set from its own schedule.
+    # A contact that ended in no further action or signposting, at screening or after an
+    # enquiry. HUB_RETENTION_NFA_YEARS=2
+    retention_nfa_years: int = Field(default=2, ge=1, le=100)
+    # A contact that went to early help. HUB_RETENTION_EARLY_HELP_YEARS=6
+    retention_early_help_years: int = Field(default=6, ge=1, le=100)
+    # A case whose product went on for a child in need (s17) or child protection (s47)
+    # assessment. HUB_RETENTION_STATUTORY_YEARS=25
+    retention_statutory_years: int = Field(default=25, ge=1, le=100)
+    # A police domestic abuse notification, from its triage outcome (else its receipt).
+    # HUB_RETENTION_DA_NOTIFICATION_YEARS=6
+    retention_da_notification_years: int = Field(default=6, ge=1, le=100)
+    # A missing episode, from the child's return (a child still missing is kept).
+    # HUB_RETENTION_MISSING_EPISODE_YEARS=6
+    retention_missing_episode_years: int = Field(default=6, ge=1, le=100)
+    # Run the schedule in the service every this many seconds; 0 leaves it to
+    # `mash-hub retention run` (cron). HUB_RETENTION_INTERVAL_SECONDS=0
+    retention_interval_seconds: float = Field(default=0.0, ge=0)
     # Lawful bases beyond the built-in four, as code=description pairs separated by ";".
     # HUB_EXTRA_LAWFUL_BASES="children_act_1989_s47=Children Act 1989 s47: enquiries"
     extra_lawful_bases: Annotated[tuple[str, ...], NoDecode] = ()

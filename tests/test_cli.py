@@ -170,3 +170,30 @@ def test_demo_seeds_an_empty_hub_once(environment: None) -> None:
     assert first.exit_code == second.exit_code == 0, first.output
     assert "5 contacts seeded" in first.output
     assert "already has data" in second.output
+
+
+def test_keys_status_lists_store_keys_and_only_counts_case_and_record_keys(
+    environment: None, client: TestClient, auth: AuthHeaders
+) -> None:
+    for name in ("Ada", "Bo", "Cy"):
+        sent = client.post(
+            "/api/v1/contacts",
+            json={
+                "children": [{"given_name": name, "family_name": "Quill"}],
+                "worries": ["neglect"],
+                "concern": "Often hungry at school.",
+                "consent": {"status": "obtained"},
+            },
+            headers=auth("mash_admin"),
+        )
+        assert sent.status_code == 201, sent.text
+    result = runner.invoke(cli, ["keys", "status"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = [
+        [cell.strip() for cell in line.replace("┃", "│").split("│") if cell.strip()]
+        for line in result.output.splitlines()
+    ]
+    assert ["hub", "1", "primary"] in [row[:3] for row in rows], result.output
+    # Three cases, each with a key of its own: one row counts them, no row names one.
+    assert not any(row and row[0].startswith("case:") and row[0] != "case:" for row in rows)
+    assert ["case:", "3", "0"] in rows, result.output

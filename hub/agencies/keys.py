@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from sqlalchemy import Engine
@@ -29,13 +30,12 @@ from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import utcnow
 from hub.keys import repository as key_repository
-from hub.keys.hub_store import SealedColumn, hub_sealed_columns
+from hub.keys.hub_store import SealedColumn, WrappedCaseKeys, hub_key_values
 from hub.keys.service import (
     ACTIVE,
     AGENCY_KEY_PREFIX,
     HUB_KEY_ID,
     Keyring,
-    KeyVersionStatus,
     agency_key_id,
     record_key_id,
 )
@@ -99,15 +99,23 @@ def waiting_for_rewrap(
     if key_id == HUB_KEY_ID:
         return sum(
             1
-            for column in hub_sealed_columns()
+            for column in hub_key_values()
             for _, sealed in _all_values(session, column)
-            if sealed_key_ref(sealed)[1] < primary.version
+            if _under_older_hub_key(sealed, primary.version)
         )
     raise BadRequest("Only agency keys and the hub key are rewrapped.", code="not_rewrapped")
 
 
-def _all_values(session: Session, column: SealedColumn) -> Iterator[tuple[uuid.UUID, bytes]]:
-    after: uuid.UUID | None = None
+def _under_older_hub_key(sealed: bytes, primary_version: int) -> bool:
+    # A value sealed under a case's own key is the case key's business, not the hub key's.
+    key_id, version = sealed_key_ref(sealed)
+    return key_id == HUB_KEY_ID and version < primary_version
+
+
+def _all_values(
+    session: Session, column: SealedColumn | WrappedCaseKeys
+) -> Iterator[tuple[Any, bytes]]:
+    after: Any = None
     while True:
         page = column.page(session, after=after, limit=REWRAP_BATCH)
         yield from page
@@ -118,9 +126,9 @@ def _all_values(session: Session, column: SealedColumn) -> Iterator[tuple[uuid.U
 
 @dataclass
 class RewrapCursor:
-    after: uuid.UUID | None = None
+    after: Any = None
     done: bool = False
-    # For the hub key: which of hub_sealed_columns() the cursor is in.
+    # For the hub key: which of hub_key_values() the cursor is in.
     column: int = 0
 
 
@@ -162,11 +170,11 @@ def rewrap_batch(
         cursor.after = records[-1].id if records else cursor.after
         cursor.done = len(records) < batch
     elif key_id == HUB_KEY_ID:
-        # Every column the hub seals under its key, one after another.
-        column = hub_sealed_columns()[cursor.column]
+        # Every column the hub seals under its key, one after another, then the case keys.
+        column = hub_key_values()[cursor.column]
         values = column.page(session, after=cursor.after, limit=batch)
         for row_id, sealed in values:
-            if sealed_key_ref(sealed)[1] >= primary.version:
+            if not _under_older_hub_key(sealed, primary.version):
                 continue
             context = column.context(row_id)
             plaintext = keyring.open(session, sealed, context)
@@ -175,7 +183,7 @@ def rewrap_batch(
         if len(values) < batch:
             cursor.column += 1
             cursor.after = None
-            cursor.done = cursor.column >= len(hub_sealed_columns())
+            cursor.done = cursor.column >= len(hub_key_values())
         else:
             cursor.after = values[-1][0]
     else:
@@ -271,14 +279,6 @@ def shred_agency(session: Session, principal: Principal, agency: str, *, keyring
     )
     log.info("keys.agency_shredded", agency=agency, records=len(record_ids))
     return len(record_ids)
-
-
-def status(session: Session, principal: Principal, *, keyring: Keyring) -> list[KeyVersionStatus]:
-    resource = Resource(Kind.key)
-    decision = require(principal, Action.list, resource)
-    rows = keyring.status(session)
-    audit.record(session, principal, allowed_event(decision, resource))
-    return rows
 
 
 def zero_freed_space(session: Session) -> None:

@@ -27,7 +27,7 @@ from hub.audit.schemas import (
 from hub.audit.sequencer import AuditLog
 from hub.audit.verify import verify_log
 from hub.auth.principal import Principal
-from hub.keys.service import Keyring
+from hub.keys.service import Keyring, is_case_key, work_on_case
 from hub.kit.errors import BadRequest, Conflict, NotFound
 from hub.kit.pagination import Page
 from hub.policy.decision_point import allowed_event, require
@@ -527,6 +527,9 @@ def open_text(
     commitment, sealed = found
     if sealed is None:
         raise Conflict("That entry's text has been destroyed.", code="text_destroyed")
+    # The purpose of opening a case's text belongs to that case: sealed under its key.
+    key_id = sealing.sealed_under(sealed)
+    work_on_case(session, key_id if is_case_key(key_id) else None)
     audit.record(
         session,
         principal,
@@ -535,6 +538,11 @@ def open_text(
     )
     try:
         text = sealing.open_text(session, keyring, commitment, sealed)
+    except sealing.TextDestroyed:
+        raise Conflict(
+            "That entry's text was destroyed with its case under the retention schedule.",
+            code="text_destroyed",
+        ) from None
     except sealing.TextUnavailable:
         raise Conflict("That entry's text cannot be opened.", code="text_unavailable") from None
     return AuditTextOut(entry_id=entry_id, text=text)

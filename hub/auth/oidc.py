@@ -24,10 +24,44 @@ if TYPE_CHECKING:
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 
+# The provider's token endpoint answers an error code (RFC 6749 section 5.2). It is the
+# provider's text, so only these known codes are kept; any other is "other".
+TOKEN_ERRORS = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+)
+# Every reason a sign-in is refused for here, in the hub's own words.
+SIGN_IN_FAILURES = frozenset(
+    {
+        "state_mismatch",
+        "no_code",
+        "no_id_token",
+        "id_token_refused",
+        "token_refused:other",
+        *(f"token_refused:{code}" for code in TOKEN_ERRORS),
+    }
+)
+
+
+def token_refused(provider_code: object) -> str:
+    """The refusal code for the provider's token error: ours, never the provider's text."""
+    code = provider_code if isinstance(provider_code, str) else ""
+    return f"token_refused:{code}" if code in TOKEN_ERRORS else "token_refused:other"
+
+
 class SignInFailed(Exception):
-    """The provider's answer is not acceptable. ``reason`` is a code, never a token or claim."""
+    """The provider's answer is not acceptable. ``reason`` is one of :data:`SIGN_IN_FAILURES`,
+    never a token, a claim or anything the provider wrote."""
 
     def __init__(self, reason: str) -> None:
+        if reason not in SIGN_IN_FAILURES:
+            raise ValueError("not a sign-in failure the hub names")
         super().__init__(reason)
         self.reason = reason
 
@@ -91,7 +125,7 @@ class IdentityProvider:
                 code_verifier=held["code_verifier"],
             )
         except OAuthError as error:
-            raise SignInFailed(f"token_refused:{error.error}") from None
+            raise SignInFailed(token_refused(error.error)) from None
         return await self.verify_id_token(token, nonce=held["nonce"])
 
     async def verify_id_token(self, token: dict[str, Any], *, nonce: str) -> Answered:
@@ -100,8 +134,9 @@ class IdentityProvider:
             raise SignInFailed("no_id_token")
         try:
             userinfo = await self._client.parse_id_token(token, nonce=nonce, leeway=30)
-        except JoseError as error:
-            raise SignInFailed(f"id_token_refused:{error.error}") from None
+        except JoseError:
+            # Which check failed (signature, issuer, audience, expiry, nonce) is not kept.
+            raise SignInFailed("id_token_refused") from None
         return Answered(dict(userinfo), str(token["id_token"]))
 
     async def end_session_url(self, *, id_token: str | None, after: str) -> str | None:

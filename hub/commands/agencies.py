@@ -183,30 +183,47 @@ def keys_shred(
 
 @keys_app.command("status")
 def keys_status(actor: Actor = None) -> None:
-    """Every key version, its state and how much of its seal ceiling it has used."""
-    from hub.agencies import keys
+    """Each store key's versions, state and use of its seal ceiling; record and case keys
+    counted by kind, never listed (a hub holds one for every record and every case)."""
+    from hub.system import service as system
 
     with standing_hub() as hub:
         try:
             with transaction(hub.database) as session:
-                rows = keys.status(session, _sysadmin(actor), keyring=hub.keyring)
+                status = system.key_status(
+                    session,
+                    _sysadmin(actor),
+                    ceiling=hub.keyring.max_seals,
+                    agencies=hub.settings.agencies,
+                )
         except HubError as error:
             raise _fail(error.detail) from None
-    table = Table(title="data keys", title_justify="left")
-    table.add_column("key", no_wrap=True, min_width=max((len(r.key_id) for r in rows), default=3))
-    for column in ("version", "state", "provider", "seals", "of ceiling", "created"):
+    stores = [*status.hub_keys, *status.agency_keys]
+    table = Table(title="store keys", title_justify="left")
+    table.add_column("key", no_wrap=True, min_width=max((len(k.key_id) for k in stores), default=3))
+    for column in ("version", "state", "seals", "of ceiling", "created"):
         table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row.key_id,
-            str(row.version),
-            row.state,
-            row.provider,
-            str(row.seal_count),
-            f"{row.usage:.4%}",
-            row.created_at.strftime("%Y-%m-%d %H:%M"),
-        )
+    for key in stores:
+        if not key.versions:
+            table.add_row(key.key_id, "-", "no key yet", "-", "-", "-")
+        for version in key.versions:
+            table.add_row(
+                key.key_id,
+                str(version.version),
+                version.state,
+                str(version.seal_count),
+                f"{version.seal_count / status.ceiling:.4%}",
+                version.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
     console.print(table)
+    counted = Table(title="keys counted, not listed", title_justify="left")
+    for column in ("kind", "live", "destroyed"):
+        counted.add_column(column)
+    for records in status.record_keys:
+        counted.add_row(f"record: ({records.agency})", str(records.live), str(records.destroyed))
+    for group in status.other_keys:
+        counted.add_row(f"{group.prefix}:", str(group.live), str(group.destroyed))
+    console.print(counted)
 
 
 @records_app.command("import")

@@ -30,6 +30,12 @@ class Contact(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     # Children, adults, the worry in the referrer's words, consent reason, referrer details.
     sealed_details: Mapped[bytes] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
+    # When the retention schedule destroyed the case's key (its content is gone for good).
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A legal hold: while set, the retention schedule never destroys the case.
+    held_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_by: Mapped[str | None] = mapped_column(String(200))
+    sealed_hold_reason: Mapped[bytes | None] = mapped_column(LargeBinary, info=SEALED_UNDER_HUB_KEY)
 
     people: Mapped[list[ContactPerson]] = relationship(
         back_populates="contact", lazy="raise", order_by="ContactPerson.position"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from hub.contacts.models import Contact, ContactPerson
 from hub.db import driver_select, reading_connection
 from hub.keys.models import DataKeyRow
-from hub.keys.service import ACTIVE, HUB_KEY_ID, PRIMARY, StoredKeyVersion
+from hub.keys.service import ACTIVE, HUB_KEY_ID, PRIMARY, StoredKeyVersion, case_key_id
 
 
 def contacts_newest_first() -> Select[Contact]:
@@ -55,7 +55,8 @@ class ContactToRead:
     status: str
     sealed_details: bytes
     people: tuple[tuple[uuid.UUID, str], ...]  # (id, role), in position order
-    # The hub key's versions that may open data, read in the same snapshot as the details.
+    # The case key and the hub key's versions that may open data (the case key is sealed
+    # under the hub key), read in the same snapshot as the details.
     hub_keys: tuple[StoredKeyVersion, ...]
 
 
@@ -63,7 +64,7 @@ def _contact_to_read() -> Select[*tuple[Any, ...]]:
     # One row per (person, usable hub key version): normally one version, so one row a
     # person. A contact always has a child; the outer join still returns one without.
     keys = and_(
-        DataKeyRow.key_id == HUB_KEY_ID,
+        or_(DataKeyRow.key_id == HUB_KEY_ID, DataKeyRow.key_id == bindparam("case_key_id")),
         or_(DataKeyRow.state == PRIMARY, DataKeyRow.state == ACTIVE),
     )
     return (
@@ -82,31 +83,37 @@ def _contact_to_read() -> Select[*tuple[Any, ...]]:
             DataKeyRow.version,
             DataKeyRow.state,
             DataKeyRow.wrapped,
+            DataKeyRow.key_id,
         )
         .select_from(Contact)
         .outerjoin(ContactPerson, ContactPerson.contact_id == Contact.id)
         .outerjoin(DataKeyRow, keys)
         .where(Contact.id == bindparam("contact_id"))
-        .order_by(ContactPerson.position, DataKeyRow.version)
+        .order_by(ContactPerson.position, DataKeyRow.key_id, DataKeyRow.version)
     )
 
 
 def contact_to_read(session: Session, contact_id: uuid.UUID) -> ContactToRead | None:
-    """The contact, its people and the hub key versions that may open it, in one statement
-    run on the driver's cursor (see :func:`hub.db.reading_connection`)."""
+    """The contact, its people and the key versions that may open it (its case key and the
+    hub key's), in one statement run on the driver's cursor (see
+    :func:`hub.db.reading_connection`)."""
     with reading_connection(session) as connection:
         statement = driver_select(session.get_bind().dialect, "contact_to_read", _contact_to_read)
-        rows = statement.rows(connection, {"contact_id": contact_id})
+        rows = statement.rows(
+            connection, {"contact_id": contact_id, "case_key_id": case_key_id(contact_id)}
+        )
     if not rows:
         return None
     first = rows[0]
     people: dict[uuid.UUID, str] = {}
-    keys: dict[int, StoredKeyVersion] = {}
+    keys: dict[tuple[str, int], StoredKeyVersion] = {}
     for row in rows:
         if row[9] is not None:
             people.setdefault(row[9], row[10])
         if row[11] is not None:
-            keys.setdefault(row[11], StoredKeyVersion(HUB_KEY_ID, row[11], row[12], row[13]))
+            keys.setdefault(
+                (row[14], row[11]), StoredKeyVersion(row[14], row[11], row[12], row[13])
+            )
     return ContactToRead(
         id=first[0],
         reference=first[1],

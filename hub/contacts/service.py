@@ -26,7 +26,7 @@ from hub.contacts.schemas import (
     ReferrerIn,
 )
 from hub.db import utcnow
-from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
+from hub.keys.service import Keyring, case_key_id, hub_context, work_on_case
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import Conflict, NotFound
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_time_id_cursor, encode_time_id_cursor
@@ -155,8 +155,11 @@ def _new_contact(
         "consent_reason": payload.consent.reason,
         "referrer": payload.referrer.model_dump(mode="json") if payload.referrer else None,
     }
+    # The case's own key: destroyed under the retention schedule, it takes the case with it.
+    work_on_case(session, case_key_id(contact.id))
+    keyring.new_case_key(session, case_key_id(contact.id))
     contact.sealed_details = keyring.seal(
-        session, HUB_KEY_ID, json.dumps(details).encode(), _details_context(contact.id)
+        session, case_key_id(contact.id), json.dumps(details).encode(), _details_context(contact.id)
     )
     return contact, people
 

@@ -15,7 +15,7 @@ from hub.db import utcnow
 from hub.enquiries import repository
 from hub.enquiries.models import CheckRequest
 from hub.enquiries.schemas import CheckRequestIn, CheckRequestOut
-from hub.enquiries.service import contact_of, people_ids, subjects_to_check
+from hub.enquiries.service import case_key_of_enquiry, contact_of, people_ids, subjects_to_check
 from hub.keys.service import Keyring
 from hub.kit.errors import Conflict, NotFound, Unprocessable
 from hub.kit.working_time import (
@@ -61,6 +61,7 @@ def request_checks(
             "agencies: an agency in the list has already been asked.", code="already_requested"
         )
     contact = contact_of(session, enquiry)
+    case_key = case_key_of_enquiry(session, enquiry.id)
     now = utcnow()
     created = []
     for agency in sorted(set(payload.agencies)):
@@ -75,7 +76,12 @@ def request_checks(
             sealed_question=b"",
         )
         request.sealed_question = keyring.seal_hub_json(
-            session, "check_requests", "sealed_question", request.id, payload.question
+            session,
+            "check_requests",
+            "sealed_question",
+            request.id,
+            payload.question,
+            key_id=case_key,
         )
         session.add(request)
         created.append(request)

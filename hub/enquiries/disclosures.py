@@ -39,7 +39,7 @@ from hub.enquiries.schemas import (
     DisclosureSummaryOut,
     ReleaseIn,
 )
-from hub.enquiries.service import contact_of, people_ids
+from hub.enquiries.service import case_key_of_enquiry, contact_of, people_ids
 from hub.keys.service import Keyring
 from hub.kit.errors import Conflict, NotFound, Unprocessable
 from hub.policy.decision_point import allowed_event, require
@@ -228,12 +228,19 @@ def _new_disclosure(
         disclosed_by=principal.sub,
         disclosed_at=utcnow(),
     )
+    # The hub's copy of what was disclosed belongs to the case: sealed under its key.
+    case_key = case_key_of_enquiry(session, request.enquiry_id)
     disclosure.sealed_content = keyring.seal_hub_json(
-        session, "disclosures", "sealed_content", disclosure.id, content
+        session, "disclosures", "sealed_content", disclosure.id, content, key_id=case_key
     )
     if payload.purpose:
         disclosure.sealed_purpose = keyring.seal_hub_json(
-            session, "disclosures", "sealed_purpose", disclosure.id, payload.purpose
+            session,
+            "disclosures",
+            "sealed_purpose",
+            disclosure.id,
+            payload.purpose,
+            key_id=case_key,
         )
     return disclosure
 
@@ -544,6 +551,8 @@ def open_for_governance(
     stated = stated_purpose(purpose)
     if disclosure is None:
         raise NotFound()
+    # The purpose stated for opening it belongs to the case: sealed under the case's key.
+    case_key_of_enquiry(session, disclosure.enquiry_id)
     enquiry = repository.enquiry(session, disclosure.enquiry_id)
     subjects = people_ids(contact_of(session, enquiry)) if enquiry is not None else []
     audit.record(
@@ -583,6 +592,7 @@ def release_disclosure(
         raise Conflict("This disclosure may already be passed on.", code="already_released")
     if disclosure.kind in (DisclosureKind.no_information, DisclosureKind.decline):
         raise Conflict("Nothing was disclosed, so there is nothing to release.", code="nothing")
+    case_key_of_enquiry(session, disclosure.enquiry_id)
     content = _open_content(session, keyring, disclosure)
     shared = _items_of(content)
     released = {k: set(v) for k, v in released_items(disclosure).items()}

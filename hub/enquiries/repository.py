@@ -27,6 +27,13 @@ def enquiry(session: Session, enquiry_id: uuid.UUID) -> Enquiry | None:
     return session.get(Enquiry, enquiry_id)
 
 
+def contact_id_of_enquiry(session: Session, enquiry_id: uuid.UUID) -> uuid.UUID | None:
+    """Whose case an enquiry is: the contact it was opened on (its case key is named after it)."""
+    return session.execute(
+        select(Enquiry.contact_id).where(Enquiry.id == enquiry_id)
+    ).scalar_one_or_none()
+
+
 def enquiry_for_contact(session: Session, contact_id: uuid.UUID) -> Enquiry | None:
     return session.execute(
         select(Enquiry).where(Enquiry.contact_id == contact_id)
@@ -110,11 +117,21 @@ def contact_reference(session: Session, contact_id: uuid.UUID) -> str:
     )
 
 
+def _of_destroyed_cases() -> Select[uuid.UUID]:
+    """The enquiries of cases destroyed under the retention schedule: nothing of them is
+    left to list (their sealed questions and content open for no one)."""
+    return (
+        select(Enquiry.id)
+        .join(Contact, Contact.id == Enquiry.contact_id)
+        .where(Contact.destroyed_at.is_not(None))
+    )
+
+
 def requests_of_agency(agency: str) -> Select[CheckRequest]:
     """The one starting point for an agency's inbox: pending first, soonest due first."""
     return (
         select(CheckRequest)
-        .where(CheckRequest.agency == agency)
+        .where(CheckRequest.agency == agency, CheckRequest.enquiry_id.not_in(_of_destroyed_cases()))
         .order_by(case((CheckRequest.status == "pending", 0), else_=1), CheckRequest.due_at)
     )
 
@@ -142,14 +159,21 @@ def pending_requests(session: Session) -> list[CheckRequest]:
     return list(
         session.scalars(
             select(CheckRequest)
-            .where(CheckRequest.status == "pending")
+            .where(
+                CheckRequest.status == "pending",
+                CheckRequest.enquiry_id.not_in(_of_destroyed_cases()),
+            )
             .order_by(CheckRequest.due_at)
         )
     )
 
 
 def disclosures_of_agency(agency: str) -> Select[Disclosure]:
-    return select(Disclosure).where(Disclosure.agency == agency).order_by(Disclosure.disclosed_at)
+    return (
+        select(Disclosure)
+        .where(Disclosure.agency == agency, Disclosure.enquiry_id.not_in(_of_destroyed_cases()))
+        .order_by(Disclosure.disclosed_at)
+    )
 
 
 def disclosures_made_by(session: Session, agency: str) -> list[Disclosure]:

@@ -25,7 +25,7 @@ from hub.db import utcnow
 from hub.enquiries import repository
 from hub.enquiries.models import Enquiry
 from hub.enquiries.schemas import EnquiryIn, EnquiryOut, OutcomeFeedback
-from hub.keys.service import Keyring
+from hub.keys.service import Keyring, case_key_id, work_on_case
 from hub.kit.errors import Conflict, NotFound
 from hub.people.normalise import PersonIdentifiers, matching_keys
 from hub.policy.decision_point import allowed_event, require
@@ -49,6 +49,17 @@ FEEDBACK = {
 def people_ids(contact: Contact) -> list[str]:
     """The ids of a contact's people: whom an audit entry about the enquiry concerns."""
     return [str(p.id) for p in contact.people]
+
+
+def case_key_of_enquiry(session: Session, enquiry_id: uuid.UUID) -> str:
+    """The key of the case an enquiry belongs to, now the transaction's case in hand (free
+    text for its audit entries is sealed under it too)."""
+    contact_id = repository.contact_id_of_enquiry(session, enquiry_id)
+    if contact_id is None:  # pragma: no cover - foreign key
+        raise NotFound()
+    key_id = case_key_id(contact_id)
+    work_on_case(session, key_id)
+    return key_id
 
 
 def contact_of(session: Session, enquiry: Enquiry) -> Contact:

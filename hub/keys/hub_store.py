@@ -6,6 +6,11 @@ re-sealed under the new version, or what it holds could never be opened again. A
 sealed column in the hub store carries the mark :data:`SEALED_UNDER_HUB_KEY` (a test checks
 that every ``sealed_*`` column of the hub's tables does), so each domain declares its own
 and this module needs none of them.
+
+Case keys (``case:``, ``notification:``, ``episode:``) are themselves sealed under the hub key,
+in ``data_keys.wrapped``: :class:`WrappedCaseKeys` lists them for rotation the same way, so
+rotating the hub key re-seals 32-byte case keys, and a value sealed under a case key is
+never re-sealed by it (its header names the case key, not the hub's).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import Base
 from hub.keys import repository
+from hub.keys.models import DataKeyRow
 from hub.kit.crypto.envelope import SealContext
 
 
@@ -47,6 +53,28 @@ class SealedColumn:
         repository.replace_sealed(session, self._id(), self.table.c[self.column], row_id, sealed)
 
 
+class WrappedCaseKeys:
+    """The case keys sealed under the hub key, as one more "column" for rotation to re-seal.
+
+    Its rows are named by key id (a case key has one version), which is also what each
+    sealed key is bound to.
+    """
+
+    table = DataKeyRow.__table__
+    column = "wrapped"
+
+    def context(self, row_id: Any) -> SealContext:
+        from hub.keys.service import wrapped_case_key_context  # the keyring imports this module
+
+        return wrapped_case_key_context(str(row_id))
+
+    def page(self, session: Session, *, after: Any, limit: int) -> list[tuple[Any, bytes]]:
+        return repository.wrapped_case_keys(session, after=after, limit=limit)
+
+    def replace(self, session: Session, row_id: Any, sealed: bytes) -> None:
+        repository.replace_wrapped_case_key(session, str(row_id), sealed)
+
+
 # The mark a sealed column of the hub's own store carries: ``mapped_column(..., info=...)``.
 SEALED_UNDER_HUB_KEY: dict[str, Any] = {"sealed_under": "hub"}
 
@@ -64,6 +92,11 @@ def hub_sealed_columns(metadata: MetaData | None = None) -> tuple[SealedColumn, 
         for column in table.columns
         if column.info.get("sealed_under") == SEALED_UNDER_HUB_KEY["sealed_under"]
     )
+
+
+def hub_key_values() -> tuple[SealedColumn | WrappedCaseKeys, ...]:
+    """Everything sealed under the hub key: the marked columns, then the case keys."""
+    return (*hub_sealed_columns(), WrappedCaseKeys())
 
 
 def _row_key(table: Table) -> str:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Select, func, select, update
+from sqlalchemy import Column, Connection, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.keys.models import DataKeyRow
@@ -41,10 +41,6 @@ def count_seals(session: Session | Connection, key_id: str, version: int, count:
         .where(DataKeyRow.key_id == key_id, DataKeyRow.version == version)
         .values(seal_count=DataKeyRow.seal_count + count)
     )
-
-
-def all_versions() -> Select[DataKeyRow]:
-    return select(DataKeyRow).order_by(DataKeyRow.key_id, DataKeyRow.version)
 
 
 def versions_in_state(key_id: str, *states: str) -> Select[DataKeyRow]:
@@ -96,3 +92,33 @@ def replace_sealed(
     value: bytes,
 ) -> None:
     session.execute(update(row_id.table).where(row_id == target).values({sealed.name: value}))
+
+
+# Case keys, sealed under the hub key in data_keys.wrapped (hub/keys/hub_store.py).
+_CASE_KEY_PATTERNS = ("case:%", "notification:%", "episode:%")
+
+
+def wrapped_case_keys(
+    session: Session, *, after: str | None, limit: int
+) -> list[tuple[str, bytes]]:
+    """A page of ``(key id, sealed key)`` of the case keys not destroyed, by key id."""
+    statement = (
+        select(DataKeyRow.key_id, DataKeyRow.wrapped)
+        .where(
+            or_(*(DataKeyRow.key_id.like(p) for p in _CASE_KEY_PATTERNS)),
+            DataKeyRow.wrapped.is_not(None),
+        )
+        .order_by(DataKeyRow.key_id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(DataKeyRow.key_id > after)
+    return [(key_id, bytes(value or b"")) for key_id, value in session.execute(statement)]
+
+
+def replace_wrapped_case_key(session: Session, key_id: str, value: bytes) -> None:
+    session.execute(
+        update(DataKeyRow)
+        .where(DataKeyRow.key_id == key_id, DataKeyRow.wrapped.is_not(None))
+        .values(wrapped=value)
+    )

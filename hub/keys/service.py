@@ -22,6 +22,15 @@ primary key rather than wrapped by the KEK: creating one costs a local AES-GCM o
 not a round trip to an HSM, and rotating the agency key means re-sealing 60-byte record
 keys, not the records. See :mod:`hub.agencies.service` for why records have keys of their
 own.
+
+Case keys. Each MASH case (a contact and all that grows from it), each police domestic
+abuse notification and each missing episode has a data key of its own (``case:<contact
+id>``, ``notification:<id>``, ``episode:<id>``), sealed under the hub key's primary and
+kept in ``data_keys`` like any other key (``provider`` says ``hub``): opening a case's value
+unwraps its key once (the hub key from the cache, then one AES-GCM operation) and keeps it
+in the same bounded cache. Rotating the hub key re-seals the case keys, not the cases.
+Destroying a case's key under the retention schedule (:meth:`Keyring.shred`) leaves what
+it sealed unreadable for good, the hub key and every other case untouched.
 """
 
 from __future__ import annotations
@@ -31,7 +40,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -54,6 +62,7 @@ from hub.kit.crypto.envelope import (
     sealed_key_ref,
 )
 from hub.kit.crypto.providers import KekProvider
+from hub.kit.errors import HubError
 
 log = structlog.get_logger()
 
@@ -70,6 +79,15 @@ RECORD_KEY_PREFIX = "record:"
 # A record key is made once and never rotated: a record whose content changes gets a
 # new record key, so each record key seals a handful of values in its life.
 RECORD_KEY_VERSION = 1
+# Case keys: one per MASH case (its contact's id), police notification and missing episode.
+CASE_KEY_PREFIX = "case:"
+NOTIFICATION_KEY_PREFIX = "notification:"
+EPISODE_KEY_PREFIX = "episode:"
+CASE_KEY_PREFIXES = (CASE_KEY_PREFIX, NOTIFICATION_KEY_PREFIX, EPISODE_KEY_PREFIX)
+# A case key is made once and never rotated (rotating the hub key re-seals it instead).
+CASE_KEY_VERSION = 1
+# ``data_keys.provider`` of a key sealed under the hub key rather than wrapped by the KEK.
+WRAPPED_BY_HUB_KEY = "hub"
 # Warn when a key has used this share of its ceiling, so it is rotated in good time.
 NEAR_CEILING_SHARE = 0.8
 
@@ -93,30 +111,69 @@ class KeyUnavailable(RuntimeError):
     """The key needed is shredded, missing or exhausted; the message names only the key id."""
 
 
+class CaseDestroyed(KeyUnavailable, HubError):
+    """A case's key was destroyed: what it sealed is gone for good.
+
+    A :class:`HubError` too, so a route that meets it answers 410 with a fixed sentence
+    (and a page says so in words) rather than failing.
+    """
+
+    status, code = 410, "destroyed"
+    detail = "This case's content was destroyed under the retention schedule."
+
+    def __init__(self, key_id: str) -> None:
+        RuntimeError.__init__(self, f"key {key_id} is shredded")
+        self.detail = type(self).detail
+        self.key_id = key_id
+
+
+def case_key_id(contact_id: object) -> str:
+    """The key of one MASH case: everything that grows from the contact ``contact_id``."""
+    return f"{CASE_KEY_PREFIX}{contact_id}"
+
+
+def notification_key_id(notification_id: object) -> str:
+    return f"{NOTIFICATION_KEY_PREFIX}{notification_id}"
+
+
+def episode_key_id(episode_id: object) -> str:
+    return f"{EPISODE_KEY_PREFIX}{episode_id}"
+
+
+def is_case_key(key_id: str) -> bool:
+    """Whether ``key_id`` is a case's, notification's or episode's key (under the hub key)."""
+    return key_id.startswith(CASE_KEY_PREFIXES)
+
+
+def wrapped_case_key_context(key_id: str) -> SealContext:
+    """Where a case key sealed under the hub key lives: its ``data_keys`` row, by key id."""
+    return hub_context("data_keys", "wrapped", key_id)
+
+
+_CASE_IN_HAND = "hub.case_key"
+
+
+def case_in_hand(session: Session) -> str | None:
+    """The case key this transaction works on, if a service said (:func:`work_on_case`)."""
+    found = session.info.get(_CASE_IN_HAND)
+    return found if isinstance(found, str) else None
+
+
+def work_on_case(session: Session, key_id: str | None) -> None:
+    """Say which case this transaction works on: free text written for its audit entries
+    is then sealed under that case's key, and destroyed with the case."""
+    if key_id is None:
+        session.info.pop(_CASE_IN_HAND, None)
+    else:
+        session.info[_CASE_IN_HAND] = key_id
+
+
 def agency_key_id(agency: str) -> str:
     return f"{AGENCY_KEY_PREFIX}{agency}"
 
 
 def record_key_id(record_id: str) -> str:
     return f"{RECORD_KEY_PREFIX}{record_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class KeyVersionStatus:
-    """What ``mash-hub keys status`` shows: never key material."""
-
-    key_id: str
-    version: int
-    state: str
-    provider: str
-    seal_count: int
-    ceiling: int
-    created_at: datetime
-    shredded_at: datetime | None
-
-    @property
-    def usage(self) -> float:
-        return self.seal_count / self.ceiling
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,15 +282,50 @@ class Keyring:
 
     # --- finding keys ------------------------------------------------------------------
 
-    def _unwrap(self, row: DataKeyRow | StoredKeyVersion) -> DataKey:
+    def _unwrap(
+        self,
+        session: Session,
+        row: DataKeyRow | StoredKeyVersion,
+        stored: Iterable[StoredKeyVersion] = (),
+    ) -> DataKey:
         if row.state in (SHREDDED, RETIRED) or row.wrapped is None:
             # Whatever this process still holds of it is dropped too.
             self._cache.drop(row.key_id, row.version)
+            if is_case_key(row.key_id):
+                raise CaseDestroyed(row.key_id)
             raise KeyUnavailable(f"key {row.key_id} v{row.version} is {row.state}")
+        if is_case_key(row.key_id):
+            return self._unwrap_case_key(session, row.key_id, row.version, row.wrapped, stored)
         cached = self._cache.get(row.key_id, row.version)
         if cached is not None:
             return cached
         key = self._provider.unwrap(row.wrapped, key_id=row.key_id, version=row.version)
+        self._cache.put(key)
+        return key
+
+    def _unwrap_case_key(
+        self,
+        session: Session,
+        key_id: str,
+        version: int,
+        wrapped: bytes,
+        stored: Iterable[StoredKeyVersion],
+    ) -> DataKey:
+        """A case key, sealed under the hub key. The hub key version that sealed it must
+        still be usable, even when the case key is cached (a version another process
+        retired is refused as it would be for the hub's own values)."""
+        hub_id, hub_version = sealed_key_ref(bytes(wrapped))
+        hub_key: DataKey | None = None
+        for row in stored:
+            if row.key_id == hub_id and row.version == hub_version:
+                hub_key = self._unwrap(session, row)
+        if hub_key is None:
+            hub_key = self._usable(session, hub_id, hub_version)
+        cached = self._cache.get(key_id, version)
+        if cached is not None:
+            return cached
+        material = open_sealed(hub_key, bytes(wrapped), wrapped_case_key_context(key_id))
+        key = DataKey(key_id, version, material)
         self._cache.put(key)
         return key
 
@@ -243,17 +335,24 @@ class Keyring:
     def create_version(self, session: Session, key_id: str, *, primary: bool = True) -> DataKeyRow:
         """A new key version for ``key_id``; the old primary stays active for opening."""
         version = repository.latest_version(session, key_id) + 1
+        if is_case_key(key_id) and version != CASE_KEY_VERSION:
+            # A destroyed case stays destroyed: nothing may seal under its name again.
+            raise CaseDestroyed(key_id)
         key = DataKey.generate(key_id, version)
         if primary:
             current = repository.primary_of(session, key_id)
             if current is not None:
                 current.state = ACTIVE
+        if is_case_key(key_id):
+            wrapped, provider = self._sealed_under_hub_key(session, key), WRAPPED_BY_HUB_KEY
+        else:
+            wrapped, provider = self._provider.wrap(key), self._provider.name
         row = DataKeyRow(
             key_id=key_id,
             version=version,
             state=PRIMARY if primary else ACTIVE,
-            wrapped=self._provider.wrap(key),
-            provider=self._provider.name,
+            wrapped=wrapped,
+            provider=provider,
             seal_count=0,
             created_at=utcnow(),
         )
@@ -266,12 +365,43 @@ class Keyring:
         log.info("keys.version_created", key_id=key_id, version=version)
         return row
 
+    def _sealed_under_hub_key(self, session: Session, key: DataKey) -> bytes:
+        """A case key sealed under the hub key's primary, as its ``data_keys`` row keeps it."""
+        hub_key, stored_count = self._primary_version(session, HUB_KEY_ID)
+        self._count_seal(session, hub_key, stored_count)
+        return seal(hub_key, key.material, wrapped_case_key_context(key.key_id))
+
+    def new_case_key(self, session: Session, key_id: str) -> None:
+        """The first (and only) version of a new case's key, for a row just made with a
+        fresh id: no look-up first, one insert. Seals under ``key_id`` in this transaction
+        use it."""
+        if not is_case_key(key_id):
+            raise ValueError("not a case key id")
+        key = DataKey.generate(key_id, CASE_KEY_VERSION)
+        session.add(
+            DataKeyRow(
+                key_id=key_id,
+                version=CASE_KEY_VERSION,
+                state=PRIMARY,
+                wrapped=self._sealed_under_hub_key(session, key),
+                provider=WRAPPED_BY_HUB_KEY,
+                seal_count=0,
+                created_at=utcnow(),
+            )
+        )
+        self._cache.put(key)
+        keys = self._keys_of(session)
+        keys.primaries[key_id] = (CASE_KEY_VERSION, 0)
+        keys.states[(key_id, CASE_KEY_VERSION)] = PRIMARY
+
     def rotate(self, session: Session, key_id: str) -> DataKeyRow:
         """Make a new primary version; data sealed under older versions still opens."""
         if key_id in _FIXED_KEYS:
             # Blind indexes and commitments are compared, not opened: a new key would make
             # every stored one unmatchable until all were recomputed from the sealed data.
             raise KeyUnavailable(f"the {key_id} key is not rotated by the keyring")
+        if is_case_key(key_id):
+            raise KeyUnavailable(f"a case key ({key_id}) is re-sealed with the hub key's")
         return self.create_version(session, key_id)
 
     def _primary_version(self, session: Session, key_id: str) -> tuple[DataKey, int]:
@@ -285,7 +415,7 @@ class Keyring:
         row = repository.primary_of(session, key_id)
         if row is None:
             row = self._create_first(session, key_id)
-        key = self._unwrap(row)
+        key = self._unwrap(session, row)
         keys.primaries[key_id] = (row.version, row.seal_count)
         keys.states[(key_id, row.version)] = row.state
         return key, row.seal_count
@@ -314,7 +444,16 @@ class Keyring:
         if row is None:
             raise KeyUnavailable(f"key {key_id} v{version} is not known")
         keys.states[(key_id, version)] = row.state
-        return self._unwrap(row)
+        return self._unwrap(session, row)
+
+    def has_case_key(self, session: Session, key_id: str) -> bool:
+        """Whether ``key_id`` (a case key) exists and may still seal: a read's transaction,
+        which may not create a key, seals under it only then."""
+        keys = self._keys_of(session)
+        if key_id in keys.primaries:
+            return True
+        row = repository.primary_of(session, key_id)
+        return row is not None
 
     # --- sealing and opening -----------------------------------------------------------
 
@@ -370,18 +509,27 @@ class Keyring:
         the same statement as the blob itself (so in the same snapshot): a read of one
         sealed value then costs no query of its own for its key. A version not among
         them is looked up as :meth:`open` does, and refused if it may not be used."""
+        stored = tuple(stored)
         key_id, version = sealed_key_ref(blob)
         for row in stored:
             if row.key_id == key_id and row.version == version:
-                return open_sealed(self._unwrap(row), blob, context)
+                return open_sealed(self._unwrap(session, row, stored), blob, context)
         return self.open(session, blob, context)
 
     def seal_hub_json(
-        self, session: Session, table: str, column: str, row_id: object, value: Any
+        self,
+        session: Session,
+        table: str,
+        column: str,
+        row_id: object,
+        value: Any,
+        *,
+        key_id: str = HUB_KEY_ID,
     ) -> bytes:
-        """Seal a JSON value into the hub's own store, bound to its table, column and row."""
+        """Seal a JSON value into the hub's own store, bound to its table, column and row,
+        under the hub key or (``key_id``) the key of the case it belongs to."""
         return self.seal(
-            session, HUB_KEY_ID, json.dumps(value).encode(), hub_context(table, column, row_id)
+            session, key_id, json.dumps(value).encode(), hub_context(table, column, row_id)
         )
 
     def open_hub_json(
@@ -487,22 +635,6 @@ class Keyring:
         self.forget(key_id)
         log.info("keys.shredded", key_id=key_id, versions=len(versions))
         return versions
-
-    def status(self, session: Session) -> list[KeyVersionStatus]:
-        """Every key version's state and usage, for operators; no key material."""
-        return [
-            KeyVersionStatus(
-                key_id=row.key_id,
-                version=row.version,
-                state=row.state,
-                provider=row.provider,
-                seal_count=row.seal_count,
-                ceiling=self._max_seals,
-                created_at=row.created_at,
-                shredded_at=row.shredded_at,
-            )
-            for row in session.execute(repository.all_versions()).scalars()
-        ]
 
 
 class RecordKeyMaker:

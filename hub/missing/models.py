@@ -40,3 +40,5 @@ class MissingEpisode(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the retention schedule destroyed its key (its content is gone for good).
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

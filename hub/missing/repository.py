@@ -20,8 +20,11 @@ IDENTITY_PASSES = ("nhs", "given_family_dob", "phonetic_given_family_dob", "give
 
 
 def episodes_newest_first() -> Select[MissingEpisode]:
-    return select(MissingEpisode).order_by(
-        MissingEpisode.started_at.desc(), MissingEpisode.id.desc()
+    # An episode destroyed under the retention schedule has nothing left to list.
+    return (
+        select(MissingEpisode)
+        .where(MissingEpisode.destroyed_at.is_(None))
+        .order_by(MissingEpisode.started_at.desc(), MissingEpisode.id.desc())
     )
 
 
@@ -113,6 +116,7 @@ def overdue_interviews(
             MissingEpisode.interview_done_at.is_(None),
             MissingEpisode.returned_at.is_not(None),
             MissingEpisode.interview_due_at < now,
+            MissingEpisode.destroyed_at.is_(None),
         )
         .order_by(MissingEpisode.interview_due_at, MissingEpisode.id)
     )

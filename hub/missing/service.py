@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from hub.audit import service as audit
 from hub.auth.principal import Principal
 from hub.db import utcnow
-from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
+from hub.keys.service import Keyring, episode_key_id, hub_context, work_on_case
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import Conflict, NotFound, Unprocessable
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_time_id_cursor, encode_time_id_cursor
@@ -201,7 +201,10 @@ def _set_return(
     episode.interview_due_at = return_interview_due(returned_at)
     if where_found is not None:
         episode.sealed_where_found = keyring.seal(
-            session, HUB_KEY_ID, where_found.encode(), _context(episode.id, "sealed_where_found")
+            session,
+            episode_key_id(episode.id),
+            where_found.encode(),
+            _context(episode.id, "sealed_where_found"),
         )
 
 
@@ -229,8 +232,14 @@ def record_episode(
         "reporter": payload.reported_by.model_dump(mode="json"),
         "circumstances": payload.circumstances,
     }
+    # The episode's own key, destroyed with it under the retention schedule.
+    work_on_case(session, episode_key_id(episode.id))
+    keyring.new_case_key(session, episode_key_id(episode.id))
     episode.sealed_details = keyring.seal(
-        session, HUB_KEY_ID, json.dumps(details).encode(), _context(episode.id, "sealed_details")
+        session,
+        episode_key_id(episode.id),
+        json.dumps(details).encode(),
+        _context(episode.id, "sealed_details"),
     )
     if payload.returned_at is not None:
         _set_return(session, keyring, episode, payload.returned_at, payload.where_found)
@@ -348,7 +357,7 @@ def record_return_interview(
     episode.interview_done_at = payload.conducted_at
     episode.sealed_interview = keyring.seal(
         session,
-        HUB_KEY_ID,
+        episode_key_id(episode.id),
         json.dumps({"conducted_by": payload.conducted_by, "summary": payload.summary}).encode(),
         _context(episode.id, "sealed_interview"),
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, insert, select
+from sqlalchemy import Row, Select, delete, insert, select
 from sqlalchemy.orm import Session
 
 from hub.people.models import PersonIndex
@@ -143,3 +143,14 @@ def person_ids(
     """The people with matching entries, for ``IN (...)`` or a join."""
     entries = index_entries(store, blinds=blinds, not_parent=not_parent)
     return entries.with_only_columns(PersonIndex.person_id)
+
+
+def remove_entries_of(session: Session, stores: Sequence[str], parent_id: uuid.UUID) -> int:
+    """Forget every person of one parent (a case destroyed under the retention schedule):
+    a blind index left behind would still show that the person was there."""
+    result = session.execute(
+        delete(PersonIndex)
+        .where(PersonIndex.store.in_(stores), PersonIndex.parent_id == parent_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

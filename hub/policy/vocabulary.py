@@ -31,6 +31,9 @@ class Kind(StrEnum):
     policy = "policy"
     # Management information: the dashboard's figures and Ofsted's Annex A lists.
     management_information = "management_information"
+    # A person's record of access: what the hub holds about one person, by reference, and
+    # every disclosure about them and its reads (information governance, for subject access).
+    person_record = "person_record"
 
 
 class Action(StrEnum):
@@ -57,6 +60,9 @@ class Action(StrEnum):
     reload = "reload"
     # Unseal one item's content for one reader who states a purpose, logged with it.
     open = "open"
+    # Put a case on legal hold, or lift the hold, with a reason: a held case is never
+    # destroyed under the retention schedule. It shows no content.
+    hold = "hold"
 
 
 class Reach(StrEnum):
@@ -77,8 +83,9 @@ CONTENT_KINDS = (
     Kind.information_product,
 )
 # Opening one item with a stated purpose that is logged: information governance's only
-# way to case content (a subject access request), and nobody else's action.
-ALL_BUT_OPEN = tuple(action for action in ACTIONS if action is not Action.open)
+# way to case content (a subject access request), and nobody else's action. IG may also
+# put a case on legal hold (``hold``), which shows nothing of it.
+ALL_BUT_OPEN = tuple(action for action in ACTIONS if action not in (Action.open, Action.hold))
 
 
 # What the design says each role must never do. The firewall refuses to load a policy
@@ -93,18 +100,33 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
     (Role.operational, Kind.audit_log, None),
     (Role.operational, Kind.disclosure_register, None),
     (Role.operational, Kind.management_information, None),
+    (Role.operational, Kind.person_record, None),
     # Referrers never read hub work.
-    (Role.referrer, Kind.contact, (Action.read, Action.list, Action.update)),
+    (Role.referrer, Kind.contact, (Action.read, Action.list, Action.update, Action.hold)),
     (Role.referrer, Kind.enquiry, None),
     (Role.referrer, Kind.disclosure, None),
     (Role.referrer, Kind.agency_record, None),
     (Role.referrer, Kind.information_product, None),
     (Role.referrer, Kind.management_information, None),
+    (Role.referrer, Kind.person_record, None),
     # Hub staff never read agency stores directly (break-glass is its own action).
     (Role.mash_admin, Kind.agency_record, None),
     (Role.mash_social_worker, Kind.agency_record, None),
     (Role.mash_manager, Kind.agency_record, (Action.read, Action.list, Action.update)),
     (Role.mash_admin, Kind.disclosure, None),
+    # Only managers and IG put a case on legal hold or lift it.
+    *(
+        (role, kind, (Action.hold,))
+        for role in Role
+        if role not in (Role.mash_manager, Role.ig_officer)
+        for kind in Kind
+    ),
+    *(
+        (role, kind, (Action.hold,))
+        for role in (Role.mash_manager, Role.ig_officer)
+        for kind in Kind
+        if kind is not Kind.contact
+    ),
     # Nobody alters the audit log.
     *((role, Kind.audit_log, (Action.update, Action.create)) for role in Role),
     # Information governance reads the log and changes nothing. It opens case content only
@@ -131,6 +153,7 @@ NEVER: tuple[tuple[Role, Kind, tuple[Action, ...] | None], ...] = (
             Kind.missing_episode,
             Kind.audit_log,
             Kind.management_information,
+            Kind.person_record,
         )
     ),
 )

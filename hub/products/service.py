@@ -31,7 +31,7 @@ from hub.enquiries.disclosures import (
     record_disclosure_read,
 )
 from hub.enquiries.models import Disclosure, Enquiry
-from hub.enquiries.service import contact_of, people_ids
+from hub.enquiries.service import case_key_of_enquiry, contact_of, people_ids
 from hub.keys.service import Keyring
 from hub.kit.errors import Conflict, NotFound, Unprocessable
 from hub.kit.working_time import WorkingHours
@@ -141,7 +141,12 @@ def compile_product(
         compiled_at=now,
     )
     product.sealed_analysis = keyring.seal_hub_json(
-        session, "information_products", "sealed_analysis", product.id, payload.analysis
+        session,
+        "information_products",
+        "sealed_analysis",
+        product.id,
+        payload.analysis,
+        key_id=case_key_of_enquiry(session, enquiry.id),
     )
     session.add(product)
     session.flush()
@@ -295,6 +300,7 @@ def authorise_product(
     decision = require(principal, Action.authorise, resource)
     if product is None:
         raise NotFound()
+    case_key = case_key_of_enquiry(session, product.enquiry_id)
     if product.status != "awaiting_authorisation":
         raise Conflict(
             "This product is not awaiting authorisation.", code="not_awaiting_authorisation"
@@ -306,7 +312,12 @@ def authorise_product(
     else:
         product.status = "returned"
         product.sealed_return_reason = keyring.seal_hub_json(
-            session, "information_products", "sealed_return_reason", product.id, payload.reason
+            session,
+            "information_products",
+            "sealed_return_reason",
+            product.id,
+            payload.reason,
+            key_id=case_key,
         )
     session.flush()
     audit.record(
@@ -443,7 +454,12 @@ def acknowledge_product(
     else:
         product.status = "declined"
         product.sealed_decline_reason = keyring.seal_hub_json(
-            session, "information_products", "sealed_decline_reason", product.id, payload.reason
+            session,
+            "information_products",
+            "sealed_decline_reason",
+            product.id,
+            payload.reason,
+            key_id=case_key_of_enquiry(session, product.enquiry_id),
         )
         # Back to the hub: the enquiry is open again, and the referrer hears it is still
         # being looked at, until a new product is sent.

@@ -7,11 +7,12 @@ the service folds the hours into London days and weeks, which SQLite cannot do i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, String, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Float, String, and_, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -130,54 +131,82 @@ def child_blinds(session: Session, start: datetime, end: datetime) -> dict[uuid.
 # --- the dashboard ----------------------------------------------------------------------
 
 
-def contacts_by_hour_and_channel(
-    session: Session, start: datetime, end: datetime
-) -> list[tuple[str, str, int]]:
-    """``(UTC hour, channel, contacts)`` for contacts received in the window."""
-    hour = utc_hour(Contact.received_at)
-    statement = (
-        select(hour, Contact.channel, func.count())
-        .where(_received_in(start, end))
-        .group_by(hour, Contact.channel)
-    )
-    return [(h, channel, n) for h, channel, n in session.execute(statement)]
+@dataclass(frozen=True, slots=True)
+class ContactFigures:
+    """The window's contacts received in one part of a UTC day, counted.
 
-
-def screening_timeliness_by_hour(
-    session: Session, start: datetime, end: datetime, now: datetime
-) -> list[tuple[str, int, int]]:
-    """``(UTC hour of receipt, decided by the RAG deadline, breached)`` for rated contacts.
-
-    A breach is a decision after the deadline, or no decision and the deadline passed.
+    ``part`` is a UTC hour, ``YYYY-MM-DD HH``: ``... 23`` for those received from 23:00
+    UTC, which fall on the next London day in summer time, and ``... 00`` for the rest of
+    that UTC day, which is always its own London day.
     """
+
+    part: str
+    by_channel: dict[str, int]
+    # Contacts whose screening ended in each outcome.
+    by_outcome: dict[str, int]
+    # Rated contacts decided by their RAG deadline, and those that missed it (decided
+    # after it, or not decided and the deadline passed).
+    on_time: int
+    breached: int
+    # Contacts with a screening decision, and the seconds from receipt to it, summed.
+    decided: int
+    decision_seconds: float
+
+
+def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def contact_figures(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    channels: Sequence[str],
+    outcomes: Sequence[str],
+) -> list[ContactFigures]:
+    """Every figure the dashboard takes from contacts received in the window, in one pass
+    over them (their rows are wide, with sealed details, so each scan costs), a row or
+    two per day (a row per hour, channel and outcome would be thousands to add up)."""
     deadline = ContactScreening.rag_deadline
     decided = ContactScreening.decided_at
-    on_time = func.sum(case((and_(decided.is_not(None), decided <= deadline), 1), else_=0))
-    breached = func.sum(
-        case(
-            (or_(decided > deadline, and_(decided.is_(None), deadline < now)), 1),
-            else_=0,
-        )
-    )
     hour = utc_hour(Contact.received_at)
-    statement = (
-        select(hour, on_time, breached)
-        .join(ContactScreening, ContactScreening.contact_id == Contact.id)
-        .where(_received_in(start, end), deadline.is_not(None))
-        .group_by(hour)
+    part = case(
+        (func.substr(hour, 12, 2) == "23", hour),
+        else_=func.substr(hour, 1, 10) + literal(" 00"),
     )
-    return [(h, int(ok or 0), int(late or 0)) for h, ok, late in session.execute(statement)]
-
-
-def screening_outcomes(session: Session, start: datetime, end: datetime) -> dict[str, int]:
-    """How screening ended for contacts received in the window, by outcome code."""
     statement = (
-        select(ContactScreening.outcome, func.count())
-        .join(Contact, Contact.id == ContactScreening.contact_id)
-        .where(_received_in(start, end), ContactScreening.outcome.is_not(None))
-        .group_by(ContactScreening.outcome)
+        select(
+            part,
+            *(_count_where(Contact.channel == channel) for channel in channels),
+            *(_count_where(ContactScreening.outcome == outcome) for outcome in outcomes),
+            # A contact not rated has no deadline: neither on time nor breached.
+            _count_where(and_(decided.is_not(None), decided <= deadline)),
+            _count_where(or_(decided > deadline, and_(decided.is_(None), deadline < now))),
+            func.count(decided),
+            func.sum(seconds_between(Contact.received_at, decided)),
+        )
+        .outerjoin(ContactScreening, ContactScreening.contact_id == Contact.id)
+        .where(_received_in(start, end))
+        .group_by(part)
     )
-    return {str(outcome): count for outcome, count in session.execute(statement)}
+    found = []
+    for row in session.execute(statement):
+        counts = [int(n or 0) for n in row[1 : 1 + len(channels) + len(outcomes)]]
+        on_time, breached, done, seconds = row[1 + len(channels) + len(outcomes) :]
+        found.append(
+            ContactFigures(
+                part=str(row[0]),
+                by_channel=dict(zip(channels, counts[: len(channels)], strict=True)),
+                by_outcome=dict(zip(outcomes, counts[len(channels) :], strict=True)),
+                on_time=int(on_time or 0),
+                breached=int(breached or 0),
+                decided=int(done),
+                decision_seconds=float(seconds or 0),
+            )
+        )
+    return found
 
 
 def product_outcomes(session: Session, start: datetime, end: datetime) -> dict[str, int]:
@@ -223,15 +252,3 @@ def checks_by_agency(
         AgencyChecks(agency, asked, int(ok or 0), int(late or 0), int(waiting or 0))
         for agency, asked, ok, late, waiting in session.execute(statement)
     ]
-
-
-def decision_time(session: Session, start: datetime, end: datetime) -> tuple[int, float | None]:
-    """``(decided contacts, their average seconds from receipt to the screening decision)``."""
-    seconds = seconds_between(Contact.received_at, ContactScreening.decided_at)
-    statement = (
-        select(func.count(), func.avg(seconds))
-        .join(ContactScreening, ContactScreening.contact_id == Contact.id)
-        .where(_received_in(start, end), ContactScreening.decided_at.is_not(None))
-    )
-    count, average = session.execute(statement).one()
-    return int(count), None if average is None else float(average)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hub.audit import service as audit
 from hub.auth.principal import Principal
+from hub.contacts.schemas import Channel
 from hub.contacts.service import open_details
 from hub.db import utcnow
 from hub.keys.service import Keyring
@@ -135,7 +136,12 @@ def annex_a_list1(
     oldest first."""
     decision = require(principal, Action.export, MANAGEMENT_INFORMATION)
     window = window_of(first_day, last_day, now=now or utcnow())
-    contacts = {c.id: c for c in repository.sealed_details_of(session, window.start, window.end)}
+    # A case destroyed under the retention schedule has no details left to list.
+    contacts = {
+        c.id: c
+        for c in repository.sealed_details_of(session, window.start, window.end)
+        if c.destroyed_at is None
+    }
     details = {
         contact_id: open_details(session, contact, keyring=keyring)
         for contact_id, contact in contacts.items()
@@ -143,6 +149,8 @@ def annex_a_list1(
     blinds = repository.child_blinds(session, window.start, window.end)
     rows: list[List1Row] = []
     for child in repository.children_contacted(session, window.start, window.end):
+        if child.contact_id not in details:
+            continue
         held = details[child.contact_id]
         row = _list1_row(child, held["people"][child.position], blinds.get(child.person_id))
         source = _source(child.channel, held.get("referrer"))
@@ -164,6 +172,7 @@ def annex_a_list1(
 # --- the dashboard ----------------------------------------------------------------------
 
 SCREENING_OUTCOMES = ("nfa", "signpost", "early_help", "mash_enquiry")
+CHANNELS = tuple(str(channel) for channel in Channel)
 PRODUCT_OUTCOMES = ("child_in_need_assessment", "strategy_discussion")
 
 
@@ -225,30 +234,37 @@ def dashboard(
 
     per_day: dict[date, int] = defaultdict(int)
     by_channel: dict[str, int] = defaultdict(int)
-    for hour, channel, count in repository.contacts_by_hour_and_channel(session, start, end):
-        per_day[_london_day(hour)] += count
-        by_channel[channel] += count
-    figures.contacts_per_day = [(day, per_day.get(day, 0)) for day in window.days()]
-    figures.contacts_by_channel = dict(sorted(by_channel.items(), key=lambda kv: -kv[1]))
-
     weekly: dict[date, list[int]] = {_monday(day): [0, 0] for day in window.days()}
-    for hour, on_time, breached in repository.screening_timeliness_by_hour(
-        session, start, end, moment
+    screened: dict[str, int] = defaultdict(int)
+    decided, decision_seconds = 0, 0.0
+    for row in repository.contact_figures(
+        session, start, end, moment, channels=CHANNELS, outcomes=SCREENING_OUTCOMES
     ):
-        week = weekly[_monday(_london_day(hour))]
-        week[0] += on_time
-        week[1] += breached
+        day = _london_day(row.part)
+        for channel, count in row.by_channel.items():
+            per_day[day] += count
+            by_channel[channel] += count
+        week = weekly[_monday(day)]
+        week[0] += row.on_time
+        week[1] += row.breached
+        for outcome, count in row.by_outcome.items():
+            screened[outcome] += count
+        decided += row.decided
+        decision_seconds += row.decision_seconds
+    figures.contacts_per_day = [(day, per_day.get(day, 0)) for day in window.days()]
+    figures.contacts_by_channel = dict(
+        sorted(((c, n) for c, n in by_channel.items() if n), key=lambda kv: -kv[1])
+    )
     figures.weeks = [WeekTimeliness(monday, ok, late) for monday, (ok, late) in weekly.items()]
 
-    screened = repository.screening_outcomes(session, start, end)
     products = repository.product_outcomes(session, start, end)
     figures.outcomes = {
         **{code: screened.get(code, 0) for code in SCREENING_OUTCOMES},
         **{code: products.get(code, 0) for code in PRODUCT_OUTCOMES},
     }
     figures.checks = repository.checks_by_agency(session, start, end, moment)
-    figures.decided, seconds = repository.decision_time(session, start, end)
-    figures.average_hours_to_decision = None if seconds is None else seconds / 3600
+    figures.decided = decided
+    figures.average_hours_to_decision = decision_seconds / decided / 3600 if decided else None
     audit.record(
         session,
         principal,

@@ -37,7 +37,8 @@ def open_contacts(
             ContactScreening.rag_deadline,
         )
         .join(ContactScreening, ContactScreening.contact_id == Contact.id)
-        .where(ContactScreening.outcome.is_(None))
+        # A case destroyed under the retention schedule has nothing left to screen.
+        .where(ContactScreening.outcome.is_(None), Contact.destroyed_at.is_(None))
         .order_by(ContactScreening.rag_deadline, Contact.received_at)
     ).all()
 

@@ -24,7 +24,7 @@ from hub.contacts.models import Contact
 from hub.contacts.schemas import ConsentStatus
 from hub.contacts.service import open_details
 from hub.db import utcnow
-from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
+from hub.keys.service import Keyring, case_key_id, hub_context, work_on_case
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import Conflict, NotFound, Unprocessable
 from hub.kit.working_time import (
@@ -87,6 +87,7 @@ def _rag_reason_context(change_id: uuid.UUID) -> SealContext:
 
 
 def _load(session: Session, contact_id: uuid.UUID) -> tuple[Contact, ContactScreening]:
+    work_on_case(session, case_key_id(contact_id))
     contact = contacts_repository.get_contact(session, contact_id)
     screening = repository.screening_of(session, contact_id)
     if contact is None or screening is None:
@@ -108,7 +109,10 @@ def _add_reason(
     reasons = _reasons(session, keyring, screening)
     reasons[name] = text
     screening.sealed_reasons = keyring.seal(
-        session, HUB_KEY_ID, json.dumps(reasons).encode(), _reasons_context(screening.contact_id)
+        session,
+        case_key_id(screening.contact_id),
+        json.dumps(reasons).encode(),
+        _reasons_context(screening.contact_id),
     )
 
 
@@ -132,7 +136,7 @@ def _record_rag_change(
         sealed_reason=b"",
     )
     change.sealed_reason = keyring.seal(
-        session, HUB_KEY_ID, reason.encode(), _rag_reason_context(change.id)
+        session, case_key_id(contact_id), reason.encode(), _rag_reason_context(change.id)
     )
     session.add(change)
 

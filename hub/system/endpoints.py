@@ -15,6 +15,7 @@ from hub.kit.errors import STANDARD_ERRORS, ServiceUnavailable, Unprocessable
 from hub.policy.decision_point import allowed_event, require
 from hub.policy.firewall import Firewall, PolicyError, Resource
 from hub.policy.vocabulary import Action, Kind
+from hub.system import service
 
 # Health checks are open so load balancers and compose can probe them; they reveal nothing.
 health_router = APIRouter(tags=["system"], route_class=TransactionalRoute)
@@ -74,16 +75,9 @@ class PolicyOut(BaseModel):
 @router.post("/admin/policy/reload", response_model=PolicyOut, responses=STANDARD_ERRORS)
 def reload_policy(request: Request, session: SessionDep, principal: CurrentPrincipal) -> PolicyOut:
     """Reload the firewall policy files now; an unsafe policy is refused and the old one stays."""
-    resource = Resource(Kind.policy)
-    decision = require(principal, Action.reload, resource)
     firewall: Firewall = request.app.state.firewall
     try:
-        changed = firewall.reload()
+        reloaded = service.reload_policy(session, principal, firewall)
     except PolicyError as error:
         raise Unprocessable(f"The policy was not loaded: {error}", code="policy_refused") from None
-    audit.record(
-        session,
-        principal,
-        allowed_event(decision, resource, reason=f"policy {firewall.digest[:16]} loaded"),
-    )
-    return PolicyOut(digest=firewall.digest, rules=firewall.rule_count, changed=changed)
+    return PolicyOut(digest=reloaded.digest, rules=reloaded.rules, changed=reloaded.changed)

@@ -67,6 +67,8 @@ class DaNotification(Base):
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The contact made when the meeting referred the notification to the MASH for screening.
     contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id"))
+    # When the retention schedule destroyed its key (its content is gone for good).
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     people: Mapped[list[DaNotificationPerson]] = relationship(
         back_populates="notification", lazy="raise", order_by="DaNotificationPerson.position"

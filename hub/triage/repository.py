@@ -21,8 +21,11 @@ _RISK_RANK = case({"high": 0, "medium": 1, "standard": 2}, value=DaNotification.
 
 
 def notifications_newest_first() -> Select[DaNotification]:
-    return select(DaNotification).order_by(
-        DaNotification.received_at.desc(), DaNotification.id.desc()
+    # A notification destroyed under the retention schedule has nothing left to list.
+    return (
+        select(DaNotification)
+        .where(DaNotification.destroyed_at.is_(None))
+        .order_by(DaNotification.received_at.desc(), DaNotification.id.desc())
     )
 
 
@@ -129,6 +132,7 @@ def claim_for_meeting(
         .where(
             DaNotification.meeting_id.is_(None),
             DaNotification.outcome.is_(None),
+            DaNotification.destroyed_at.is_(None),
             DaNotification.received_at <= until,
         )
         .values(meeting_id=meeting_id)
@@ -143,7 +147,7 @@ def meeting_items(session: Session, meeting_id: uuid.UUID) -> list[DaNotificatio
     return list(
         session.execute(
             select(DaNotification)
-            .where(DaNotification.meeting_id == meeting_id)
+            .where(DaNotification.meeting_id == meeting_id, DaNotification.destroyed_at.is_(None))
             .order_by(_RISK_RANK, DaNotification.incident_at, DaNotification.id)
             .options(selectinload(DaNotification.people))
         ).scalars()

@@ -29,7 +29,7 @@ from hub.auth.principal import Principal
 from hub.contacts import service as contacts
 from hub.contacts.schemas import Channel, ContactIn, PersonIn, ReferrerIn, WorryCategory
 from hub.db import utcnow
-from hub.keys.service import HUB_KEY_ID, Keyring, hub_context
+from hub.keys.service import Keyring, hub_context, notification_key_id
 from hub.kit.crypto.envelope import SealContext
 from hub.kit.errors import Conflict, NotFound, Unprocessable
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, Page, decode_time_id_cursor, encode_time_id_cursor
@@ -64,6 +64,19 @@ TABLE = "da_notifications"
 _OUTCOME_REASON = "sealed_outcome_reason"  # the column, and its seal context
 MAX_PROBLEMS_SHOWN = 20
 _RESOURCE = Resource(Kind.da_notification)
+
+
+def _seal_new(
+    session: Session,
+    keyring: Keyring,
+    notification_id: uuid.UUID,
+    plaintext: bytes,
+    context: SealContext,
+) -> bytes:
+    """Seal a new notification's details under a key of its own, made now."""
+    key_id = notification_key_id(notification_id)
+    keyring.new_case_key(session, key_id)
+    return keyring.seal(session, key_id, plaintext, context)
 
 
 def _context(notification_id: uuid.UUID, column: str) -> SealContext:
@@ -299,9 +312,10 @@ def _notification_row(
         "risk_level": str(notification.risk_level),
         "children_count": len(notification.children),
         "marac_flag": notification.risk_level is RiskLevel.high,
-        "sealed_details": keyring.seal(
+        "sealed_details": _seal_new(
             session,
-            HUB_KEY_ID,
+            keyring,
+            notification_id,
             json.dumps(details).encode(),
             _context(notification_id, "sealed_details"),
         ),
@@ -676,7 +690,7 @@ def record_outcome(
             "outcome": str(payload.outcome),
             "sealed_outcome_reason": keyring.seal(
                 session,
-                HUB_KEY_ID,
+                notification_key_id(notification.id),
                 payload.reason.encode(),
                 _context(notification.id, _OUTCOME_REASON),
             ),

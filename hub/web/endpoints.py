@@ -29,6 +29,7 @@ from hub.web.dependencies import (
     clear_session_cookie,
     set_session_cookie,
 )
+from hub.web.navigation import navigation_for
 from hub.web.people import ROLE_NAMES, TEAM_NAMES, demo_people
 from hub.web.security import FormTokens, check_csrf, check_origin
 from hub.web.templating import render
@@ -58,6 +59,11 @@ def home(
     # Whoever may list contacts (the firewall says: hub staff) starts on the board.
     if decision_point.may(principal, Action.list, Resource(Kind.contact)):
         return board.board_page(request, session, keyring)
+    # Everyone else starts on the first page the firewall offers them: an agency's check
+    # requests, a team's products, a referrer's referrals, the IG or the administration pages.
+    offered = navigation_for(principal, request.url.path)
+    if offered:
+        return RedirectResponse(str(offered[0]["href"]), status_code=303)
     return render(request, "home/welcome.html", _shell(title="Your MASH hub home"))
 
 

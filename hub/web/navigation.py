@@ -40,6 +40,12 @@ class Link:
 LINKS: list[Link] = [
     Link("Screening board", "/", Action.list, Kind.contact),
     Link("Enquiries", "/enquiries", Action.list, Kind.enquiry),
+    # An agency's own pages, offered for what only its representatives may do there (hub
+    # staff may list every agency's check requests and disclosures). First for them: a
+    # person's first link is where they start.
+    Link("Check requests", "/checks", Action.respond, Kind.check_request, own_agency=True),
+    Link("Disclosures", "/disclosures", Action.release, Kind.disclosure, own_agency=True),
+    Link("Records", "/records", Action.list, Kind.agency_record, own_agency=True),
     # Recording a phone or email contact is hub work: offered to those who may list contacts
     # (a referrer or an agency uses the public form, which any of them may send).
     Link("Record a contact", "/intake/contact", Action.list, Kind.contact),
@@ -48,13 +54,12 @@ LINKS: list[Link] = [
     Link("Missing", "/missing", Action.list, Kind.missing_episode),
     # The rota routes the hub's contacts: for whoever may list them.
     Link("Rota", "/rota", Action.list, Kind.contact),
-    Link("Check requests", "/checks", Action.list, Kind.check_request, own_agency=True),
-    Link("Disclosures", "/disclosures", Action.list, Kind.disclosure, own_agency=True),
-    Link("Records", "/records", Action.list, Kind.agency_record, own_agency=True),
     # Management information: the dashboard's figures, for whoever may read them (managers).
     Link("Reports", "/reports", Action.read, Kind.management_information),
     # The IG pages: for whoever may list the disclosure register (and the audit log).
     Link("Information governance", "/governance", Action.list, Kind.disclosure_register),
+    # A person's record of access, for subject access requests: whoever may read one.
+    Link("Record of access", "/governance/people", Action.read, Kind.person_record),
     # Only a team may acknowledge what was sent to it: the hub, which may list every
     # product, is not offered a team's inbox.
     Link(
@@ -65,6 +70,8 @@ LINKS: list[Link] = [
         own_scope=True,
     ),
     Link("My referrals", "/my/referrals", Action.list, Kind.contact_outcome, own_scope=True),
+    # The system administrator's pages: for whoever may read the firewall policy.
+    Link("System administration", "/admin", Action.read, Kind.policy),
 ]
 
 
@@ -72,12 +79,15 @@ def navigation_for(principal: Principal, path: str) -> list[dict[str, object]]:
     """GOV.UK service navigation items for this person, the current page marked."""
     items: list[dict[str, object]] = []
     for link in LINKS:
-        # An agency's own pages: someone of no agency has none (the hub's "any" would
-        # otherwise show them the link).
-        if link.own_agency and not principal.agency:
-            continue
         if not decision_point.may(principal, link.action, link.resource(principal)):
             continue
         current = path == link.href if link.href == "/" else path.startswith(link.href)
+        # A page under a later, longer link is that link's, not this one's.
+        current = current and not any(
+            other.href != link.href
+            and other.href.startswith(link.href + "/")
+            and path.startswith(other.href)
+            for other in LINKS
+        )
         items.append({"href": link.href, "text": link.text, "active": current})
     return items

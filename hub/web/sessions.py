@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from hub.audit import service as audit
 from hub.audit.service import AuditEvent, Outcome
+from hub.auth.claims import Refusal as ClaimsRefusal
 from hub.auth.models import WebSession
+from hub.auth.oidc import SIGN_IN_FAILURES
 from hub.auth.principal import Principal, Role
 from hub.web import repository
 
@@ -72,6 +74,13 @@ class SignedIn:
 @dataclass(frozen=True, slots=True)
 class Expired:
     """The cookie named a session that has run out; it is gone now."""
+
+
+# Why a sign-in may be refused, in the hub's words: the provider's answer, the claims, or
+# a callback with no sign-in in progress.
+REFUSAL_CODES = frozenset(
+    {*SIGN_IN_FAILURES, *(str(r) for r in ClaimsRefusal), "no_sign_in_in_progress"}
+)
 
 
 def _hash(raw_id: str) -> str:
@@ -203,9 +212,16 @@ def end(session: Session, raw_id: str) -> SignedIn | None:
     return signed_in
 
 
+def refusal_code(reason: str) -> str:
+    """What is kept of why a sign-in was refused: a code of the hub's own vocabulary, so
+    nothing the identity provider wrote is stored."""
+    return reason if reason in REFUSAL_CODES else "refused"
+
+
 def record_refused(session: Session, subject: str | None, reason: str) -> None:
     """A sign-in the hub turned away. The person has no hub role, so they are recorded with
     the least one (referrer) and the IdP's subject, if the IdP said who they were."""
+    reason = refusal_code(reason)
     _record(
         session,
         Principal(sub=subject or "unknown", role=Role.referrer),

@@ -18,6 +18,7 @@ from hub.auth.oidc import IdentityProvider
 from hub.kit.errors import HubError, NotFound
 from hub.settings import Settings
 from hub.web import docs, endpoints
+from hub.web.admin import endpoints as admin
 from hub.web.agency import endpoints as agency
 from hub.web.board import contact
 from hub.web.board import endpoints as board
@@ -40,6 +41,11 @@ PAGE_ERRORS: dict[int | str, tuple[str, str]] = {
     403: ("This form has expired", "Go back, reload the page and try again."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     "forbidden": ("You cannot do this", "Your role in the hub does not allow it."),
+    "destroyed": (
+        "This case's content was destroyed",
+        "It was kept for as long as the retention schedule says and then destroyed. "
+        "The audit log still records what was done with it.",
+    ),
     429: ("Too many requests", "Wait a minute, then try again."),
 }
 
@@ -125,6 +131,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(reporting.router)
     app.include_router(governance.router)
     app.include_router(teams.router)
+    app.include_router(admin.router)
     govuk_assets = settings.web_assets_dir / GOVUK_DIST / "assets"
     app.mount("/assets", StaticFiles(directory=govuk_assets, check_dir=False), name="assets")
     _install_page_errors(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +69,21 @@ def select_choices(names: dict[str, str], current: str) -> list[dict[str, Any]]:
     ]
 
 
+def as_written(value: object) -> object:
+    """A value as a person reads it: a date (``2015-06-21``) as "21 June 2015"; the rest as is."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{day.day} {day.strftime('%B %Y')}"
+    return value
+
+
 def _environment() -> Environment:
     env = make_environment()
     env.globals.update(error_for=error_for, choices=choices, select_choices=select_choices)
+    env.filters["as_written"] = as_written
     return env
 
 

@@ -17,7 +17,7 @@ from hub.auth.principal import Principal, Role
 from hub.contacts.models import Contact
 from hub.db import Database, transaction
 from hub.keys.models import DataKeyRow
-from hub.keys.service import Keyring
+from hub.keys.service import Keyring, case_key_id
 from hub.kit.crypto.envelope import DecryptionError, sealed_key_ref
 from hub.kit.errors import NotFound
 from tests.agencies.conftest import RecordFactory
@@ -102,7 +102,7 @@ def test_rotate_then_rewrap_moves_every_record_key_and_retires_the_old_version(
     assert "retired version(s) 1" in reasons
 
 
-def test_hub_key_rotation_rewraps_contact_details(
+def test_hub_key_rotation_rewraps_the_case_keys_of_contacts(
     agency_client: TestClient, agency_app: FastAPI, auth: AuthHeaders, database: Database
 ) -> None:
     keyring: Keyring = agency_app.state.keyring
@@ -125,8 +125,15 @@ def test_hub_key_rotation_rewraps_contact_details(
     with transaction(database) as session:
         assert keys.retire_unused(session, SYSADMIN, "hub", keyring=keyring) == [1]
     with database.session() as session:
-        sealed = session.execute(select(Contact.sealed_details)).scalars().all()
-    assert {sealed_key_ref(s) for s in sealed} == {("hub", 2)}
+        contacts = session.execute(select(Contact.id, Contact.sealed_details)).all()
+        case_keys = session.execute(
+            select(DataKeyRow.wrapped).where(DataKeyRow.key_id.like("case:%"))
+        ).scalars()
+        # Each contact is sealed under its own case key; each case key, under the new hub key.
+        assert {sealed_key_ref(s) for _, s in contacts} == {
+            (case_key_id(contact_id), 1) for contact_id, _ in contacts
+        }
+        assert {sealed_key_ref(w) for w in case_keys if w is not None} == {("hub", 2)}
     worker = auth("mash_social_worker")
     items = agency_client.get("/api/v1/contacts", headers=worker).json()["items"]
     detail = agency_client.get(f"/api/v1/contacts/{items[0]['id']}", headers=worker)

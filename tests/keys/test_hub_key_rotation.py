@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -10,10 +12,11 @@ import hub.models  # noqa: F401 (every table on the metadata)
 from hub.agencies import keys
 from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal, Role
+from hub.contacts.models import Contact
 from hub.db import Base, Database, transaction
 from hub.keys.hub_store import hub_sealed_columns
 from hub.keys.models import DataKeyRow
-from hub.keys.service import HUB_KEY_ID, Keyring
+from hub.keys.service import HUB_KEY_ID, Keyring, case_key_id
 from hub.kit.crypto.envelope import sealed_key_ref
 from tests.conftest import AuthHeaders
 from tests.contacts.test_contacts_api import a_contact
@@ -49,10 +52,25 @@ def test_rotate_rewrap_and_retire_the_hub_key(
     assert screened.status_code == 200
     keyring: Keyring = app.state.keyring
 
+    case_key = case_key_id(contact_id)
+    with transaction(database) as session:
+        # A value written before cases had keys of their own, still under the hub key.
+        old_reason = keyring.seal_hub_json(
+            session, "contacts", "sealed_hold_reason", contact_id, "An older reason."
+        )
+        session.execute(
+            update(Contact)
+            .where(Contact.id == uuid.UUID(contact_id))
+            .values(sealed_hold_reason=old_reason)
+        )
     with transaction(database) as session:
         old = keyring.primary(session, HUB_KEY_ID).version
         keys.rotate(session, SYSADMIN, HUB_KEY_ID, keyring=keyring)
-        assert keys.waiting_for_rewrap(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == 3
+        # The case's details, screening reasons and rating's reason are under its own key:
+        # what waits is that key (sealed under the hub key) and the older value.
+        assert keys.waiting_for_rewrap(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == 2
+    under_case_key = _sealed_under(database, case_key)
+    assert len(under_case_key) == 3
     cursor = keys.RewrapCursor()
     rewrapped = 0
     while not cursor.done:
@@ -60,14 +78,21 @@ def test_rotate_rewrap_and_retire_the_hub_key(
             rewrapped += keys.rewrap_batch(
                 session, SYSADMIN, HUB_KEY_ID, cursor, keyring=keyring, batch=1
             )
-    assert rewrapped == 3  # contact details, screening reasons, the rating's reason
+    assert rewrapped == 2
+    keyring.forget(case_key)  # as another process would, with nothing cached
     with transaction(database) as session:
         assert keys.waiting_for_rewrap(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == 0
         assert keys.retire_unused(session, SYSADMIN, HUB_KEY_ID, keyring=keyring) == [old]
         new = keyring.primary(session, HUB_KEY_ID).version
+        wrapped = session.scalars(
+            select(DataKeyRow.wrapped).where(DataKeyRow.key_id == case_key)
+        ).one()
+        assert sealed_key_ref(wrapped) == (HUB_KEY_ID, new)
         for column in hub_sealed_columns():
             for _, sealed in column.page(session, after=None, limit=100):
-                assert sealed_key_ref(sealed)[1] == new
+                assert sealed_key_ref(sealed) in ((HUB_KEY_ID, new), (case_key, 1))
+    # The case's own values were not touched: re-sealing its key was enough.
+    assert _sealed_under(database, case_key) == under_case_key
 
     detail = client.get(f"/api/v1/contacts/{contact_id}", headers=admin)
     assert detail.status_code == 200
@@ -100,6 +125,16 @@ def test_a_read_refuses_a_cached_hub_key_another_process_retired(
 
     assert refused.status_code == 500
     assert _contact_reads(database) == reads_before  # no entry for a read that failed
+
+
+def _sealed_under(database: Database, key_id: str) -> set[bytes]:
+    with database.session() as session:
+        return {
+            sealed
+            for column in hub_sealed_columns()
+            for _, sealed in column.page(session, after=None, limit=100)
+            if sealed_key_ref(sealed)[0] == key_id
+        }
 
 
 def _contact_reads(database: Database) -> int:

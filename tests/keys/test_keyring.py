@@ -9,8 +9,16 @@ from sqlalchemy import select
 
 from hub.db import Database
 from hub.keys.models import DataKeyRow
-from hub.keys.service import Keyring, KeyUnavailable, StoredKeyVersion
-from hub.kit.crypto.envelope import DataKey, SealContext
+from hub.keys.service import (
+    HUB_KEY_ID,
+    CaseDestroyed,
+    Keyring,
+    KeyUnavailable,
+    StoredKeyVersion,
+    case_key_id,
+    hub_context,
+)
+from hub.kit.crypto.envelope import DataKey, SealContext, sealed_key_ref
 from hub.kit.crypto.providers import LocalFileKekProvider, Pkcs11KekProvider
 from tests.kit.conftest import SoftHsmToken
 
@@ -189,3 +197,40 @@ def test_a_key_version_read_with_the_value_decides_over_the_cache(
         assert "cached=0" in repr(keyring)
         # A version the statement did not return is looked up, as open() does.
         assert keyring.open_with(session, blob, CONTEXT, []) == b"x"
+
+
+def test_a_case_key_is_sealed_under_the_hub_key_and_unwrapped_once_per_process(
+    database: Database, key_dir: Path
+) -> None:
+    writer = Keyring(LocalFileKekProvider(key_dir / "kek.bin"))
+    cases = [case_key_id(f"0000000{n}-0000-4000-8000-000000000000") for n in (1, 2)]
+    where = hub_context("contacts", "sealed_details", "1")
+    with database.session() as session:
+        for key_id in cases:
+            writer.new_case_key(session, key_id)
+        blobs = {key_id: writer.seal(session, key_id, b"x", where) for key_id in cases}
+        session.commit()
+        row = session.scalars(select(DataKeyRow).where(DataKeyRow.key_id == cases[0])).one()
+        # The case key's row holds it sealed under the hub key, never wrapped by the KEK.
+        assert row.provider == "hub"
+        assert row.wrapped is not None
+        assert sealed_key_ref(row.wrapped) == (HUB_KEY_ID, 1)
+    provider = _CountingProvider(key_dir / "kek.bin")
+    reader = Keyring(provider, cache_size=2)
+    for key_id in (cases[0], cases[0], cases[1], cases[0]):
+        with database.session() as session:
+            assert reader.open(session, blobs[key_id], where) == b"x"
+    # The KEK unwrapped the hub key once; the second case pushed the first out of a cache
+    # of two (hub, case), and it came back by one AES-GCM opening under the cached hub key.
+    assert provider.unwrapped == [(HUB_KEY_ID, 1)]
+    assert "cached=2" in repr(reader)
+    with database.session() as session:
+        assert writer.shred(session, cases[0]) == [1]
+        session.commit()
+    with database.session() as session, pytest.raises(CaseDestroyed):
+        reader.open(session, blobs[cases[0]], where)
+    with database.session() as session:
+        # A destroyed case's key is never made again under its name.
+        with pytest.raises(CaseDestroyed):
+            reader.seal(session, cases[0], b"y", where)
+        assert reader.open(session, blobs[cases[1]], where) == b"x"

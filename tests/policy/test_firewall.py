@@ -155,6 +155,10 @@ def _policy_copy(
         # Nobody else opens: they read what their role lets them, or nothing.
         ("p, mash_manager, disclosure, open, any\n", "must never"),
         ("p, sysadmin, audit_log, open, any\n", "must never"),
+        # A legal hold is placed and lifted by managers and IG only, on a case only.
+        ("p, mash_social_worker, contact, hold, any\n", "must never"),
+        ("p, referrer, contact, hold, any\n", "must never"),
+        ("p, ig_officer, disclosure, hold, any\n", "must never"),
         ("p, *, contact, read, any\n", "unknown role"),
         ("p, agency_rep, agency_record, read, police*\n", "unknown reach"),
         ("p, mash_admin, contacts, read, any\n", "unknown kind"),

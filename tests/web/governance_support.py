@@ -26,8 +26,17 @@ IG_PAGES = (
     "/governance/audit",
     "/governance/denied",
     "/governance/verify",
+    "/governance/people",
 )
-IG_FORMS = ("/governance/purpose", "/governance/verify", "/governance/evidence")
+IG_FORMS = (
+    "/governance/purpose",
+    "/governance/verify",
+    "/governance/evidence",
+    "/governance/people",
+    "/governance/people/export",
+    "/governance/people/contacts/00000000-0000-4000-8000-000000000000/opening",
+    "/governance/people/disclosures/00000000-0000-4000-8000-000000000000/opening",
+)
 
 
 @dataclass

@@ -254,7 +254,8 @@ def test_an_agency_representative_gets_no_board_and_no_contact(
 ) -> None:
     ava = send_contact(live_hub, children=[{"given_name": "Ava"}], worries=["neglect"])
     sign_in(page, "Police representative")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your MASH hub home")
+    # The representative starts on their agency's check requests, with no board to go to.
+    expect(page).to_have_url(re.compile(r"/checks$"))
     expect(page.get_by_role("link", name="Screening board")).to_have_count(0)
     expect(page.get_by_text("Ava")).to_have_count(0)
     check_page(page, "agency representative's home")

@@ -133,6 +133,7 @@ def test_no_one_but_an_ig_officer_finds_any_ig_page(
 ) -> None:
     sign_in(page, who)
     expect(page.get_by_role("link", name="Information governance")).to_have_count(0)
+    expect(page.get_by_role("link", name="Record of access")).to_have_count(0)
     for path in IG_PAGES:
         expect_not_found(page, path)
     expect_not_found(page, "/governance/disclosures/1")

@@ -48,6 +48,14 @@ def sign_in_as(client: TestClient, person: str) -> str:
     return response.cookies[COOKIE]
 
 
+def service_links(client: TestClient) -> set[str]:
+    """The service navigation's links on the signed-in person's start page, by their text."""
+    page = client.get("/").text
+    nav = page.split('class="govuk-service-navigation__list"')[1].split("</ul>")[0]
+    texts = re.findall(r"<a [^>]*>(.*?)</a>", nav, re.DOTALL)
+    return {" ".join(re.sub(r"<[^>]+>", "", t).split()) for t in texts}
+
+
 def _audit(database: Database, action: str) -> list[AuditEntry]:
     with database.session() as session:
         return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))

@@ -18,7 +18,7 @@ from hub.products.models import InformationProduct
 from tests.conftest import AuthHeaders
 from tests.enquiries.test_end_to_end import Hub
 from tests.products.test_product_acknowledgement import sent_product
-from tests.web.test_sessions import _csrf, sign_in_as
+from tests.web.test_sessions import _csrf, service_links, sign_in_as
 
 
 def _reference(client: TestClient, auth: AuthHeaders, product_id: str) -> str:
@@ -115,9 +115,7 @@ def test_each_person_is_offered_only_their_own_pages(
     client: TestClient, database: Database
 ) -> None:
     def links() -> set[str]:
-        page = client.get("/").text
-        nav = page.split('class="govuk-service-navigation__list"')[1].split("</ul>")[0]
-        return {" ".join(t.split()) for t in re.findall(r"<a [^>]*>(.*?)</a>", nav, re.DOTALL)}
+        return service_links(client)
 
     sign_in_as(client, "team-duty_a")
     assert links() == {"Products for my team"}
@@ -132,10 +130,21 @@ def test_each_person_is_offered_only_their_own_pages(
                 AuditEntry.actor_sub == "demo-teacher", AuditEntry.outcome == "denied"
             )
         ).all()
-    assert [(e.action, e.resource_kind) for e in refused] == [("list", "information_product")]
+    assert [(e.action, e.resource_kind) for e in refused] == [
+        ("acknowledge", "information_product")
+    ]
     client.cookies.clear()
     sign_in_as(client, "sw")
     assert "Products for my team" not in links()
     assert "My referrals" not in links()
-    # A team's inbox is a team's: the hub, which may list every product, gets 404 there.
-    assert client.get("/team/products").status_code == 404
+    # A team's inbox is a team's: the hub, which may list every product, is refused there
+    # (403, since it may know products exist), the refusal is recorded, and no product is
+    # listed on the way.
+    assert client.get("/team/products").status_code == 403
+    with database.session() as session:
+        hub_entries = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.actor_sub == "demo-sw", AuditEntry.resource_kind == "information_product"
+            )
+        ).all()
+    assert [(e.action, e.outcome) for e in hub_entries] == [("acknowledge", "denied")]

@@ -10,7 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from hub.auth.principal import Principal
-from hub.kit.errors import NotFound
+from hub.policy.decision_point import require
+from hub.policy.firewall import Resource
+from hub.policy.vocabulary import Action, Kind
 from hub.web.dependencies import PageRequestPerson
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
 from hub.web.security import check_csrf, check_origin
@@ -21,12 +23,17 @@ SIGN_IN_FIRST = "/"
 
 def representative(person: PageRequestPerson) -> Principal | None:
     """The signed-in person whose agency's page this is; None when nobody is signed in
-    (the route sends them to sign in). Someone of no agency has no agency pages: 404."""
+    (the route sends them to sign in).
+
+    Whether someone acts for an agency is the firewall's answer to "may they answer their
+    own agency's check requests": only an agency's representatives may. Anyone else is
+    refused at the decision point, which records the attempt (hub staff, who may see every
+    check request, get 403; people who may see none get 404).
+    """
     if person.signed_in is None:
         return None
     principal = person.signed_in.principal
-    if not principal.agency:
-        raise NotFound()
+    require(principal, Action.respond, Resource(Kind.check_request, owner=principal.agency or ""))
     return principal
 
 

@@ -33,6 +33,8 @@ from hub.policy import decision_point
 from hub.policy.decision_point import require
 from hub.policy.firewall import Resource
 from hub.policy.vocabulary import Action, Kind
+from hub.retention import holds
+from hub.retention.schemas import LegalHoldIn
 from hub.screening import service as screening
 from hub.screening.schemas import ConsentOverrideIn, OutcomeIn, RerateIn, ScreeningIn
 from hub.web.board.forms import FieldError, Typed, first_field, read_form
@@ -60,6 +62,7 @@ DONE = {
     "outcome": "You decided where this contact goes next.",
     "rerate": "You changed the rating. The clock now runs to the new deadline.",
     "consent": "You authorised going ahead without consent.",
+    "hold": "You changed the case's legal hold.",
 }
 
 
@@ -111,6 +114,8 @@ def _what_happened(kind: str, action: str, reason: str) -> str | None:
             return f"Screened: threshold level {rated['level']}, rated {rag}"
         if decided := _DECIDED.match(reason):
             return f"Outcome decided: {OUTCOME_NAMES.get(decided['outcome'], 'recorded')}"
+    if (kind, action) == ("contact", "hold") and reason.startswith("legal hold "):
+        return reason.replace("legal hold", "Legal hold", 1)
     if (kind, action) == ("contact", "rerate") and (rerated := _RERATED.match(reason)):
         return f"Rating changed from {RAG_NAMES[rerated['old']]} to {RAG_NAMES[rerated['new']]}"
     return HISTORY_ACTIONS.get((kind, action))
@@ -165,6 +170,12 @@ def contact_page(
                 principal, Action.override_consent, contact_resource
             ),
             "may_open_enquiry": decision_point.may(principal, Action.create, ENQUIRIES),
+            # The legal hold, for those the firewall lets place or lift it.
+            "hold": (
+                holds.hold_state(session, contact_id)
+                if decision_point.may(principal, Action.hold, contact_resource)
+                else None
+            ),
             "may_read_enquiry": may_read_enquiry,
             "enquiry": enquiry,
             "typed": typed,
@@ -379,6 +390,37 @@ def override_consent(
         lambda: screening.override_consent(
             session, principal, contact_id, payload, keyring=keyring, calendar=calendar
         ),
+        keyring=keyring,
+        calendar=calendar,
+    )
+
+
+@router.post("/contacts/{contact_id}/legal-hold")
+def decide_legal_hold(
+    contact_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    person: PagePerson,
+    keyring: KeyringDep,
+    calendar: CalendarDep,
+    csrf_token: FormText = "",
+    decision: FormText = "",
+    reason: FormText = "",
+) -> Response:
+    principal = _checked(request, person, csrf_token)
+    payload, typed = read_form("hold", LegalHoldIn, {"decision": decision, "reason": reason})
+    if payload is None:
+        return contact_page(
+            request, session, principal, contact_id, keyring=keyring, calendar=calendar, typed=typed
+        )
+    decide = holds.place_hold if payload.decision == "place" else holds.lift_hold
+    return _decided(
+        request,
+        session,
+        principal,
+        contact_id,
+        typed,
+        lambda: decide(session, principal, contact_id, payload.reason, keyring=keyring),
         keyring=keyring,
         calendar=calendar,
     )

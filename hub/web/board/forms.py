@@ -1,4 +1,4 @@
-"""The contact page's four forms: each kept as typed, checked by the screening service's own
+"""The contact page's forms: each kept as typed, checked by the screening service's own
 schema, and its mistakes said in words a screener can act on."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class FieldError:
 class Typed:
     """One form's answers exactly as typed, and what is wrong with them."""
 
-    form: str  # screen | outcome | rerate | consent
+    form: str  # screen | outcome | rerate | consent | hold
     values: dict[str, str] = field(default_factory=dict)
     errors: list[FieldError] = field(default_factory=list)
 
@@ -57,6 +57,12 @@ FORMS: dict[str, FormSpec] = {
     ),
     "consent": FormSpec(
         {"reason": ("reason", REASON_MESSAGE + " for going ahead without consent")},
+    ),
+    "hold": FormSpec(
+        {
+            "reason": ("reason", "Give the reason for the legal hold"),
+            "decision": ("decision", "Choose to put the case on legal hold or lift it"),
+        },
     ),
 }
 

@@ -5,6 +5,7 @@ entry. Anyone who may not read the log or the register gets 404 on every page he
 from __future__ import annotations
 
 import tempfile
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from hub.audit import governance
+from hub.audit import governance, person_export, person_record
 from hub.audit.dependencies import AuditLogDep
 from hub.audit.governance import REGISTER
+from hub.audit.person_record import PERSON_RECORD
 from hub.auth.principal import Principal
 from hub.db import SessionDep, utcnow
 from hub.dependencies import LawfulBasesDep
@@ -36,6 +38,7 @@ from hub.web.desk.pages import (
 from hub.web.enquiries.wording import agency_name
 from hub.web.governance import figures as charts
 from hub.web.governance.forms import audit_filters, register_filters
+from hub.web.governance.person_form import PersonAnswers, person_answers
 from hub.web.governance.purpose import keep_purpose, purpose_problem, safe_next, stated_purpose
 from hub.web.templating import render
 
@@ -375,3 +378,188 @@ async def download_evidence(
         background=BackgroundTask(path.unlink, missing_ok=True),
         headers={"Cache-Control": "no-store"},
     )
+
+
+# A person's record of access. Who the officer is looking for travels only in POSTed forms:
+# the look-up, each opening and the export are POSTs that carry it as hidden fields.
+
+PEOPLE = "/governance/people"
+
+
+def _person_purpose(request: Request, session: Session, person: PagePerson) -> str | Response:
+    """As :func:`_with_purpose`, but a POST without a purpose goes back to the question."""
+    if person.signed_in is None:
+        return to_sign_in()
+    _ig_only(person.signed_in.principal)
+    purpose = stated_purpose(request, session)
+    if purpose is None:
+        return _ask_purpose(request, next_path=PEOPLE)
+    return purpose
+
+
+async def _person_asked(
+    request: Request, session: Session, person: PagePerson
+) -> tuple[str, PersonAnswers] | Response:
+    """The purpose and who the officer is looking for, from the checked form; or the page to
+    show instead (the purpose asked, the question again with its errors, or sign-in)."""
+    purpose = _person_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    answers = person_answers(await checked_form(request, person.signed_in))
+    if answers.person is None:
+        return _find_page(request, purpose, answers)
+    return purpose, answers
+
+
+def _find_page(request: Request, purpose: str, answers: PersonAnswers | None = None) -> Response:
+    return render(
+        request,
+        "governance/person_find.html",
+        shell(
+            title="Find a person's record of access",
+            purpose=purpose,
+            answers=answers.values if answers else {},
+            **errors_context(answers.errors if answers else {}),
+        ),
+    )
+
+
+@router.get("/people")
+def person_find(request: Request, session: SessionDep, person: PagePerson) -> Response:
+    purpose = _with_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    # The page offers the look-up only to whoever may make it (the firewall's answer).
+    require(person.signed_in.principal, Action.read, PERSON_RECORD)
+    return _find_page(request, purpose)
+
+
+@router.post("/people")
+async def person_record_page(
+    request: Request, session: SessionDep, person: PagePerson, lawful_bases: LawfulBasesDep
+) -> Response:
+    asked = await _person_asked(request, session, person)
+    if isinstance(asked, Response):
+        return asked
+    purpose, answers = asked
+    assert person.signed_in is not None
+    assert answers.person is not None
+    record = await run_in_threadpool(
+        person_record.look_up,
+        session,
+        person.signed_in.principal,
+        answers.person,
+        keyring=_keyring(request),
+        purpose=purpose,
+    )
+    return render(
+        request,
+        "governance/person_record.html",
+        shell(
+            title="A person's record of access",
+            purpose=purpose,
+            record=record,
+            carried=answers.values,
+            lawful_bases=lawful_bases,
+            **_names(request),
+        ),
+    )
+
+
+def _form_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@router.post("/people/contacts/{contact_id}/opening")
+async def person_contact_opening(
+    request: Request, contact_id: uuid.UUID, session: SessionDep, person: PagePerson
+) -> Response:
+    purpose = _person_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    form = await checked_form(request, person.signed_in)
+    opened = await run_in_threadpool(
+        person_record.open_contact,
+        session,
+        person.signed_in.principal,
+        contact_id,
+        subject_person_id=_form_uuid(form_text(form, "subject", most=40)),
+        keyring=_keyring(request),
+        purpose=purpose,
+    )
+    return render(
+        request,
+        "governance/person_opened.html",
+        shell(
+            title="A contact, opened",
+            purpose=purpose,
+            contact=opened,
+            disclosure=None,
+            carried=person_answers(form).values,
+            **_names(request),
+        ),
+    )
+
+
+@router.post("/people/disclosures/{disclosure_id}/opening")
+async def person_disclosure_opening(
+    request: Request,
+    disclosure_id: uuid.UUID,
+    session: SessionDep,
+    person: PagePerson,
+    lawful_bases: LawfulBasesDep,
+) -> Response:
+    purpose = _person_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    form = await checked_form(request, person.signed_in)
+    opened = await run_in_threadpool(
+        person_record.open_disclosure,
+        session,
+        person.signed_in.principal,
+        disclosure_id,
+        keyring=_keyring(request),
+        purpose=purpose,
+    )
+    return render(
+        request,
+        "governance/person_opened.html",
+        shell(
+            title="A disclosure, opened",
+            purpose=purpose,
+            contact=None,
+            disclosure=opened,
+            carried=person_answers(form).values,
+            lawful_bases=lawful_bases,
+            **_names(request),
+        ),
+    )
+
+
+@router.post("/people/export")
+async def person_export_download(
+    request: Request, session: SessionDep, person: PagePerson
+) -> Response:
+    asked = await _person_asked(request, session, person)
+    if isinstance(asked, Response):
+        return asked
+    purpose, answers = asked
+    assert person.signed_in is not None
+    assert answers.person is not None
+    found = await run_in_threadpool(
+        person_record.export,
+        session,
+        person.signed_in.principal,
+        answers.person,
+        keyring=_keyring(request),
+        purpose=purpose,
+        now=utcnow(),
+    )
+    return person_export.download(found)

@@ -53,20 +53,20 @@ def _to_sign_in() -> Response:
     return RedirectResponse("/", status_code=303)
 
 
-def _team_member(
-    session: SessionDep, person: PageRequestPerson, keyring: KeyringDep
-) -> Principal | None:
-    """The signed-in person, who must belong to a team: a team's inbox is no one else's.
-
-    Someone without a team is first put to the products service, so the firewall refuses
-    (and records) whoever may see no products at all; the hub, which may, has no team inbox.
+def _team_member(person: PageRequestPerson) -> Principal | None:
+    """The signed-in person, who must belong to a receiving team: a team's inbox is no one
+    else's. Belonging is the firewall's answer to "may they acknowledge what is sent to
+    their own team"; anyone else is refused at the decision point, which records it (hub
+    staff, who may see every product, get 403; people who may see none get 404).
     """
     if person.signed_in is None:
         return None
     principal = person.signed_in.principal
-    if not principal.team:
-        products.list_products(session, principal, keyring=keyring)
-        raise NotFound()
+    decision_point.require(
+        principal,
+        Action.acknowledge,
+        Resource(Kind.information_product, owner=principal.team or ""),
+    )
     return principal
 
 
@@ -78,7 +78,7 @@ def _posted_by(
     csrf_token: str,
 ) -> Principal | None:
     check_origin(request)
-    principal = _team_member(session, person, keyring)
+    principal = _team_member(person)
     if principal is None or person.signed_in is None:
         return None
     check_csrf(person.signed_in.csrf_token, csrf_token)
@@ -89,7 +89,7 @@ def _posted_by(
 def inbox(
     request: Request, session: SessionDep, person: PagePerson, keyring: KeyringDep
 ) -> Response:
-    principal = _team_member(session, person, keyring)
+    principal = _team_member(person)
     if principal is None:
         return _to_sign_in()
     sent = products.list_products(session, principal, keyring=keyring)
@@ -140,7 +140,7 @@ def product(
     keyring: KeyringDep,
 ) -> Response:
     """The whole product: opening it is a read on the record of each agency in it."""
-    principal = _team_member(session, person, keyring)
+    principal = _team_member(person)
     if principal is None:
         return _to_sign_in()
     return _product_page(request, session, principal, product_id, keyring=keyring)
@@ -183,7 +183,7 @@ def answered(
     keyring: KeyringDep,
 ) -> Response:
     """What the team answered, from the inbox's summaries: no content, so no read."""
-    principal = _team_member(session, person, keyring)
+    principal = _team_member(person)
     if principal is None:
         return _to_sign_in()
     summaries = products.list_products(session, principal, keyring=keyring)
