@@ -74,7 +74,7 @@ with warnings.catch_warnings():
     # Starlette's test client is the in-process client here on purpose; its notice is noise.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
-from request_path import database_for  # the fresh database per run, beside this file
+from fresh_database import database_for  # beside this file
 from starlette.types import Receive, Scope, Send
 
 from hub.app import create_app

@@ -1,10 +1,10 @@
 """The hub over HTTP against a bare FastAPI app, side by side in one run.
 
-    python bench/http.py             # SQLite, and PostgreSQL if reachable
-    python bench/http.py --databases sqlite --duration 5
-    python bench/http.py --against-tree /work/main   # this tree's hub beside another's
+    python bench/request_path.py             # SQLite, and PostgreSQL if reachable
+    python bench/request_path.py --databases sqlite --duration 5
+    python bench/request_path.py --against-tree /work/main   # this tree's hub beside another's
     HUB_BENCH_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
-        python bench/http.py
+        python bench/request_path.py
 
 For each database it seeds a demo hub in a fresh database, starts the hub (``mash-hub
 serve``: one uvicorn worker, no access log) and a bare FastAPI app of the same versions
@@ -33,26 +33,19 @@ hub's ratio is over the bare runs of its own rounds. Its figures are under ``aga
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Run as a script, this file's folder is first on sys.path, where this file's own name
-# would hide the standard library's http package.
-if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
-    del sys.path[0]
-
 import argparse
 import http.client
 import json
+import os
 import re
 import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +53,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from fresh_database import database_for  # beside this file
 
 REPO = Path(__file__).resolve().parent.parent
 BARE_APP = """
@@ -250,31 +245,6 @@ def python_run(port: int, target: Target, connections: int, seconds: int) -> Run
 
 
 # ---------------------------------------------------------------- the servers
-
-
-@contextmanager
-def database_for(kind: str, pg_url: str | None) -> Iterator[str]:
-    if kind == "sqlite":
-        directory = Path(tempfile.mkdtemp(prefix="hub-bench-"))
-        try:
-            yield f"sqlite:///{directory / 'hub.db'}"
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    assert pg_url
-    name = f"hub_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass(frozen=True)
