@@ -134,6 +134,8 @@ class ContactHeldOut(BaseModel):
     enquiry_status: str | None
     enquiry_opened_at: datetime | None
     products: list[ProductHeld]
+    # Since when the case is on legal hold (kept from the retention schedule), if it is.
+    held_since: datetime | None = None
     # Every read of the contact itself (a hub page or the API) and every IG opening of it.
     reads: list[ReadOut] = Field(default_factory=list)
 
@@ -328,6 +330,7 @@ def _find(session: Session, keyring: Keyring, person: PersonLookUpIn) -> _Found:
                     )
                     for p in item.products
                 ],
+                held_since=item.contact.held_since,
             )
         )
     contact_reads = repository.reads_of(

@@ -87,6 +87,32 @@ def test_an_ig_officer_finds_a_child_opens_one_contact_and_exports_the_record(
     assert [e["resource_kind"] for e in openings] == ["contact"]
     assert set(stated_purposes(page, live_hub, look_ups + openings)) == {PURPOSE}
 
+    holds_the_case_for_the_request(page, live_hub, check_page)
+
+
+HOLD_REASON = "Subject access request SAR-2026-041 open: keep until it is answered."
+
+
+def holds_the_case_for_the_request(page: Page, live_hub: LiveHub, check_page: CheckPage) -> None:
+    """The officer keeps the case from the retention schedule while the request is open."""
+    page.get_by_role("button", name="Legal hold").click()
+    expect(page.get_by_role("heading", name="Legal hold on contact")).to_be_visible()
+    expect(page.get_by_text("This case is not on legal hold.")).to_be_visible()
+    page.get_by_role("button", name="Put the case on legal hold").click()
+    expect(page.get_by_role("link", name="Enter why the case must be kept")).to_be_visible()
+    check_page(page, "record of access, legal hold without a reason")
+    page.get_by_label("Why the case must be kept").fill(HOLD_REASON)
+    page.get_by_role("button", name="Put the case on legal hold").click()
+    expect(page.get_by_text("Legal hold placed.")).to_be_visible()
+    expect(page.get_by_text("This case is on legal hold since")).to_be_visible()
+    check_page(page, "record of access, legal hold placed")
+    # The log records the hold (and the state look-ups), never the reason in clear.
+    holds = [e for e in ig_entries(page, live_hub) if e["action"] == "hold"]
+    assert [e["outcome"] for e in holds][-1] == "allowed"
+    assert HOLD_REASON not in json.dumps(holds)
+    page.get_by_role("button", name="Back to the person's record").click()
+    expect(page.get_by_text("Legal hold since")).to_be_visible()
+
 
 def sees_what_the_hub_holds_by_reference_only(page: Page, episode_reference: str) -> None:
     [contact] = table_rows(page, "Contacts this person is in, newest first")

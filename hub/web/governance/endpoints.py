@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
@@ -25,8 +26,12 @@ from hub.auth.principal import Principal
 from hub.db import SessionDep, utcnow
 from hub.dependencies import LawfulBasesDep
 from hub.keys.service import Keyring
-from hub.policy.decision_point import require
-from hub.policy.vocabulary import Action
+from hub.kit.errors import Conflict
+from hub.policy.decision_point import may, require
+from hub.policy.firewall import Resource
+from hub.policy.vocabulary import Action, Kind
+from hub.retention import holds
+from hub.retention.schemas import LegalHoldIn, LegalHoldOut
 from hub.web.dependencies import PagePerson
 from hub.web.desk.pages import (
     checked_form,
@@ -461,6 +466,7 @@ async def person_record_page(
             title="A person's record of access",
             purpose=purpose,
             record=record,
+            may_hold=may(person.signed_in.principal, Action.hold, Resource(Kind.contact)),
             carried=answers.values,
             lawful_bases=lawful_bases,
             **_names(request),
@@ -504,6 +510,118 @@ async def person_contact_opening(
             carried=person_answers(form).values,
             **_names(request),
         ),
+    )
+
+
+def _hold_page(
+    request: Request,
+    purpose: str,
+    contact_id: uuid.UUID,
+    state: LegalHoldOut,
+    carried: dict[str, str],
+    *,
+    reference: str,
+    decided: str | None = None,
+    errors: dict[str, str] | None = None,
+    typed: str = "",
+) -> Response:
+    return render(
+        request,
+        "governance/person_hold.html",
+        shell(
+            title="Legal hold",
+            purpose=purpose,
+            contact_id=contact_id,
+            reference=reference,
+            hold=state,
+            decided=decided,
+            typed=typed,
+            carried=carried,
+            **errors_context(errors or {}),
+        ),
+    )
+
+
+@router.post("/people/contacts/{contact_id}/legal-hold")
+async def person_contact_hold(
+    request: Request, contact_id: uuid.UUID, session: SessionDep, person: PagePerson
+) -> Response:
+    """Whether the case is on legal hold, with the form to place or lift it (an IG officer
+    keeps a case from the retention schedule for a request, a complaint or proceedings)."""
+    purpose = _person_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    form = await checked_form(request, person.signed_in)
+    state = await run_in_threadpool(
+        holds.legal_hold, session, person.signed_in.principal, contact_id
+    )
+    return _hold_page(
+        request,
+        purpose,
+        contact_id,
+        state,
+        person_answers(form).values,
+        reference=form_text(form, "reference", most=40),
+    )
+
+
+@router.post("/people/contacts/{contact_id}/legal-hold/decision")
+async def person_contact_hold_decision(
+    request: Request, contact_id: uuid.UUID, session: SessionDep, person: PagePerson
+) -> Response:
+    purpose = _person_purpose(request, session, person)
+    if isinstance(purpose, Response):
+        return purpose
+    assert person.signed_in is not None
+    principal = person.signed_in.principal
+    form = await checked_form(request, person.signed_in)
+    carried = person_answers(form).values
+    reference = form_text(form, "reference", most=40)
+    typed = form_text(form, "reason", most=5000)
+    decision = form_text(form, "decision", most=10)
+
+    def refused(message: str) -> Response:
+        state = holds.legal_hold(session, principal, contact_id)
+        return _hold_page(
+            request,
+            purpose,
+            contact_id,
+            state,
+            carried,
+            reference=reference,
+            errors={"hold-reason": message},
+            typed=typed,
+        )
+
+    try:
+        payload = LegalHoldIn(decision=decision, reason=typed)
+    except ValidationError:
+        lifting = decision == "lift"
+        return await run_in_threadpool(
+            refused,
+            "Enter why the hold is lifted, in 2,000 characters or fewer"
+            if lifting
+            else "Enter why the case must be kept, in 2,000 characters or fewer",
+        )
+    decide = holds.place_hold if payload.decision == "place" else holds.lift_hold
+    try:
+        state = await run_in_threadpool(
+            decide, session, principal, contact_id, payload.reason, keyring=_keyring(request)
+        )
+    except Conflict:
+        # A colleague placed or lifted it meanwhile: show the case as it now stands.
+        return await run_in_threadpool(
+            refused, "Someone changed this hold meanwhile: check where it stands now"
+        )
+    return _hold_page(
+        request,
+        purpose,
+        contact_id,
+        state,
+        carried,
+        reference=reference,
+        decided=payload.decision,
     )
 
 
