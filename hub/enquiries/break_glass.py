@@ -13,10 +13,11 @@ from hub.agencies import repository as agency_repository
 from hub.agencies import service as agencies
 from hub.audit import service as audit
 from hub.auth.principal import Principal
+from hub.contacts import repository as contacts_repository
 from hub.db import utcnow
 from hub.enquiries import repository
 from hub.enquiries.models import BreakGlassEvent
-from hub.keys.service import Keyring
+from hub.keys.service import HUB_KEY_ID, CaseDestroyed, Keyring, case_key_id, work_on_case
 from hub.kit.errors import Conflict, NotFound
 from hub.kit.working_time import WorkingHours, add_working_hours, is_breached
 from hub.policy.decision_point import allowed_event, require
@@ -35,13 +36,19 @@ def break_glass(
     record_id: uuid.UUID,
     reason: str,
     *,
+    contact_id: uuid.UUID | None = None,
     keyring: Keyring,
     calendar: WorkingHours,
 ) -> dict[str, Any]:
     """A manager opens an agency record directly in an emergency. The agency and IG see it
-    (the audit log and the agency's break-glass list) and a review falls due."""
+    (the audit log and the agency's break-glass list) and a review falls due.
+
+    Named with the contact it is for, the opening's reason (and later the review's notes)
+    is that case's: sealed under its key, and destroyed with it.
+    """
     resource = Resource(Kind.agency_record, owner=agency, id=str(record_id))
     decision = require(principal, Action.break_glass, resource, purpose="emergency")
+    key_id = _case_of(session, principal, contact_id)
     scope = agency_repository.scope_granted(decision, resource)
     record = agency_repository.record_of_agency(session, scope, record_id)
     if record is None:
@@ -56,9 +63,10 @@ def break_glass(
         opened_at=now,
         review_due_at=add_working_hours(now, BREAK_GLASS_REVIEW_WORKING_HOURS, calendar),
         sealed_reason=b"",
+        contact_id=contact_id,
     )
     event.sealed_reason = keyring.seal_hub_json(
-        session, "break_glass_events", "sealed_reason", event.id, reason
+        session, "break_glass_events", "sealed_reason", event.id, reason, key_id=key_id
     )
     session.add(event)
     session.flush()
@@ -108,12 +116,38 @@ def break_glass_alerts(
             "reviewed_by": e.reviewed_by,
             "reviewed_at": e.reviewed_at.isoformat() if e.reviewed_at else None,
             "review_justified": e.review_justified,
-            "reason": keyring.open_hub_json(
-                session, "break_glass_events", "sealed_reason", e.id, e.sealed_reason
-            ),
+            "contact_id": str(e.contact_id) if e.contact_id else None,
+            # None once the case it was for is destroyed under the retention schedule.
+            "reason": _opened_reason(session, keyring, e),
         }
         for e in events
     ]
+
+
+def _case_of(session: Session, principal: Principal, contact_id: uuid.UUID | None) -> str:
+    """The key an opening's reason is sealed under: the named case's (which the manager must
+    be able to read, and which must still exist), or the hub key when none is named."""
+    if contact_id is None:
+        return HUB_KEY_ID
+    require(principal, Action.read, Resource(Kind.contact, id=str(contact_id)))
+    contact = contacts_repository.get_contact(session, contact_id)
+    if contact is None:
+        raise NotFound()
+    key_id = case_key_id(contact_id)
+    if contact.destroyed_at is not None:
+        raise CaseDestroyed(key_id)
+    work_on_case(session, key_id)
+    return key_id
+
+
+def _opened_reason(session: Session, keyring: Keyring, event: BreakGlassEvent) -> str | None:
+    try:
+        reason: str = keyring.open_hub_json(
+            session, "break_glass_events", "sealed_reason", event.id, event.sealed_reason
+        )
+    except CaseDestroyed:
+        return None
+    return reason
 
 
 def review_break_glass(
@@ -137,8 +171,12 @@ def review_break_glass(
     event.reviewed_by = principal.sub
     event.reviewed_at = utcnow()
     event.review_justified = justified
+    key_id = HUB_KEY_ID
+    if event.contact_id is not None:
+        key_id = case_key_id(event.contact_id)
+        work_on_case(session, key_id)
     event.sealed_review = keyring.seal_hub_json(
-        session, "break_glass_events", "sealed_review", event.id, notes
+        session, "break_glass_events", "sealed_review", event.id, notes, key_id=key_id
     )
     session.flush()
     audit.record(

@@ -40,6 +40,9 @@ class DisclosureWithReads(BaseModel):
 
 class BreakGlassIn(Strict):
     reason: Reason
+    # The contact (the MASH case) the emergency is about: the reason is then the case's,
+    # sealed under its key and destroyed with it under the retention schedule.
+    contact_id: uuid.UUID | None = None
 
 
 class BreakGlassReviewIn(Strict):
@@ -246,6 +249,7 @@ def break_glass(
         agency,
         record_id,
         payload.reason,
+        contact_id=payload.contact_id,
         keyring=keyring,
         calendar=calendar,
     )

@@ -81,6 +81,9 @@ class BreakGlassEvent(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     agency: Mapped[str] = mapped_column(String(40), index=True)
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # The MASH case the emergency was about, when the manager names one: the reason and the
+    # review notes are then sealed under that case's key and destroyed with the case.
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     opened_by: Mapped[str] = mapped_column(String(200))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     review_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
