@@ -43,3 +43,13 @@ def test_settings_come_from_the_environment_and_no_secret_is_inline() -> None:
 
 def test_the_hub_port_is_published_on_loopback_only() -> None:
     assert all(p.startswith("127.0.0.1:") for p in compose()["services"]["hub"]["ports"])
+
+
+def test_a_deployed_hub_runs_the_retention_schedule_daily_unless_told_otherwise() -> None:
+    from hub.settings import Settings
+
+    value = compose()["services"]["hub"]["environment"]["HUB_RETENTION_INTERVAL_SECONDS"]
+    assert value.startswith("${HUB_RETENTION_INTERVAL_SECONDS:-")
+    default = value.removeprefix("${HUB_RETENTION_INTERVAL_SECONDS:-").removesuffix("}")
+    interval = Settings(dev_mode=True, retention_interval_seconds=float(default))
+    assert interval.retention_interval_seconds == 24 * 3600
