@@ -431,12 +431,13 @@ def figures(
 ) -> Figures:
     decision = require(principal, Action.list, AUDIT_LOG)
     purpose = stated_purpose(purpose)
+    from_log = ig_repository.entry_figures(session, since=since)
     found = Figures(
         since=since,
-        disclosures=ig_repository.disclosures_by_week(session, since=since),
+        disclosures=from_log.disclosures,
         declines=ig_repository.declines_by_week(session, since=since),
-        break_glass=ig_repository.break_glass_by_week(session, since=since),
-        denied_by_role=ig_repository.denied_by_role(session, since=since),
+        break_glass=from_log.break_glass,
+        denied_by_role=from_log.denied_by_role,
     )
     audit.record(
         session,
