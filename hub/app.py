@@ -10,6 +10,7 @@ import structlog
 from fastapi import Depends, FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.access import endpoints as access
 from hub.agencies import endpoints as agencies
 from hub.audit import endpoints as audit
 from hub.audit import service as audit_service
@@ -40,6 +41,7 @@ from hub.policy import decision_point
 from hub.policy.firewall import Firewall
 from hub.products import endpoints as products
 from hub.reporting import endpoints as reporting
+from hub.retention import endpoints as retention_routes
 from hub.retention import service as retention
 from hub.screening import endpoints as screening
 from hub.screening import service as screening_service
@@ -139,8 +141,10 @@ def _mount_api(app: FastAPI) -> None:
     for domain in (
         system,
         contacts,
+        retention_routes,
         agencies,
         audit,
+        access,
         screening,
         enquiries,
         products,

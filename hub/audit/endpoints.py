@@ -6,14 +6,13 @@ reason given, so no one reads the log without saying why.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query
 
-from hub.audit import governance, person_export, person_record
-from hub.audit.dependencies import AuditLogDep
+from hub.audit import governance
+from hub.audit.dependencies import AuditLogDep, Purpose
 from hub.audit.schemas import (
     AuditEntryOut,
     AuditTextOut,
@@ -24,23 +23,13 @@ from hub.audit.schemas import (
     VerifyOut,
 )
 from hub.auth.dependencies import CurrentPrincipal
-from hub.db import SessionDep, TransactionalRoute, utcnow
+from hub.db import SessionDep, TransactionalRoute
 from hub.dependencies import KeyringDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 
 router = APIRouter(prefix="/audit", tags=["audit"], route_class=TransactionalRoute)
 
-# Checked after the firewall (in the service), so a caller who may not read the log is
-# refused, and audited, whatever headers they sent.
-Purpose = Annotated[
-    str | None,
-    Header(
-        alias="X-Audit-Purpose",
-        max_length=200,
-        description="Why you are reading the log (for example a case reference); it is logged.",
-    ),
-]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[
     str | None,
@@ -203,78 +192,4 @@ def open_entry_text(
     """
     return governance.open_text(
         session, principal, keyring=keyring, entry_id=entry_id, purpose=purpose
-    )
-
-
-# A person's record of access, for a subject access request or a complaint. The person's
-# identifiers travel only in the body of a POST: never in a URL, a log line or an error.
-
-
-@router.post(
-    "/people/record", response_model=person_record.PersonRecordOut, responses=STANDARD_ERRORS
-)
-def person_record_of_access(
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    keyring: KeyringDep,
-    person: person_record.PersonLookUpIn,
-    purpose: Purpose = None,
-) -> person_record.PersonRecordOut:
-    """Find ONE person by their NHS number, or their given name, family name and date of
-    birth, and list what the hub holds about them by reference, every disclosure about them
-    and every read of those. No content: open each item on its own, with a purpose."""
-    return person_record.look_up(session, principal, person, keyring=keyring, purpose=purpose)
-
-
-@router.post(
-    "/people/record/export",
-    response_class=Response,
-    responses={
-        **STANDARD_ERRORS,
-        200: {
-            "content": {"application/zip": {}},
-            "description": "record-of-access.html and record-of-access.json, with what is "
-            "about other people and what carries an agency's caveat marked for redaction; "
-            "content only of what you opened with the same purpose.",
-        },
-    },
-)
-def person_record_export(
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    keyring: KeyringDep,
-    person: person_record.PersonLookUpIn,
-    purpose: Purpose = None,
-) -> Response:
-    """The record of access as a zip for a subject access request or a complaint."""
-    found = person_record.export(
-        session, principal, person, keyring=keyring, purpose=purpose, now=utcnow()
-    )
-    return person_export.download(found)
-
-
-@router.post(
-    "/contacts/{contact_id}/opening",
-    response_model=person_record.ContactOpenedOut,
-    responses=STANDARD_ERRORS,
-)
-def open_contact(
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    keyring: KeyringDep,
-    contact_id: uuid.UUID,
-    subject: Annotated[
-        uuid.UUID | None,
-        Query(description="The person_id of the record's person, to mark the others."),
-    ] = None,
-    purpose: Purpose = None,
-) -> person_record.ContactOpenedOut:
-    """Open one contact's content with a purpose that is logged (a subject access request)."""
-    return person_record.open_contact(
-        session,
-        principal,
-        contact_id,
-        subject_person_id=subject,
-        keyring=keyring,
-        purpose=purpose,
     )

@@ -16,8 +16,6 @@ from hub.dependencies import KeyringDep, PublicRateLimiterDep
 from hub.kit.errors import STANDARD_ERRORS
 from hub.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CursorQuery, Page
 from hub.kit.ratelimit import client_address
-from hub.retention import holds
-from hub.retention.schemas import HoldDecision, LegalHoldIn, LegalHoldOut
 
 # The public referral form: the one deliberate exception to "authenticated by default".
 # Without a token the caller is the anonymous public referrer; with one it is verified.
@@ -69,23 +67,3 @@ def read_contact(
     contact_id: uuid.UUID, keyring: KeyringDep, session: SessionDep, principal: CurrentPrincipal
 ) -> ContactDetail:
     return service.read_contact(session, principal, contact_id, keyring=keyring)
-
-
-@router.get("/{contact_id}/legal-hold", response_model=LegalHoldOut, responses=STANDARD_ERRORS)
-def legal_hold(
-    contact_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
-) -> LegalHoldOut:
-    return holds.legal_hold(session, principal, contact_id)
-
-
-@router.post("/{contact_id}/legal-hold", response_model=LegalHoldOut, responses=STANDARD_ERRORS)
-def decide_legal_hold(
-    contact_id: uuid.UUID,
-    payload: LegalHoldIn,
-    keyring: KeyringDep,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-) -> LegalHoldOut:
-    """Put the case on legal hold, or lift it: a manager or IG officer, with a reason."""
-    decide = holds.place_hold if payload.decision is HoldDecision.place else holds.lift_hold
-    return decide(session, principal, contact_id, payload.reason, keyring=keyring)

@@ -18,10 +18,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from hub.audit import governance, person_export, person_record
+from hub.access import export as person_export
+from hub.access import service as person_record
+from hub.access.service import PERSON_RECORD
+from hub.audit import governance
 from hub.audit.dependencies import AuditLogDep
 from hub.audit.governance import REGISTER
-from hub.audit.person_record import PERSON_RECORD
 from hub.auth.principal import Principal
 from hub.db import SessionDep, utcnow
 from hub.dependencies import LawfulBasesDep

@@ -13,7 +13,7 @@ from datetime import date
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from hub.audit.person_record import PersonLookUpIn
+from hub.access.service import PersonLookUpIn
 from hub.db import utcnow
 from hub.web.desk.pages import form_text
 

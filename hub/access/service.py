@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.orm import Session
 
-from hub.audit import person_repository as repository
+from hub.access import repository
 from hub.audit import repository as audit_repository
 from hub.audit import sealing
 from hub.audit import service as audit

@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from hub.audit.person_record import PersonExport
+from hub.access.service import PersonExport
 from hub.kit.working_time import LONDON
 
 FILE_NAME = "record-of-access.zip"
