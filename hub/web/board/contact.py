@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -37,7 +37,7 @@ from hub.retention import holds
 from hub.retention.schemas import LegalHoldIn
 from hub.screening import service as screening
 from hub.screening.schemas import ConsentOverrideIn, OutcomeIn, RerateIn, ScreeningIn
-from hub.web.board.forms import FieldError, Typed, first_field, read_form
+from hub.web.board.forms import FieldError, Payload, Typed, first_field, read_form
 from hub.web.board.present import OUTCOME_NAMES, PRESENT, RAG_NAMES
 from hub.web.dependencies import PagePerson
 from hub.web.people import ROLE_NAMES, TEAM_NAMES
@@ -216,30 +216,35 @@ def _checked(request: Request, person: PagePerson, csrf_token: str) -> Principal
     return person.signed_in.principal
 
 
-def _decided(
+def _submitted(
     request: Request,
     session: Session,
     principal: Principal,
     contact_id: uuid.UUID,
-    typed: Typed,
-    decide: Callable[[], object],
+    form: str,
+    schema: type[Payload],
+    sent: Mapping[str, str],
+    decide: Callable[[Payload], object],
     *,
     keyring: Keyring,
     calendar: WorkingHours,
 ) -> Response:
-    """Call the service; on success back to the page (post, redirect, get), otherwise the
-    page again with what was typed and what stopped it."""
-    try:
-        decide()
-    except (Conflict, Unprocessable) as refused:
-        # Unprocessable: the form still stands, its answers need changing. Conflict: someone
-        # got there first, and the page now shows where things stand instead of the form.
-        where = first_field(typed.form) if isinstance(refused, Unprocessable) else "main-content"
-        typed.errors = [FieldError(where, refused.detail)]
-        return contact_page(
-            request, session, principal, contact_id, keyring=keyring, calendar=calendar, typed=typed
-        )
-    return RedirectResponse(f"/contacts/{contact_id}?done={typed.form}", status_code=303)
+    """Read the form and call the service with it; on success back to the page (post,
+    redirect, get), otherwise the page again with what was typed and what stopped it."""
+    payload, typed = read_form(form, schema, sent)
+    if payload is not None:
+        try:
+            decide(payload)
+        except (Conflict, Unprocessable) as refused:
+            # Unprocessable: the form still stands, its answers need changing. Conflict:
+            # someone got there first, and the page now shows where things stand instead.
+            where = first_field(form) if isinstance(refused, Unprocessable) else "main-content"
+            typed.errors = [FieldError(where, refused.detail)]
+        else:
+            return RedirectResponse(f"/contacts/{contact_id}?done={form}", status_code=303)
+    return contact_page(
+        request, session, principal, contact_id, keyring=keyring, calendar=calendar, typed=typed
+    )
 
 
 FormText = Annotated[str, Form(max_length=4000)]
@@ -261,22 +266,19 @@ def screen(
 ) -> Response:
     principal = _checked(request, person, csrf_token)
     sent = {"threshold_level": threshold_level, "rag": rag, "reason": reason}
-    payload, typed = read_form("screen", ScreeningIn, sent)
-    if payload is None:
-        return contact_page(
-            request, session, principal, contact_id, keyring=keyring, calendar=calendar, typed=typed
-        )
-    return _decided(
+    return _submitted(
         request,
         session,
         principal,
         contact_id,
-        typed,
-        lambda: screening.screen_contact(
+        "screen",
+        ScreeningIn,
+        sent,
+        lambda p: screening.screen_contact(
             session,
             principal,
             contact_id,
-            payload,
+            p,
             keyring=keyring,
             calendar=calendar,
             rag_policy=screening_policy,
@@ -300,22 +302,19 @@ def decide_outcome(
     reason: FormText = "",
 ) -> Response:
     principal = _checked(request, person, csrf_token)
-    payload, typed = read_form("outcome", OutcomeIn, {"outcome": outcome, "reason": reason})
-    if payload is None:
-        return contact_page(
-            request, session, principal, contact_id, keyring=keyring, calendar=calendar, typed=typed
-        )
-    return _decided(
+    return _submitted(
         request,
         session,
         principal,
         contact_id,
-        typed,
-        lambda: screening.decide_outcome(
+        "outcome",
+        OutcomeIn,
+        {"outcome": outcome, "reason": reason},
+        lambda p: screening.decide_outcome(
             session,
             principal,
             contact_id,
-            payload,
+            p,
             keyring=keyring,
             calendar=calendar,
             rota_start=settings.rota_start,
@@ -339,22 +338,19 @@ def rerate(
     reason: FormText = "",
 ) -> Response:
     principal = _checked(request, person, csrf_token)
-    payload, typed = read_form("rerate", RerateIn, {"rag": rag, "reason": reason})
-    if payload is None:
-        return contact_page(
-            request, session, principal, contact_id, keyring=keyring, calendar=calendar, typed=typed
-        )
-    return _decided(
+    return _submitted(
         request,
         session,
         principal,
         contact_id,
-        typed,
-        lambda: screening.rerate(
+        "rerate",
+        RerateIn,
+        {"rag": rag, "reason": reason},
+        lambda p: screening.rerate(
             session,
             principal,
             contact_id,
-            payload,
+            p,
             keyring=keyring,
             calendar=calendar,
             rag_policy=screening_policy,
@@ -376,19 +372,16 @@ def override_consent(
     reason: FormText = "",
 ) -> Response:
     principal = _checked(request, person, csrf_token)
-    payload, typed = read_form("consent", ConsentOverrideIn, {"reason": reason})
-    if payload is None:
-        return contact_page(
-            request, session, principal, contact_id, keyring=keyring, calendar=calendar, typed=typed
-        )
-    return _decided(
+    return _submitted(
         request,
         session,
         principal,
         contact_id,
-        typed,
-        lambda: screening.override_consent(
-            session, principal, contact_id, payload, keyring=keyring, calendar=calendar
+        "consent",
+        ConsentOverrideIn,
+        {"reason": reason},
+        lambda p: screening.override_consent(
+            session, principal, contact_id, p, keyring=keyring, calendar=calendar
         ),
         keyring=keyring,
         calendar=calendar,
@@ -408,19 +401,17 @@ def decide_legal_hold(
     reason: FormText = "",
 ) -> Response:
     principal = _checked(request, person, csrf_token)
-    payload, typed = read_form("hold", LegalHoldIn, {"decision": decision, "reason": reason})
-    if payload is None:
-        return contact_page(
-            request, session, principal, contact_id, keyring=keyring, calendar=calendar, typed=typed
-        )
-    decide = holds.place_hold if payload.decision == "place" else holds.lift_hold
-    return _decided(
+    return _submitted(
         request,
         session,
         principal,
         contact_id,
-        typed,
-        lambda: decide(session, principal, contact_id, payload.reason, keyring=keyring),
+        "hold",
+        LegalHoldIn,
+        {"decision": decision, "reason": reason},
+        lambda p: (holds.place_hold if p.decision == "place" else holds.lift_hold)(
+            session, principal, contact_id, p.reason, keyring=keyring
+        ),
         keyring=keyring,
         calendar=calendar,
     )

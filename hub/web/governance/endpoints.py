@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
+from starlette.datastructures import FormData
 
 from hub.access import export as person_export
 from hub.access import service as person_record
@@ -393,15 +395,28 @@ async def download_evidence(
 PEOPLE = "/governance/people"
 
 
-def _person_purpose(request: Request, session: Session, person: PagePerson) -> str | Response:
-    """As :func:`_with_purpose`, but a POST without a purpose goes back to the question."""
+@dataclass(frozen=True, slots=True)
+class _Posted:
+    """A POST on a person's record: its stated purpose, who sent it, and its checked form."""
+
+    purpose: str
+    principal: Principal
+    form: FormData
+
+
+async def _person_posted(
+    request: Request, session: Session, person: PagePerson
+) -> _Posted | Response:
+    """As :func:`_with_purpose` for a POST, its form checked (Origin, CSRF); or the page to
+    show instead: sign-in, or the purpose question when none is stated."""
     if person.signed_in is None:
         return to_sign_in()
     _ig_only(person.signed_in.principal)
     purpose = stated_purpose(request, session)
     if purpose is None:
         return _ask_purpose(request, next_path=PEOPLE)
-    return purpose
+    form = await checked_form(request, person.signed_in)
+    return _Posted(purpose, person.signed_in.principal, form)
 
 
 async def _person_asked(
@@ -409,14 +424,13 @@ async def _person_asked(
 ) -> tuple[str, PersonAnswers] | Response:
     """The purpose and who the officer is looking for, from the checked form; or the page to
     show instead (the purpose asked, the question again with its errors, or sign-in)."""
-    purpose = _person_purpose(request, session, person)
-    if isinstance(purpose, Response):
-        return purpose
-    assert person.signed_in is not None
-    answers = person_answers(await checked_form(request, person.signed_in))
+    posted = await _person_posted(request, session, person)
+    if isinstance(posted, Response):
+        return posted
+    answers = person_answers(posted.form)
     if answers.person is None:
-        return _find_page(request, purpose, answers)
-    return purpose, answers
+        return _find_page(request, posted.purpose, answers)
+    return posted.purpose, answers
 
 
 def _find_page(request: Request, purpose: str, answers: PersonAnswers | None = None) -> Response:
@@ -487,15 +501,14 @@ def _form_uuid(value: str) -> uuid.UUID | None:
 async def person_contact_opening(
     request: Request, contact_id: uuid.UUID, session: SessionDep, person: PagePerson
 ) -> Response:
-    purpose = _person_purpose(request, session, person)
-    if isinstance(purpose, Response):
-        return purpose
-    assert person.signed_in is not None
-    form = await checked_form(request, person.signed_in)
+    posted = await _person_posted(request, session, person)
+    if isinstance(posted, Response):
+        return posted
+    purpose, principal, form = posted.purpose, posted.principal, posted.form
     opened = await run_in_threadpool(
         person_record.open_contact,
         session,
-        person.signed_in.principal,
+        principal,
         contact_id,
         subject_person_id=_form_uuid(form_text(form, "subject", most=40)),
         keyring=_keyring(request),
@@ -550,14 +563,11 @@ async def person_contact_hold(
 ) -> Response:
     """Whether the case is on legal hold, with the form to place or lift it (an IG officer
     keeps a case from the retention schedule for a request, a complaint or proceedings)."""
-    purpose = _person_purpose(request, session, person)
-    if isinstance(purpose, Response):
-        return purpose
-    assert person.signed_in is not None
-    form = await checked_form(request, person.signed_in)
-    state = await run_in_threadpool(
-        holds.legal_hold, session, person.signed_in.principal, contact_id
-    )
+    posted = await _person_posted(request, session, person)
+    if isinstance(posted, Response):
+        return posted
+    purpose, principal, form = posted.purpose, posted.principal, posted.form
+    state = await run_in_threadpool(holds.legal_hold, session, principal, contact_id)
     return _hold_page(
         request,
         purpose,
@@ -572,12 +582,10 @@ async def person_contact_hold(
 async def person_contact_hold_decision(
     request: Request, contact_id: uuid.UUID, session: SessionDep, person: PagePerson
 ) -> Response:
-    purpose = _person_purpose(request, session, person)
-    if isinstance(purpose, Response):
-        return purpose
-    assert person.signed_in is not None
-    principal = person.signed_in.principal
-    form = await checked_form(request, person.signed_in)
+    posted = await _person_posted(request, session, person)
+    if isinstance(posted, Response):
+        return posted
+    purpose, principal, form = posted.purpose, posted.principal, posted.form
     carried = person_answers(form).values
     reference = form_text(form, "reference", most=40)
     typed = form_text(form, "reason", most=5000)
@@ -635,15 +643,14 @@ async def person_disclosure_opening(
     person: PagePerson,
     lawful_bases: LawfulBasesDep,
 ) -> Response:
-    purpose = _person_purpose(request, session, person)
-    if isinstance(purpose, Response):
-        return purpose
-    assert person.signed_in is not None
-    form = await checked_form(request, person.signed_in)
+    posted = await _person_posted(request, session, person)
+    if isinstance(posted, Response):
+        return posted
+    purpose, principal, form = posted.purpose, posted.principal, posted.form
     opened = await run_in_threadpool(
         person_record.open_disclosure,
         session,
-        person.signed_in.principal,
+        principal,
         disclosure_id,
         keyring=_keyring(request),
         purpose=purpose,
