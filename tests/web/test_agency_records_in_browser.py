@@ -10,8 +10,10 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from hub.agencies.models import AgencyRecord
+from hub.retention.service import run
 from tests.conftest import AuthHeaders
-from tests.enquiries.cases import CHILD, add_record
+from tests.enquiries.cases import CHILD, REASON, add_record
+from tests.retention.test_retention import SCHEDULE, SYSADMIN, _past_every_date
 from tests.web.agency_support import BrowserApi, sign_in
 from tests.web.conftest import CheckPage, LiveHub
 
@@ -192,3 +194,63 @@ def test_without_javascript_the_import_page_is_followed_with_its_refresh_link(
         expect(page.get_by_role("progressbar")).to_have_attribute("value", "7")
     finally:
         context.close()
+
+
+def test_a_break_glass_reason_destroyed_with_its_case_reads_so_on_the_agencys_list(
+    page: Page, api: BrowserApi, auth: AuthHeaders, live_hub: LiveHub, check_page: CheckPage
+) -> None:
+    admin, social_worker = auth("mash_admin"), auth("mash_social_worker")
+    status, receipt = api.post(
+        "/api/v1/contacts",
+        admin,
+        {
+            "children": [{"given_name": "Ottoline", "family_name": "Varga"}],
+            "worries": ["neglect"],
+            "concern": "Often hungry at school.",
+            "consent": {"status": "obtained"},
+        },
+    )
+    assert status == 201
+    _, listed = api.get("/api/v1/contacts", admin)
+    case = next(c["id"] for c in listed["items"] if c["reference"] == receipt["reference"])
+    screening = {"threshold_level": 1, "threshold_reason": REASON, "rag": "green"}
+    assert api.post(f"/api/v1/contacts/{case}/screening", social_worker, screening)[0] == 200
+    closed = {"outcome": "nfa", "reason": REASON}
+    assert api.post(f"/api/v1/contacts/{case}/outcome", social_worker, closed)[0] == 200
+    record_id = add_record(
+        api,
+        auth,
+        "police",
+        {
+            "source_ref": "NICHE-2",
+            **CHILD,
+            "record_type": "domestic_incident",
+            "occurred_on": "2026-10-02",
+            "summary": "Attended address.",
+        },
+    )
+    status, _ = api.post(
+        f"/api/v1/agencies/police/records/{record_id}/break-glass",
+        auth("mash_manager", sub="mgr-1"),
+        {"reason": "Child missing overnight; need the address history now.", "contact_id": case},
+    )
+    assert status == 200
+    run(
+        live_hub.database,
+        SYSADMIN,
+        SCHEDULE,
+        keyring=live_hub.app.state.keyring,
+        now=_past_every_date(),
+    )
+
+    sign_in(page, "Police representative")
+    page.goto("/break-glass")
+    expect(
+        page.get_by_text("Destroyed with the case it was for, under the retention schedule")
+    ).to_be_visible()
+    expect(page.get_by_text("Child missing overnight")).to_have_count(0)
+    # Its review would be sealed under the destroyed key: the page says so, with no form.
+    expect(page.get_by_text("can no longer be reviewed")).to_be_visible()
+    expect(page.get_by_text("Case destroyed")).to_be_visible()
+    expect(page.get_by_role("button", name="Record the review")).to_have_count(0)
+    check_page(page, "agency break-glass: its reason destroyed with the case")
