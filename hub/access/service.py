@@ -33,7 +33,7 @@ from hub.audit.models import AuditEntry
 from hub.auth.principal import Principal
 from hub.contacts.models import Contact
 from hub.contacts.service import open_details
-from hub.enquiries.disclosures import _product_in, open_for_governance
+from hub.enquiries.disclosures import open_for_governance, product_in
 from hub.enquiries.models import Disclosure
 from hub.enquiries.schemas import DisclosureOut
 from hub.keys.service import Keyring
@@ -210,7 +210,7 @@ def _read_out(entry: AuditEntry) -> ReadOut:
         reader_agency=entry.actor_agency,
         reader_team=entry.actor_team,
         action=entry.action,
-        through_product=_product_in(entry.rule),
+        through_product=product_in(entry.rule),
         purpose=_purpose_state(entry),
     )
 

@@ -504,7 +504,7 @@ def agency_disclosures(
                 reader_role=entry.actor_role,
                 action=entry.action,
                 reader_team=entry.actor_team,
-                through_product=_product_in(entry.rule),
+                through_product=product_in(entry.rule),
             )
             for entry in audit_repository.search_entries(
                 session,
@@ -523,7 +523,7 @@ def agency_disclosures(
 _IN_PRODUCT = re.compile(r"\(in information product ([0-9a-f-]{36})\)$")
 
 
-def _product_in(rule: str) -> uuid.UUID | None:
+def product_in(rule: str) -> uuid.UUID | None:
     """The information product a read was made through, as :func:`record_disclosure_read`
     notes it in the entry's rule."""
     found = _IN_PRODUCT.search(rule)
