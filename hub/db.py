@@ -53,6 +53,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.types import TypeDecorator
 
 from hub.kit.errors import HubError
@@ -192,13 +193,14 @@ def driver_insert(
 
 
 @dataclass(frozen=True, slots=True)
-class DriverSelect:
-    """A SELECT compiled by SQLAlchemy for one dialect, run on the driver's own cursor.
+class DriverStatement:
+    """A statement compiled by SQLAlchemy for one dialect, run on the driver's own cursor.
 
-    For the hot reads (a guarded read of one record) where SQLAlchemy's statement and ORM
-    machinery cost several times the query itself. The SQL, the parameters' bind
-    processors and the columns' result processors are SQLAlchemy's, so the values are
-    what a Core select returns.
+    For the hot paths (a guarded read of one record, the statements of a contact's
+    intake) where SQLAlchemy's statement and ORM machinery cost several times the query
+    itself. The SQL, the parameters' bind processors and the columns' result processors
+    are SQLAlchemy's, so the values are what a Core statement returns. A SELECT's rows
+    are its rows; an INSERT's or UPDATE's are those of its RETURNING, if it has one.
     """
 
     sql: str
@@ -221,7 +223,7 @@ class DriverSelect:
                 self.sql,
                 parameters if self.order is None else [parameters[n] for n in self.order],
             )
-            fetched = cursor.fetchall()
+            fetched = cursor.fetchall() if cursor.description is not None else []
         finally:
             cursor.close()
         converting = self.converting
@@ -238,19 +240,19 @@ class DriverSelect:
         return rows
 
 
-_DRIVER_SELECTS: dict[tuple[str, str], DriverSelect] = {}
+_DRIVER_STATEMENTS: dict[tuple[str, str], DriverStatement] = {}
 
 
-def driver_select(
-    dialect: Dialect, name: str, build: Callable[[], Select[*tuple[Any, ...]]]
-) -> DriverSelect:
-    """The select ``build()`` makes, compiled once per dialect under ``name``.
+def driver_statement(
+    dialect: Dialect, name: str, build: Callable[[], Select[*tuple[Any, ...]] | UpdateBase]
+) -> DriverStatement:
+    """The statement ``build()`` makes, compiled once per dialect under ``name``.
 
     Its parameters without a value are the caller's (``bindparam("contact_id")``); those
     with one are fixed.
     """
     key = (dialect.name, name)
-    found = _DRIVER_SELECTS.get(key)
+    found = _DRIVER_STATEMENTS.get(key)
     if found is not None:
         return found
     statement = build()
@@ -265,14 +267,18 @@ def driver_select(
             continue
         value = bind.effective_value
         fixed[bind_name] = value if processor is None else processor(value)
+    columns = (
+        statement.selected_columns
+        if isinstance(statement, Select)
+        else statement.exported_columns  # an INSERT's or UPDATE's RETURNING, or nothing
+    )
     results = (
-        column.type.dialect_impl(dialect).result_processor(dialect, None)
-        for column in statement.selected_columns
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
     )
     converting = tuple((i, f) for i, f in enumerate(results) if f is not None)
     order = tuple(compiled.positiontup or ()) if compiled.positional else None
-    found = DriverSelect(str(compiled), order, fixed, processors, converting)
-    _DRIVER_SELECTS[key] = found
+    found = DriverStatement(str(compiled), order, fixed, processors, converting)
+    _DRIVER_STATEMENTS[key] = found
     return found
 
 
@@ -434,7 +440,7 @@ class Database:
 
 @contextmanager
 def reading_connection(session: Session) -> Iterator[Any]:
-    """The driver connection a read's statements run on (see :class:`DriverSelect`).
+    """The driver connection a read's statements run on (see :class:`DriverStatement`).
 
     In a transaction (any session that may write, or a read that has begun one) that is
     the transaction's own connection. A read request's session that has not begun one

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import Insert, Select, and_, bindparam, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from hub.contacts.models import Contact, ContactPerson
-from hub.db import driver_select, reading_connection
+from hub.db import driver_insert, driver_statement, reading_connection
 from hub.keys.models import DataKeyRow
 from hub.keys.service import ACTIVE, HUB_KEY_ID, PRIMARY, StoredKeyVersion, case_key_id
 
@@ -98,7 +100,9 @@ def contact_to_read(session: Session, contact_id: uuid.UUID) -> ContactToRead | 
     hub key's), in one statement run on the driver's cursor (see
     :func:`hub.db.reading_connection`)."""
     with reading_connection(session) as connection:
-        statement = driver_select(session.get_bind().dialect, "contact_to_read", _contact_to_read)
+        statement = driver_statement(
+            session.get_bind().dialect, "contact_to_read", _contact_to_read
+        )
         rows = statement.rows(
             connection, {"contact_id": contact_id, "case_key_id": case_key_id(contact_id)}
         )
@@ -137,11 +141,62 @@ def by_idempotency_hash(session: Session, idempotency_hash: str) -> Contact | No
     ).scalar_one_or_none()
 
 
-def reference_taken(session: Session, reference: str) -> bool:
-    return (
-        session.execute(select(Contact.id).where(Contact.reference == reference)).first()
-        is not None
-    )
+_NEW_CONTACT_COLUMNS = (
+    "id",
+    "reference",
+    "received_at",
+    "channel",
+    "referrer_kind",
+    "submitted_by",
+    "worries",
+    "consent",
+    "status",
+    "idempotency_hash",
+    "request_hash",
+    "sealed_details",
+)
+_PERSON_COLUMNS = ("id", "contact_id", "position", "person_role")
+_INSERTS_ON_CONFLICT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def _contact_unless_taken(dialect_name: str) -> Callable[[], Insert]:
+    def build() -> Insert:
+        statement = _INSERTS_ON_CONFLICT[dialect_name](Contact.__table__)
+        return (
+            statement.values({name: bindparam(name) for name in _NEW_CONTACT_COLUMNS})
+            .on_conflict_do_nothing()
+            .returning(Contact.id)
+        )
+
+    return build
+
+
+def insert_new_contact(session: Session, contact: Contact, people: list[ContactPerson]) -> bool:
+    """Insert a new contact and its people, unless a stored contact already has its
+    reference or its idempotency hash: then nothing is written and the answer is False.
+
+    A clash is no error on either database (``ON CONFLICT DO NOTHING``), so the
+    transaction needs no savepoint; on PostgreSQL a clash with a submission not yet
+    committed waits for it, and then finds it. One statement each on the driver's cursor
+    (see :class:`hub.db.DriverStatement`): this is every contact's intake.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    driver = connection.connection.driver_connection
+    inserted = driver_statement(
+        dialect, "contacts.insert_unless_taken", _contact_unless_taken(dialect.name)
+    ).rows(driver, {name: getattr(contact, name) for name in _NEW_CONTACT_COLUMNS})
+    if not inserted:
+        return False
+    if people:
+        cursor = driver.cursor()
+        try:
+            driver_insert(dialect, ContactPerson.__table__, _PERSON_COLUMNS).insert_rows(
+                cursor, [{name: getattr(p, name) for name in _PERSON_COLUMNS} for p in people]
+            )
+        finally:
+            cursor.close()
+    return True
 
 
 def any_contacts(session: Session) -> bool:

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.audit import service as audit
@@ -43,6 +42,7 @@ ContactRecorded = Callable[[Session, Contact], None]
 
 # Crockford's base32 without I, L, O, U: references are read out over the phone.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_REFERENCE_DRAWS = 8
 
 
 def _details_context(contact_id: uuid.UUID) -> SealContext:
@@ -89,13 +89,9 @@ def create_contact(
     contact, people = _new_contact(
         session, principal, payload, keyring, idempotency_hash, request_hash
     )
-    raced = _insert_once(session, contact, idempotency_hash, request_hash)
+    raced = _insert_once(session, contact, people, idempotency_hash, request_hash)
     if raced is not None:
         return raced
-    for person in people:
-        person.contact_id = contact.id
-        session.add(person)
-    session.flush()
     on_recorded(session, contact)
     _index_people(session, keyring, contact, list(zip(people, _everyone(payload), strict=True)))
     audit.record(
@@ -126,12 +122,9 @@ def _new_contact(
     request_hash: str,
 ) -> tuple[Contact, list[ContactPerson]]:
     """The contact with a fresh reference and its details sealed, and its people."""
-    reference = new_reference()
-    while repository.reference_taken(session, reference):
-        reference = new_reference()
     contact = Contact(
         id=uuid.uuid4(),
-        reference=reference,
+        reference=new_reference(),
         received_at=utcnow(),
         channel=str(payload.channel),
         referrer_kind="public" if principal.is_public else "professional",
@@ -144,7 +137,7 @@ def _new_contact(
         sealed_details=b"",
     )
     people = [
-        ContactPerson(id=uuid.uuid4(), position=i, person_role=person_role)
+        ContactPerson(id=uuid.uuid4(), contact_id=contact.id, position=i, person_role=person_role)
         for i, person_role in enumerate(
             ["child"] * len(payload.children) + ["adult"] * len(payload.adults)
         )
@@ -157,7 +150,7 @@ def _new_contact(
     }
     # The case's own key: destroyed under the retention schedule, it takes the case with it.
     work_on_case(session, case_key_id(contact.id))
-    keyring.new_case_key(session, case_key_id(contact.id))
+    keyring.new_case_key(session, case_key_id(contact.id), seals=1)  # the details, below
     contact.sealed_details = keyring.seal(
         session, case_key_id(contact.id), json.dumps(details).encode(), _details_context(contact.id)
     )
@@ -165,23 +158,25 @@ def _new_contact(
 
 
 def _insert_once(
-    session: Session, contact: Contact, idempotency_hash: str | None, request_hash: str
+    session: Session,
+    contact: Contact,
+    people: list[ContactPerson],
+    idempotency_hash: str | None,
+    request_hash: str,
 ) -> Contact | None:
-    """Insert the contact; if the same submission won a race to it, that one instead."""
-    try:
-        # A savepoint: on PostgreSQL a submission with the same key may commit between our
-        # lookup and this insert, and then this request answers with that one's receipt.
-        with session.begin_nested():
-            session.add(contact)
-            session.flush()
-    except IntegrityError:
+    """Insert the contact and its people; if the same submission is already stored (it
+    won a race to it), that one instead. A reference already taken (one in 32^8) is
+    drawn again."""
+    for _ in range(_REFERENCE_DRAWS):
+        if repository.insert_new_contact(session, contact, people):
+            return None
         existing = (
             repository.by_idempotency_hash(session, idempotency_hash) if idempotency_hash else None
         )
-        if existing is None:
-            raise
-        return _same_submission(existing, request_hash)
-    return None
+        if existing is not None:
+            return _same_submission(existing, request_hash)
+        contact.reference = new_reference()
+    raise RuntimeError("no free contact reference after several draws")
 
 
 def _index_people(

@@ -6,10 +6,23 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Select, func, or_, select, update
+from sqlalchemy import Column, Connection, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
 
+from hub.db import driver_insert, driver_statement, reading_connection
 from hub.keys.models import DataKeyRow
+
+# The columns of a new key version's row, as one insert writes them.
+_NEW_VERSION_COLUMNS = (
+    "key_id",
+    "version",
+    "state",
+    "wrapped",
+    "provider",
+    "seal_count",
+    "created_at",
+)
 
 
 def versions_of(key_id: str) -> Select[DataKeyRow]:
@@ -35,11 +48,55 @@ def latest_version(session: Session, key_id: str) -> int:
     return int(value or 0)
 
 
-def count_seals(session: Session | Connection, key_id: str, version: int, count: int) -> None:
-    session.execute(
+def _primary() -> Select[int, str, bytes | None, int]:
+    return select(
+        DataKeyRow.version, DataKeyRow.state, DataKeyRow.wrapped, DataKeyRow.seal_count
+    ).where(DataKeyRow.key_id == bindparam("which_key"), DataKeyRow.state == "primary")
+
+
+def primary_version(session: Session, key_id: str) -> tuple[int, str, bytes | None, int] | None:
+    """``(version, state, wrapped, seal_count)`` of ``key_id``'s primary version, if it has
+    one: once per key and transaction on every sealing path, so one statement on the
+    driver's cursor (see :class:`hub.db.DriverStatement`). The keyring flushes every
+    change it makes to a key row as it makes it, so the table holds what the session does."""
+    with reading_connection(session) as connection:
+        rows = driver_statement(session.get_bind().dialect, "keys.primary", _primary).rows(
+            connection, {"which_key": key_id}
+        )
+    if not rows:
+        return None
+    version, state, wrapped, seal_count = rows[0]
+    return version, state, wrapped, seal_count
+
+
+def insert_version(session: Session, values: dict[str, Any]) -> None:
+    """A new key version's row (``values`` by column name), inserted at once."""
+    connection = session.connection()
+    statement = driver_insert(connection.dialect, DataKeyRow.__table__, _NEW_VERSION_COLUMNS)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        statement.insert_rows(cursor, [values])
+    finally:
+        cursor.close()
+
+
+def _count_seals() -> Update:
+    return (
         update(DataKeyRow)
-        .where(DataKeyRow.key_id == key_id, DataKeyRow.version == version)
-        .values(seal_count=DataKeyRow.seal_count + count)
+        .where(
+            DataKeyRow.key_id == bindparam("which_key"),
+            DataKeyRow.version == bindparam("which_version"),
+        )
+        .values(seal_count=DataKeyRow.seal_count + bindparam("seals"))
+    )
+
+
+def count_seals(session: Session | Connection, key_id: str, version: int, count: int) -> None:
+    """Add ``count`` seals to a key version's row, in the caller's transaction."""
+    connection = session.connection() if isinstance(session, Session) else session
+    driver_statement(connection.dialect, "keys.count_seals", _count_seals).rows(
+        connection.connection.driver_connection,
+        {"which_key": key_id, "which_version": version, "seals": count},
     )
 
 

@@ -231,6 +231,8 @@ class _TransactionKeys:
     states: dict[tuple[str, int], str] = field(default_factory=dict)
     # (key_id, version) -> seals made in this transaction, not yet added to the row
     pending: dict[tuple[str, int], int] = field(default_factory=dict)
+    # (key_id, version) -> seals a new key's row counted when it was inserted, not made yet
+    counted_ahead: dict[tuple[str, int], int] = field(default_factory=dict)
     ceiling: int = MAX_SEALS_PER_KEY
 
 
@@ -371,28 +373,38 @@ class Keyring:
         self._count_seal(session, hub_key, stored_count)
         return seal(hub_key, key.material, wrapped_case_key_context(key.key_id))
 
-    def new_case_key(self, session: Session, key_id: str) -> None:
+    def new_case_key(self, session: Session, key_id: str, *, seals: int = 0) -> None:
         """The first (and only) version of a new case's key, for a row just made with a
         fresh id: no look-up first, one insert. Seals under ``key_id`` in this transaction
-        use it."""
+        use it.
+
+        ``seals`` is how many values the caller is about to seal under it in this
+        transaction: the row is inserted with them already counted, and those seals add
+        no ``UPDATE`` at commit. A seal beyond them is counted as any other.
+        """
         if not is_case_key(key_id):
             raise ValueError("not a case key id")
+        if not 0 <= seals <= self._max_seals:
+            raise ValueError("a new key counts between none and its ceiling of seals ahead")
         key = DataKey.generate(key_id, CASE_KEY_VERSION)
-        session.add(
-            DataKeyRow(
-                key_id=key_id,
-                version=CASE_KEY_VERSION,
-                state=PRIMARY,
-                wrapped=self._sealed_under_hub_key(session, key),
-                provider=WRAPPED_BY_HUB_KEY,
-                seal_count=0,
-                created_at=utcnow(),
-            )
+        repository.insert_version(
+            session,
+            {
+                "key_id": key_id,
+                "version": CASE_KEY_VERSION,
+                "state": PRIMARY,
+                "wrapped": self._sealed_under_hub_key(session, key),
+                "provider": WRAPPED_BY_HUB_KEY,
+                "seal_count": seals,
+                "created_at": utcnow(),
+            },
         )
         self._cache.put(key)
         keys = self._keys_of(session)
-        keys.primaries[key_id] = (CASE_KEY_VERSION, 0)
+        keys.primaries[key_id] = (CASE_KEY_VERSION, seals)
         keys.states[(key_id, CASE_KEY_VERSION)] = PRIMARY
+        if seals:
+            keys.counted_ahead[(key_id, CASE_KEY_VERSION)] = seals
 
     def rotate(self, session: Session, key_id: str) -> DataKeyRow:
         """Make a new primary version; data sealed under older versions still opens."""
@@ -412,13 +424,15 @@ class Keyring:
             key = self._cached_key(key_id, version)
             if key is not None:
                 return key, count
-        row = repository.primary_of(session, key_id)
-        if row is None:
+        found = repository.primary_version(session, key_id)
+        if found is None:
             row = self._create_first(session, key_id)
-        key = self._unwrap(session, row)
-        keys.primaries[key_id] = (row.version, row.seal_count)
-        keys.states[(key_id, row.version)] = row.state
-        return key, row.seal_count
+            found = (row.version, row.state, row.wrapped, row.seal_count)
+        version, state, wrapped, seal_count = found
+        key = self._unwrap(session, StoredKeyVersion(key_id, version, state, wrapped))
+        keys.primaries[key_id] = (version, seal_count)
+        keys.states[(key_id, version)] = state
+        return key, seal_count
 
     def primary(self, session: Session, key_id: str) -> DataKey:
         return self._primary_version(session, key_id)[0]
@@ -452,8 +466,7 @@ class Keyring:
         keys = self._keys_of(session)
         if key_id in keys.primaries:
             return True
-        row = repository.primary_of(session, key_id)
-        return row is not None
+        return repository.primary_version(session, key_id) is not None
 
     # --- sealing and opening -----------------------------------------------------------
 
@@ -463,8 +476,14 @@ class Keyring:
         return seal(key, plaintext, context)
 
     def _count_seal(self, session: Session, key: DataKey, stored_count: int) -> None:
-        pending = self._keys_of(session).pending
+        keys = self._keys_of(session)
         ref = (key.key_id, key.version)
+        ahead = keys.counted_ahead.get(ref)
+        if ahead:
+            # Already in the row's count (see new_case_key): within its ceiling.
+            keys.counted_ahead[ref] = ahead - 1
+            return
+        pending = keys.pending
         used = pending.get(ref, 0)
         if stored_count + used + 1 > self._max_seals:
             log.error("keys.ceiling_reached", key_id=key.key_id, version=key.version)
@@ -691,3 +710,4 @@ def _reset_transaction_keys(session: Session) -> None:
         keys.primaries.clear()
         keys.states.clear()
         keys.pending.clear()
+        keys.counted_ahead.clear()
