@@ -30,7 +30,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Protocol, get_args, get_origin
+from typing import Annotated, Any, Protocol, cast, get_args, get_origin
 
 import anyio
 import anyio.to_thread
@@ -190,6 +190,28 @@ def driver_insert(
     found = DriverInsert(sql, order, processors, None if order is not None else _multi_row(sql))
     _DRIVER_INSERTS[key] = found
     return found
+
+
+def insert_on_driver(
+    session: Session,
+    table: Table | type[Base],
+    rows: Sequence[dict[str, Any]],
+    columns: tuple[str, ...] | None = None,
+) -> None:
+    """Insert ``rows`` (each with every one of ``columns``, by default the first row's
+    keys; converted in place) into ``table`` (or a model's) in the session's transaction,
+    on the driver's cursor (see :class:`DriverInsert`)."""
+    if not rows:
+        return
+    if not isinstance(table, Table):
+        table = cast(Table, table.__table__)
+    connection = session.connection()
+    statement = driver_insert(connection.dialect, table, columns or tuple(rows[0]))
+    cursor = connection.connection.cursor()
+    try:
+        statement.insert_rows(cursor, rows)
+    finally:
+        cursor.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from hub.audit.models import (
     AuditTerm,
     AuditText,
 )
-from hub.db import driver_insert
+from hub.db import insert_on_driver
 
 # An arbitrary constant naming the sequencer's PostgreSQL advisory lock.
 SEQUENCER_LOCK_KEY = 0x4D415348  # "MASH"
@@ -54,15 +54,7 @@ def take_sequencer_lock(session: Session) -> bool:
 def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows on the driver's cursor, together (the sequencer's leaves and terms; see
     :meth:`hub.db.DriverInsert.insert_rows`)."""
-    if not rows:
-        return
-    connection = session.connection()
-    compiled = driver_insert(connection.dialect, table, tuple(rows[0]))
-    cursor = connection.connection.cursor()
-    try:
-        compiled.insert_rows(cursor, [dict(row) for row in rows])
-    finally:
-        cursor.close()
+    insert_on_driver(session, table, [dict(row) for row in rows])
 
 
 def tree_size(session: Session) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from hub.contacts.models import Contact, ContactPerson
-from hub.db import driver_insert, driver_statement, reading_connection
+from hub.db import driver_statement, insert_on_driver, reading_connection
 from hub.keys.models import DataKeyRow
 from hub.keys.service import ACTIVE, HUB_KEY_ID, PRIMARY, StoredKeyVersion, case_key_id
 
@@ -156,12 +156,15 @@ _NEW_CONTACT_COLUMNS = (
     "sealed_details",
 )
 _PERSON_COLUMNS = ("id", "contact_id", "position", "person_role")
-_INSERTS_ON_CONFLICT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_INSERTS_ON_CONFLICT: dict[str, Callable[[Any], sqlite.Insert | postgresql.Insert]] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}
 
 
 def _contact_unless_taken(dialect_name: str) -> Callable[[], Insert]:
     def build() -> Insert:
-        statement = _INSERTS_ON_CONFLICT[dialect_name](Contact.__table__)
+        statement: sqlite.Insert | postgresql.Insert = _INSERTS_ON_CONFLICT[dialect_name](Contact)
         return (
             statement.values({name: bindparam(name) for name in _NEW_CONTACT_COLUMNS})
             .on_conflict_do_nothing()
@@ -188,14 +191,12 @@ def insert_new_contact(session: Session, contact: Contact, people: list[ContactP
     ).rows(driver, {name: getattr(contact, name) for name in _NEW_CONTACT_COLUMNS})
     if not inserted:
         return False
-    if people:
-        cursor = driver.cursor()
-        try:
-            driver_insert(dialect, ContactPerson.__table__, _PERSON_COLUMNS).insert_rows(
-                cursor, [{name: getattr(p, name) for name in _PERSON_COLUMNS} for p in people]
-            )
-        finally:
-            cursor.close()
+    insert_on_driver(
+        session,
+        ContactPerson,
+        [{name: getattr(p, name) for name in _PERSON_COLUMNS} for p in people],
+        _PERSON_COLUMNS,
+    )
     return True
 
 

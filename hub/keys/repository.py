@@ -10,7 +10,7 @@ from sqlalchemy import Column, Connection, Select, bindparam, func, or_, select,
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Update
 
-from hub.db import driver_insert, driver_statement, reading_connection
+from hub.db import driver_statement, insert_on_driver, reading_connection
 from hub.keys.models import DataKeyRow
 
 # The columns of a new key version's row, as one insert writes them.
@@ -71,13 +71,7 @@ def primary_version(session: Session, key_id: str) -> tuple[int, str, bytes | No
 
 def insert_version(session: Session, values: dict[str, Any]) -> None:
     """A new key version's row (``values`` by column name), inserted at once."""
-    connection = session.connection()
-    statement = driver_insert(connection.dialect, DataKeyRow.__table__, _NEW_VERSION_COLUMNS)
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        statement.insert_rows(cursor, [values])
-    finally:
-        cursor.close()
+    insert_on_driver(session, DataKeyRow, [values], _NEW_VERSION_COLUMNS)
 
 
 def _count_seals() -> Update:

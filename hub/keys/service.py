@@ -273,9 +273,6 @@ class Keyring:
             return keys
         keys = _TransactionKeys(ceiling=self._max_seals)
         session.info[_SESSION_INFO_KEY] = keys
-        event.listen(session, "before_commit", _flush_seal_counts)
-        event.listen(session, "after_commit", _reset_transaction_keys)
-        event.listen(session, "after_rollback", _reset_transaction_keys)
         return keys
 
     def pending_seals(self, session: Session) -> dict[tuple[str, int], int]:
@@ -711,3 +708,10 @@ def _reset_transaction_keys(session: Session) -> None:
         keys.states.clear()
         keys.pending.clear()
         keys.counted_ahead.clear()
+
+
+# Every session's, once: listening on each session the keyring meets cost more than a
+# seal. A session the keyring never used has nothing in its info and returns at once.
+event.listen(Session, "before_commit", _flush_seal_counts)
+event.listen(Session, "after_commit", _reset_transaction_keys)
+event.listen(Session, "after_rollback", _reset_transaction_keys)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, select
 from sqlalchemy.orm import Session
 
-from hub.db import driver_insert
+from hub.db import insert_on_driver
 from hub.people.models import PersonIndex
 
 # Large IN lists are split so SQLite's limit on bound parameters is never reached.
@@ -30,15 +30,7 @@ def insert_person_indexes(session: Session, rows: Sequence[dict[str, Any]]) -> N
     On the driver's cursor (see :class:`hub.db.DriverInsert`): a contact's intake writes a
     few of these, and SQLAlchemy's executemany cost more than the rows.
     """
-    if not rows:
-        return
-    connection = session.connection()
-    statement = driver_insert(connection.dialect, PersonIndex.__table__, _INDEX_COLUMNS)
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        statement.insert_rows(cursor, rows)
-    finally:
-        cursor.close()
+    insert_on_driver(session, PersonIndex, rows, _INDEX_COLUMNS)
 
 
 def index_entries(
