@@ -91,6 +91,7 @@ class Run:
     errors: int
     requests: int = 0
     cpu_ms_per_request: float = float("nan")  # the server's CPU (all threads) per answer
+    rss_mb_after: float = float("nan")  # the server's RSS once the run is over
 
 
 @dataclass
@@ -125,6 +126,7 @@ def measured(load: Any, server: Server, target: Target, connections: int, second
     run: Run = load(server.port, target, connections, seconds)
     if run.requests:
         run.cpu_ms_per_request = round((server.cpu_seconds() - before) * 1000 / run.requests, 3)
+    run.rss_mb_after = server.rss_mb()
     return run
 
 
@@ -410,6 +412,7 @@ def figures_of(hub: HubUnderTest, key: str) -> dict[str, Any]:
         "hub_p50_ms": round(statistics.mean(r.p50_ms for r in hub_runs), 2),
         "hub_p99_ms": max(r.p99_ms for r in hub_runs),
         "bare_p99_ms": max(r.p99_ms for r in bare_runs),
+        "hub_rss_mb_after": max(r.rss_mb_after for r in hub_runs),
         "hub_non_2xx": sum(r.non_2xx for r in hub_runs),
         "hub_errors": sum(r.errors for r in hub_runs),
     }
@@ -451,8 +454,13 @@ def bench_database(
 
         results: list[dict[str, Any]] = []
         for hub in hubs:
+            rss_before_burst = hub.server.rss_mb()
             statuses = burst(hub.server.port, hub.mix)
-            print(f"{kind:10} {hub.tree.name:8} burst of {BURST}: {dict(statuses)}", flush=True)
+            print(
+                f"{kind:10} {hub.tree.name:8} burst of {BURST}: {dict(statuses)}, "
+                f"RSS {rss_before_burst} -> {hub.server.rss_mb()} MB",
+                flush=True,
+            )
             runs = {key: figures_of(hub, key) for key in hub.runs}
             top = max(args.connections)
             rss_after = hub.server.rss_mb()
@@ -468,6 +476,7 @@ def bench_database(
                         "hub_before": hub.rss_before,
                         "hub_after": rss_after,
                         "hub_growth": round(rss_after - hub.rss_before, 1),
+                        "hub_before_burst": rss_before_burst,
                         "bare_before": bare_rss_before,
                         "bare_after": bare.rss_mb(),
                     },

@@ -39,7 +39,8 @@ log = structlog.get_logger()
 
 LOOKBACK_IDS = 10_000
 FULL_SWEEP_SECONDS = 60.0
-BATCH = 5_000
+# Entries sequenced in one transaction (see AuditLog.sequence).
+BATCH = 1_000
 
 
 # Declarative tables are Tables; mypy sees only FromClause.
@@ -91,53 +92,68 @@ class AuditLog:
     def sequence(
         self, *, force_checkpoint: bool = False, full_sweep: bool = False
     ) -> SequencingResult:
-        """Give every committed, unsequenced entry a leaf; sign a checkpoint when due."""
-        with self._lock:
-            try:
-                with transaction(self.database) as session:
-                    return self._sequence_locked(session, force_checkpoint, full_sweep)
-            except BaseException:
-                # The in-memory tree may hold leaves that never committed: start again
-                # from the stored leaves next time.
-                self._tree = MerkleTree()
-                raise
+        """Give every committed, unsequenced entry a leaf; sign a checkpoint when due.
 
-    def _sequence_locked(
-        self, session: Session, force_checkpoint: bool, full_sweep: bool
-    ) -> SequencingResult:
-        if not repository.take_sequencer_lock(session):
-            return SequencingResult(0, self._tree.size, None)
-        self._catch_up(session)
+        Each batch of at most :data:`BATCH` entries is a transaction of its own: on SQLite
+        the write lock is held for one batch at a time, so requests' writes (and reads'
+        audit entries) go in between batches instead of waiting for a whole backlog, and
+        only one batch's rows are in memory at once.
+        """
+        with self._lock:
+            sequenced = 0
+            floor: int | None = None
+            while True:
+                try:
+                    with transaction(self.database) as session:
+                        if not repository.take_sequencer_lock(session):
+                            return SequencingResult(sequenced, self._tree.size, None)
+                        self._catch_up(session)
+                        if floor is None:
+                            floor = self._floor(session, full_sweep)
+                        count, floor = self._sequence_batch(session, floor)
+                        sequenced += count
+                        if count == BATCH:
+                            continue
+                        checkpoint = None
+                        if sequenced or force_checkpoint:
+                            checkpoint = self._checkpoint_if_due(session, force=force_checkpoint)
+                except BaseException:
+                    # The in-memory tree may hold leaves that never committed: start
+                    # again from the stored leaves next time.
+                    self._tree = MerkleTree()
+                    raise
+                if sequenced:
+                    log.info("audit.sequenced", count=sequenced, tree_size=self._tree.size)
+                return SequencingResult(sequenced, self._tree.size, checkpoint)
+
+    def _floor(self, session: Session, full_sweep: bool) -> int:
+        """The entry id above which to look for unsequenced entries: none now and then
+        (an entry may commit after later ones were sequenced), else a window behind the
+        highest sequenced."""
         now = time.monotonic()
         if full_sweep or now - self._last_full_sweep > FULL_SWEEP_SECONDS:
-            floor = 0
             self._last_full_sweep = now
-        else:
-            floor = max(0, repository.highest_sequenced_entry(session) - LOOKBACK_IDS)
-        sequenced = 0
-        while True:
-            rows = repository.unsequenced_entries(session, above=floor, limit=BATCH)
-            if not rows:
-                break
-            leaves = []
-            for row in rows:
-                digest = leaf_hash(canonical_bytes(canonical_document(row._mapping)))
-                leaves.append(
-                    {"leaf_index": self._tree.size, "entry_id": row.id, "leaf_hash": digest.hex()}
-                )
-                self._tree.append(digest)
-            repository.insert_many(session, _LEAVES, leaves)
-            # In key order, so consecutive inserts land on the same pages of the index.
-            found = sorted(terms.rows_for(r._mapping for r in rows), key=_term_key)
-            repository.insert_many(session, _TERMS, found)
-            sequenced += len(rows)
-            floor = rows[-1].id
-        checkpoint = None
-        if sequenced or force_checkpoint:
-            checkpoint = self._checkpoint_if_due(session, force=force_checkpoint)
-        if sequenced:
-            log.info("audit.sequenced", count=sequenced, tree_size=self._tree.size)
-        return SequencingResult(sequenced, self._tree.size, checkpoint)
+            return 0
+        return max(0, repository.highest_sequenced_entry(session) - LOOKBACK_IDS)
+
+    def _sequence_batch(self, session: Session, floor: int) -> tuple[int, int]:
+        """Leaves and search terms for the next unsequenced entries above ``floor``; how
+        many, and the new floor."""
+        rows = repository.unsequenced_entries(session, above=floor, limit=BATCH)
+        if not rows:
+            return 0, floor
+        leaves = []
+        for row in rows:
+            digest = leaf_hash(canonical_bytes(canonical_document(row._mapping)))
+            leaves.append(
+                {"leaf_index": self._tree.size, "entry_id": row.id, "leaf_hash": digest.hex()}
+            )
+            self._tree.append(digest)
+        repository.insert_many(session, _LEAVES, leaves)
+        # In key order, so consecutive inserts land on the same pages of the index.
+        found = sorted(terms.rows_for(r._mapping for r in rows), key=_term_key)
+        repository.insert_many(session, _TERMS, found)
+        return len(rows), rows[-1].id
 
     def _checkpoint_if_due(self, session: Session, *, force: bool) -> SignedCheckpoint | None:
         size = self._tree.size

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from hub.audit import canonical
+from hub.audit import canonical, sequencer, terms
 from hub.audit import service as audit
 from hub.audit.checkpoints import signature_valid
 from hub.audit.evidence import database_checkpoints, database_leaves, export_log, load_export
@@ -347,3 +348,38 @@ def test_entries_say_what_ig_needs(database: Database, audit_log: AuditLog) -> N
     assert checkpoint_count.checkpoint is not None
     with transaction(database) as session:
         assert session.execute(select(func.count()).select_from(AuditCheckpoint)).scalar_one() == 1
+
+
+def test_a_backlog_is_sequenced_batch_by_batch_and_a_failed_batch_keeps_those_before(
+    database: Database, audit_log: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch of the sequencer commits on its own (on SQLite it holds the write lock
+    for one batch, not a whole backlog). A batch that fails leaves the batches before it
+    in the log and nothing of its own, and the next run carries on with no gap."""
+    backlog = 2 * sequencer.BATCH + 10
+    audit.GroupCommit(database).commit(
+        [audit._entry_values(SW, event(number)) for number in range(backlog)]
+    )
+    real_rows_for = terms.rows_for
+    batches: list[int] = []
+
+    def second_batch_fails(rows: Any) -> Any:
+        batches.append(len(batches))
+        if len(batches) == 2:
+            raise RuntimeError("the disk filled")
+        return real_rows_for(rows)
+
+    monkeypatch.setattr(terms, "rows_for", second_batch_fails)
+    with pytest.raises(RuntimeError):
+        audit_log.sequence(full_sweep=True)
+    with database.session() as session:
+        leaves = session.scalar(select(func.count()).select_from(AuditLeaf))
+    assert leaves == sequencer.BATCH  # the first batch, committed before the second failed
+
+    monkeypatch.setattr(terms, "rows_for", real_rows_for)
+    result = audit_log.sequence(force_checkpoint=True)
+    assert result.sequenced == backlog - sequencer.BATCH
+    assert result.tree_size == backlog
+    report = verify_database(database, audit_log)
+    assert report.intact
+    assert report.tree_size == backlog
