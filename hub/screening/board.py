@@ -182,7 +182,7 @@ def screening_board(
     filters = filters or BoardFilters()
     moment = now or utcnow()
     if since is None:
-        wanted = {row.id for row in repository.open_contacts(session)}
+        wanted = repository.open_contact_ids(session)
     else:
         wanted = repository.contacts_changed_since(session, since - COMMIT_MARGIN, moment)
     drawn = _draw(session, principal, keyring, wanted, filters, moment)

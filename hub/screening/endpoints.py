@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from hub.auth.dependencies import CurrentPrincipal
 from hub.db import SessionDep, TransactionalRoute
@@ -24,8 +25,15 @@ router = APIRouter(tags=["screening"], route_class=TransactionalRoute)
 
 
 @router.get("/screening/queue", response_model=QueueOut, responses=STANDARD_ERRORS)
-def screening_queue(session: SessionDep, principal: CurrentPrincipal) -> QueueOut:
-    return service.screening_queue(session, principal)
+def screening_queue(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_QUEUE_LIMIT)] = service.QUEUE_LIMIT,
+) -> QueueOut:
+    """The most urgent open contacts of each rating, up to ``limit`` of each, with how
+    many there are of each rating in all (``totals``) and how many are past their
+    deadline (``breached``)."""
+    return service.screening_queue(session, principal, limit=limit)
 
 
 @router.get(

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hub.contacts.models import Contact, ContactPerson
@@ -23,11 +23,29 @@ def screening_of(session: Session, contact_id: uuid.UUID) -> ContactScreening | 
     return session.get(ContactScreening, contact_id)
 
 
-def open_contacts(
-    session: Session,
+def _open() -> ColumnElement[bool]:
+    # A case destroyed under the retention schedule has nothing left to screen.
+    return and_(ContactScreening.outcome.is_(None), Contact.destroyed_at.is_(None))
+
+
+def open_contact_ids(session: Session) -> set[uuid.UUID]:
+    """Every contact with no screening outcome yet."""
+    return set(
+        session.scalars(
+            select(Contact.id)
+            .join(ContactScreening, ContactScreening.contact_id == Contact.id)
+            .where(_open())
+        )
+    )
+
+
+def most_urgent_open_contacts(
+    session: Session, *, per_rating: int
 ) -> Sequence[Row[uuid.UUID, str, datetime, bool, str | None, datetime | None]]:
-    """Contacts with no screening outcome yet, with their rating and deadline."""
-    return session.execute(
+    """Contacts with no screening outcome yet, with their rating and deadline: at most
+    ``per_rating`` of each rating (and of the unrated), nearest deadline first, then
+    oldest first. One statement; the database ranks within each rating."""
+    ranked = (
         select(
             Contact.id,
             Contact.reference,
@@ -35,12 +53,45 @@ def open_contacts(
             ContactScreening.out_of_hours,
             ContactScreening.rag,
             ContactScreening.rag_deadline,
+            func.row_number()
+            .over(
+                partition_by=ContactScreening.rag,
+                order_by=(ContactScreening.rag_deadline, Contact.received_at),
+            )
+            .label("place"),
         )
         .join(ContactScreening, ContactScreening.contact_id == Contact.id)
-        # A case destroyed under the retention schedule has nothing left to screen.
-        .where(ContactScreening.outcome.is_(None), Contact.destroyed_at.is_(None))
-        .order_by(ContactScreening.rag_deadline, Contact.received_at)
+        .where(_open())
+        .subquery()
+    )
+    return session.execute(
+        select(
+            ranked.c.id,
+            ranked.c.reference,
+            ranked.c.received_at,
+            ranked.c.out_of_hours,
+            ranked.c.rag,
+            ranked.c.rag_deadline,
+        )
+        .where(ranked.c.place <= per_rating)
+        .order_by(ranked.c.rag_deadline, ranked.c.received_at)
     ).all()
+
+
+def open_contact_counts(session: Session, now: datetime) -> tuple[dict[str | None, int], int]:
+    """How many contacts with no screening outcome yet there are of each rating (None:
+    not rated yet), and how many of them are past their deadline at ``now``."""
+    rows = session.execute(
+        select(
+            ContactScreening.rag,
+            func.count(),
+            func.sum(case((ContactScreening.rag_deadline < now, 1), else_=0)),
+        )
+        .join(Contact, Contact.id == ContactScreening.contact_id)
+        .where(_open())
+        .group_by(ContactScreening.rag)
+    ).all()
+    return {rag: count for rag, count, _ in rows}, sum(int(late or 0) for _, _, late in rows)
 
 
 def contacts_by_id(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Contact]:

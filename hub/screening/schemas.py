@@ -87,9 +87,22 @@ class QueueItem(BaseModel):
     breached: bool
 
 
+class QueueTotals(BaseModel):
+    """How many open contacts there are of each rating, beyond those listed."""
+
+    unrated: int = 0
+    red: int = 0
+    amber: int = 0
+    green: int = 0
+
+
 class QueueOut(BaseModel):
+    """The most urgent open contacts of each rating (up to the request's ``limit`` each),
+    with how many there are in all and how many are past their deadline."""
+
     unrated: list[QueueItem]
     red: list[QueueItem]
     amber: list[QueueItem]
     green: list[QueueItem]
+    totals: QueueTotals
     breached: int

@@ -51,6 +51,7 @@ from hub.screening.schemas import (
     OutcomeIn,
     QueueItem,
     QueueOut,
+    QueueTotals,
     RerateIn,
     ScreeningDecision,
     ScreeningIn,
@@ -58,6 +59,12 @@ from hub.screening.schemas import (
 )
 
 log = structlog.get_logger()
+
+# The queue lists this many open contacts of each rating by default, and at most
+# MAX_QUEUE_LIMIT: with a backlog of thousands, every one in each answer made answers of
+# megabytes (and a few hundred megabytes of memory for a few dozen at once).
+QUEUE_LIMIT = 100
+MAX_QUEUE_LIMIT = 500
 
 CLOSING_STATUS = {
     ScreeningDecision.nfa: "closed_nfa",
@@ -476,14 +483,26 @@ def screening_view(
 
 
 def screening_queue(
-    session: Session, principal: Principal, *, now: datetime | None = None
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int = QUEUE_LIMIT,
+    now: datetime | None = None,
 ) -> QueueOut:
-    """Open contacts by rating, most urgent first, with time left and breaches."""
+    """Open contacts by rating, most urgent first (up to ``limit`` of each), with time
+    left, how many there are of each, and how many are past their deadline."""
     decision = require(principal, Action.list, Resource(Kind.contact))
     moment = now or utcnow()
-    queue = QueueOut(unrated=[], red=[], amber=[], green=[], breached=0)
-    for row in repository.open_contacts(session):
-        breached = row.rag_deadline is not None and is_breached(row.rag_deadline, moment)
+    counts, breached = repository.open_contact_counts(session, moment)
+    queue = QueueOut(
+        unrated=[],
+        red=[],
+        amber=[],
+        green=[],
+        totals=QueueTotals(**{rag or "unrated": count for rag, count in counts.items()}),
+        breached=breached,
+    )
+    for row in repository.most_urgent_open_contacts(session, per_rating=limit):
         item = QueueItem(
             contact_id=row.id,
             reference=row.reference,
@@ -492,9 +511,8 @@ def screening_queue(
             rag=row.rag,
             rag_deadline=row.rag_deadline,
             minutes_left=_minutes_left(row.rag_deadline, moment),
-            breached=breached,
+            breached=row.rag_deadline is not None and is_breached(row.rag_deadline, moment),
         )
-        queue.breached += breached
         getattr(queue, row.rag or "unrated").append(item)
     queue.unrated.sort(key=lambda item: item.received_at)
     audit.record(

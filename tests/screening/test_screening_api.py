@@ -182,7 +182,28 @@ def test_the_queue_orders_by_urgency(client: TestClient, auth: AuthHeaders) -> N
     assert [i["contact_id"] for i in queue["green"]] == [green]
     assert [i["contact_id"] for i in queue["unrated"]] == [unrated]
     assert queue["breached"] == 0
+    assert queue["totals"] == {"unrated": 1, "red": 1, "amber": 0, "green": 1}
     assert queue["red"][0]["minutes_left"] <= 240
+
+
+def test_the_queue_lists_the_most_urgent_of_each_rating_and_counts_them_all(
+    client: TestClient, auth: AuthHeaders
+) -> None:
+    unrated = [submit(client, auth) for _ in range(3)]
+    red = [submit(client, auth) for _ in range(3)]
+    for contact_id in red:
+        rate(client, auth, contact_id, "red")
+    headers = auth("mash_social_worker")
+    queue = client.get("/api/v1/screening/queue?limit=2", headers=headers).json()
+    # The two oldest not rated yet, and the two red with the nearest deadlines.
+    assert [i["contact_id"] for i in queue["unrated"]] == unrated[:2]
+    assert [i["contact_id"] for i in queue["red"]] == red[:2]
+    assert queue["totals"] == {"unrated": 3, "red": 3, "amber": 0, "green": 0}
+    whole = client.get("/api/v1/screening/queue", headers=headers).json()
+    assert [i["contact_id"] for i in whole["red"]] == red
+    for limit in ("0", "501", "many"):
+        refused = client.get(f"/api/v1/screening/queue?limit={limit}", headers=headers)
+        assert refused.status_code == 422
 
 
 def test_contacts_out_of_hours_are_flagged_for_the_out_of_hours_team(
