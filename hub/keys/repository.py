@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Connection, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -63,10 +63,7 @@ def primary_version(session: Session, key_id: str) -> tuple[int, str, bytes | No
         rows = driver_statement(session.get_bind().dialect, "keys.primary", _primary).rows(
             connection, {"which_key": key_id}
         )
-    if not rows:
-        return None
-    version, state, wrapped, seal_count = rows[0]
-    return version, state, wrapped, seal_count
+    return cast(tuple[int, str, bytes | None, int], rows[0]) if rows else None
 
 
 def insert_version(session: Session, values: dict[str, Any]) -> None:

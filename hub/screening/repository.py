@@ -11,12 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub.contacts.models import Contact, ContactPerson
 from hub.enquiries.models import Enquiry
+from hub.kit.working_time import Rag
 from hub.people import repository as people
 from hub.people.service import CONTACT_ADDRESS_STORE, CONTACT_STORE
 from hub.screening.models import ContactScreening, RagChange
-
-# The ratings, most urgent first.
-RATINGS = ("red", "amber", "green")
 
 # The passes that count a contact as being about the same child.
 REPEAT_CONTACT_PASSES = ("nhs", "family_dob", "given_family_dob")
@@ -50,7 +48,7 @@ def most_urgent_open_contacts(
     oldest first. A statement for each, each stopping at its limit on an index (a rank
     over every open contact sorted them all: 140 ms at 23,000)."""
     found: list[Row[uuid.UUID, str, datetime, bool, str | None, datetime | None]] = []
-    for rag in (None, *RATINGS):
+    for rag in (None, *Rag):  # the unrated, then red, amber and green
         statement = (
             select(
                 Contact.id,

@@ -88,7 +88,7 @@ class QueueItem(BaseModel):
 
 
 class QueueTotals(BaseModel):
-    """How many open contacts there are of each rating, beyond those listed."""
+    """How many open contacts there are of each rating, listed or not."""
 
     unrated: int = 0
     red: int = 0

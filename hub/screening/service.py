@@ -514,7 +514,6 @@ def screening_queue(
             breached=row.rag_deadline is not None and is_breached(row.rag_deadline, moment),
         )
         getattr(queue, row.rag or "unrated").append(item)
-    queue.unrated.sort(key=lambda item: item.received_at)
     audit.record(
         session,
         principal,

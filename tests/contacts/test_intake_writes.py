@@ -4,7 +4,6 @@ the seals counted on each key."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,20 +50,12 @@ def test_a_new_contact_stores_its_people_and_counts_each_seal_once(
 
 
 @pytest.fixture
-def references_drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The references the service draws, in order; set ``[0]`` to force the next one."""
-    drawn: list[str] = []
+def references_drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """References the service draws next, before any of its own: append to force one."""
     forced: list[str] = []
     real = service.new_reference
-
-    def draw() -> str:
-        reference = forced.pop(0) if forced else real()
-        drawn.append(reference)
-        return reference
-
-    monkeypatch.setattr(service, "new_reference", draw)
-    yield forced
-    monkeypatch.undo()
+    monkeypatch.setattr(service, "new_reference", lambda: forced.pop(0) if forced else real())
+    return forced
 
 
 def test_a_reference_already_taken_is_drawn_again(
